@@ -1,0 +1,1 @@
+#include "aiomisc-glib.h"

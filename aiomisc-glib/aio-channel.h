@@ -1,0 +1,2 @@
+#pragma once
+#include "aio-version.h"

@@ -1,0 +1,1825 @@
+/* aio-entrypoint.c: runs a set of services
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <math.h>
+
+#include <glib-unix.h>
+
+#include "aiomisc-glib.h"
+#include "aio-context-private.h"
+#include "aio-service-private.h"
+#include "aio-thread-private.h"
+
+/**
+ * AioEntrypoint:
+ *
+ * Owns the routine of a service program: the main loop, a thread pool,
+ * logging, Unix signals and an ordered, graceful shutdown (aiomisc's
+ * `entrypoint`).
+ *
+ * Add services with [method@Aio.Entrypoint.add_service], then either call
+ * [method@Aio.Entrypoint.run], which starts them, runs the main loop until
+ * [method@Aio.Entrypoint.quit], SIGINT or SIGTERM, and stops them; or drive
+ * the steps yourself with [method@Aio.Entrypoint.start_async],
+ * [method@Aio.Entrypoint.run_forever] and [method@Aio.Entrypoint.stop_async].
+ *
+ * Services start concurrently, each once its dependencies run, so the
+ * start takes as long as the longest chain of dependencies. If one fails to
+ * start, every service already started or starting is stopped, with that
+ * failure as the reason, and the error names the failing service. Stopping
+ * goes in reverse dependency order, concurrently where possible, bounded by
+ * [property@Aio.Entrypoint:shutdown-timeout].
+ *
+ * Properties default to aiomisc's values and can be overridden by the
+ * environment: `AIOMISC_POOL_SIZE`, `AIOMISC_LOG_LEVEL`, `AIOMISC_LOG_FORMAT`,
+ * `AIOMISC_LOG_BUFFERING`, `AIOMISC_LOG_BUFFER_SIZE`,
+ * `AIOMISC_LOG_FLUSH_INTERVAL`, `AIOMISC_LOG_CONFIG`, `AIOMISC_DEBUG` and
+ * `AIOMISC_SHUTDOWN_TIMEOUT`. A bad value is reported with a warning naming
+ * the variable and the default is kept.
+ *
+ * The signals [signal@Aio.Entrypoint::pre-start],
+ * [signal@Aio.Entrypoint::post-start], [signal@Aio.Entrypoint::pre-stop] and
+ * [signal@Aio.Entrypoint::post-stop] run around the steps; a handler that
+ * has async work to do calls [method@Aio.Entrypoint.hold] and the step waits
+ * until the matching [method@Aio.Entrypoint.release].
+ *
+ * Since: 0.1
+ */
+
+#define POOL_SIZE_MAX 1024
+
+typedef enum {
+  EP_IDLE,
+  EP_STARTING,
+  EP_RUNNING,
+  EP_STOPPING,
+} EpState;
+
+struct _AioEntrypoint
+{
+  GObject         parent_instance;
+
+  guint           pool_size;
+  AioLogLevel     log_level;
+  AioLogFormat    log_format;
+  guint           log_buffer_size;
+  double          log_flush_interval;
+  double          shutdown_timeout;
+  guint           log_buffering : 1;
+  guint           log_config : 1;
+  guint           debug : 1;
+
+  EpState         state;
+  GPtrArray      *services;
+  AioContext     *context;
+  AioWorkerPool  *pool;
+  GMainContext   *main_context;
+
+  /* The pending start or stop operation, and the stop waiting for a start. */
+  GTask          *task;
+  GTask          *stop_after_start;
+  GCancellable   *start_cancellable;
+
+  /* hold()/release() around the signal hooks */
+  guint           hold_count;
+  void          (*hook_next) (AioEntrypoint *self);
+
+  GError         *failure;
+  gint            quit_requested;
+  GSource        *sigint_source;
+  GSource        *sigterm_source;
+};
+
+G_DEFINE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (aio-entrypoint-error-quark, aio_entrypoint_error)
+
+enum {
+  PROP_0,
+  PROP_POOL_SIZE,
+  PROP_LOG_LEVEL,
+  PROP_LOG_FORMAT,
+  PROP_LOG_BUFFERING,
+  PROP_LOG_BUFFER_SIZE,
+  PROP_LOG_FLUSH_INTERVAL,
+  PROP_LOG_CONFIG,
+  PROP_DEBUG,
+  PROP_SHUTDOWN_TIMEOUT,
+  N_PROPS
+};
+
+enum {
+  PRE_START,
+  POST_START,
+  PRE_STOP,
+  POST_STOP,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_LOCK_DEFINE_STATIC (current);
+static AioEntrypoint *current;
+
+/* Walk: one concurrent, dependency-ordered start or stop of a set of services. */
+
+typedef struct _Walk Walk;
+typedef void (*WalkDone) (AioEntrypoint *self, GError *error, gpointer data);
+
+struct _Walk
+{
+  gatomicrefcount  ref_count;
+  AioEntrypoint   *self;
+  gboolean         stopping;
+  GPtrArray       *services;
+  GHashTable      *pending;    /* not launched yet */
+  GHashTable      *in_flight;  /* launched, not done */
+  GCancellable    *cancellable;
+  GError          *reason;
+  GError          *error;
+  GSource         *timeout_source;
+  WalkDone         done;
+  gpointer         done_data;
+  gboolean         finished;
+};
+
+static Walk *
+walk_ref (Walk *walk)
+{
+  g_atomic_ref_count_inc (&walk->ref_count);
+  return walk;
+}
+
+static void
+walk_unref (Walk *walk)
+{
+  if (!g_atomic_ref_count_dec (&walk->ref_count))
+    return;
+
+  if (walk->timeout_source != NULL)
+    {
+      g_source_destroy (walk->timeout_source);
+      g_source_unref (walk->timeout_source);
+    }
+  g_clear_object (&walk->self);
+  g_clear_pointer (&walk->services, g_ptr_array_unref);
+  g_clear_pointer (&walk->pending, g_hash_table_unref);
+  g_clear_pointer (&walk->in_flight, g_hash_table_unref);
+  g_clear_object (&walk->cancellable);
+  g_clear_error (&walk->reason);
+  g_clear_error (&walk->error);
+  g_free (walk);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_unref)
+
+static void walk_launch_ready (Walk *walk);
+
+static void
+walk_finish (Walk   *walk,
+             GError *error)
+{
+  if (walk->finished)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  walk->finished = TRUE;
+  if (walk->timeout_source != NULL)
+    {
+      g_source_destroy (walk->timeout_source);
+      g_clear_pointer (&walk->timeout_source, g_source_unref);
+    }
+  walk->done (walk->self, error, walk->done_data);
+}
+
+static void
+walk_check_done (Walk *walk)
+{
+  if (g_hash_table_size (walk->in_flight) > 0)
+    return;
+
+  if (g_hash_table_size (walk->pending) > 0 && walk->error == NULL && !walk->stopping)
+    {
+      /* Cannot happen without a cycle, which start rejects; be safe. */
+      g_set_error (&walk->error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_FAILED,
+                   "%u services could not be started: their dependencies never ran",
+                   g_hash_table_size (walk->pending));
+    }
+
+  walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
+}
+
+static void
+walk_service_done_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  AioService *service = AIO_SERVICE (object);
+  g_autoptr(Walk) walk = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (walk->stopping)
+    ok = aio_service_stop_finish (service, result, &error);
+  else
+    ok = aio_service_start_finish (service, result, &error);
+
+  g_hash_table_remove (walk->in_flight, service);
+
+  if (!ok)
+    {
+      if (!walk->stopping)
+        g_prefix_error (&error, "Service '%s' failed to start: ",
+                        aio_service_get_name (service));
+
+      if (walk->error == NULL)
+        walk->error = g_steal_pointer (&error);
+    }
+  else if (walk->stopping)
+    g_debug ("Service '%s' stopped", aio_service_get_name (service));
+  else
+    g_debug ("Service '%s' started", aio_service_get_name (service));
+
+  /* After a failed start, nothing new is launched; a stop goes on. */
+  if (walk->stopping || walk->error == NULL)
+    walk_launch_ready (walk);
+
+  walk_check_done (walk);
+}
+
+static gboolean
+walk_service_is_ready (Walk       *walk,
+                       AioService *service)
+{
+  if (!walk->stopping)
+    {
+      GPtrArray *deps = _aio_service_peek_dependencies (service);
+
+      for (guint i = 0; i < deps->len; i++)
+        if (aio_service_get_state (g_ptr_array_index (deps, i)) != AIO_SERVICE_STATE_RUNNING)
+          return FALSE;
+      return TRUE;
+    }
+
+  /* Stop: wait for every dependent still to be stopped. */
+  for (guint i = 0; i < walk->services->len; i++)
+    {
+      AioService *other = g_ptr_array_index (walk->services, i);
+
+      if (!g_hash_table_contains (walk->pending, other) &&
+          !g_hash_table_contains (walk->in_flight, other))
+        continue;
+      if (g_ptr_array_find (_aio_service_peek_dependencies (other), service, NULL))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+walk_service_needs_stop (AioService *service)
+{
+  switch (aio_service_get_state (service))
+    {
+    case AIO_SERVICE_STATE_STARTING:
+    case AIO_SERVICE_STATE_RUNNING:
+    case AIO_SERVICE_STATE_STOPPING:
+      return TRUE;
+    case AIO_SERVICE_STATE_FAILED:
+      return _aio_service_has_run (service);
+    case AIO_SERVICE_STATE_NEW:
+    case AIO_SERVICE_STATE_STOPPED:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+walk_launch_ready (Walk *walk)
+{
+  gboolean progress = TRUE;
+
+  while (progress)
+    {
+      progress = FALSE;
+
+      for (guint i = 0; i < walk->services->len; i++)
+        {
+          AioService *service = g_ptr_array_index (walk->services, i);
+
+          if (!g_hash_table_contains (walk->pending, service) ||
+              !walk_service_is_ready (walk, service))
+            continue;
+
+          g_hash_table_remove (walk->pending, service);
+          progress = TRUE;
+
+          if (walk->stopping && !walk_service_needs_stop (service))
+            continue;
+
+          g_hash_table_add (walk->in_flight, service);
+          if (walk->stopping)
+            aio_service_stop_async (service, walk->reason, walk->cancellable,
+                                    walk_service_done_cb, walk_ref (walk));
+          else
+            aio_service_start_async (service, walk->cancellable,
+                                     walk_service_done_cb, walk_ref (walk));
+        }
+    }
+}
+
+static gboolean
+walk_timeout_cb (gpointer data)
+{
+  Walk *walk = data;
+  g_autoptr(GString) names = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, walk->in_flight);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
+                            aio_service_get_name (key));
+  g_hash_table_iter_init (&iter, walk->pending);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
+                            aio_service_get_name (key));
+
+  walk_finish (walk,
+               g_error_new (AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
+                            "Services did not stop within the shutdown timeout of %g s: %s",
+                            walk->self->shutdown_timeout, names->str));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts or stops @services (and, when starting, whatever they depend on)
+ * concurrently in dependency order; calls @done once all are done. */
+static void
+walk_run (AioEntrypoint *self,
+          GPtrArray     *services,
+          gboolean       stopping,
+          const GError  *reason,
+          GCancellable  *cancellable,
+          double         timeout,
+          WalkDone       done,
+          gpointer       done_data)
+{
+  g_autoptr(Walk) walk = g_new0 (Walk, 1);
+
+  g_atomic_ref_count_init (&walk->ref_count);
+  walk->self = g_object_ref (self);
+  walk->stopping = stopping;
+  walk->services = g_ptr_array_ref (services);
+  walk->pending = g_hash_table_new (NULL, NULL);
+  walk->in_flight = g_hash_table_new (NULL, NULL);
+  walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  walk->reason = reason ? g_error_copy (reason) : NULL;
+  walk->done = done;
+  walk->done_data = done_data;
+
+  for (guint i = 0; i < services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (services, i);
+
+      if (stopping || aio_service_get_state (service) != AIO_SERVICE_STATE_RUNNING)
+        g_hash_table_add (walk->pending, service);
+    }
+
+  if (stopping && timeout > 0)
+    {
+      walk->timeout_source = g_timeout_source_new ((guint) MIN (timeout * 1000., (double) G_MAXUINT));
+      g_source_set_callback (walk->timeout_source, walk_timeout_cb,
+                             walk_ref (walk), (GDestroyNotify) walk_unref);
+      g_source_set_static_name (walk->timeout_source, "[aiomisc-glib] shutdown timeout");
+      g_source_attach (walk->timeout_source, self->main_context);
+    }
+
+  walk_launch_ready (walk);
+  walk_check_done (walk);
+}
+
+/* Helpers */
+
+static void
+add_with_dependencies (GPtrArray  *services,
+                       AioService *service)
+{
+  GPtrArray *deps;
+
+  if (g_ptr_array_find (services, service, NULL))
+    return;
+
+  g_ptr_array_add (services, g_object_ref (service));
+  deps = _aio_service_peek_dependencies (service);
+  for (guint i = 0; i < deps->len; i++)
+    add_with_dependencies (services, g_ptr_array_index (deps, i));
+}
+
+static gboolean
+check_cycles (GPtrArray  *services,
+              GError    **error)
+{
+  for (guint i = 0; i < services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (services, i);
+
+      if (_aio_service_in_cycle (service))
+        {
+          g_set_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+                       "Service '%s' depends on itself through its dependencies",
+                       aio_service_get_name (service));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+aio_entrypoint_remove_signals (AioEntrypoint *self)
+{
+  GSource **sources[] = { &self->sigint_source, &self->sigterm_source };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    if (*sources[i] != NULL)
+      {
+        g_source_destroy (*sources[i]);
+        g_clear_pointer (sources[i], g_source_unref);
+      }
+}
+
+static void aio_entrypoint_install_signals (AioEntrypoint *self);
+
+static void
+aio_entrypoint_record_failure (AioEntrypoint *self,
+                               const GError  *error)
+{
+  if (self->failure == NULL)
+    self->failure = g_error_copy (error);
+  aio_entrypoint_quit (self);
+}
+
+static void
+service_failed_cb (AioService    *service,
+                   const GError  *error,
+                   AioEntrypoint *self)
+{
+  g_autoptr(GError) failure = g_error_copy (error);
+
+  if (self->state != EP_STARTING && self->state != EP_RUNNING)
+    return;
+
+  g_prefix_error (&failure, "Service '%s' failed: ", aio_service_get_name (service));
+  aio_entrypoint_record_failure (self, failure);
+}
+
+/* Hooks: emit a signal, then go on once every hold() is released. */
+
+static void
+run_hook (AioEntrypoint *self,
+          guint          signal_id,
+          void         (*next) (AioEntrypoint *self))
+{
+  g_assert (self->hook_next == NULL);
+
+  self->hook_next = next;
+  self->hold_count++;
+  g_signal_emit (self, signals[signal_id], 0);
+  aio_entrypoint_release (self);
+}
+
+/**
+ * aio_entrypoint_hold:
+ * @self: an entrypoint
+ *
+ * Called by a handler of [signal@Aio.Entrypoint::pre-start],
+ * [signal@Aio.Entrypoint::post-start], [signal@Aio.Entrypoint::pre-stop]
+ * or [signal@Aio.Entrypoint::post-stop] that has async work to do: the
+ * entrypoint waits for the matching [method@Aio.Entrypoint.release]
+ * before it goes on (aiomisc awaits its hooks).
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_hold (AioEntrypoint *self)
+{
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+
+  if (self->hook_next == NULL)
+    {
+      g_warning ("aio_entrypoint_hold() called outside of a hook signal; ignored");
+      return;
+    }
+
+  self->hold_count++;
+}
+
+/**
+ * aio_entrypoint_release:
+ * @self: an entrypoint
+ *
+ * Releases a [method@Aio.Entrypoint.hold]; the step goes on once the last
+ * hold is released.
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_release (AioEntrypoint *self)
+{
+  void (*next) (AioEntrypoint *self);
+
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+
+  if (self->hold_count == 0)
+    {
+      g_warning ("aio_entrypoint_release() called without a hold; ignored");
+      return;
+    }
+
+  if (--self->hold_count > 0)
+    return;
+
+  next = self->hook_next;
+  self->hook_next = NULL;
+  if (next != NULL)
+    next (self);
+}
+
+/* GObject */
+
+static void
+aio_entrypoint_dispose (GObject *object)
+{
+  AioEntrypoint *self = AIO_ENTRYPOINT (object);
+
+  if (self->context != NULL)
+    _aio_context_close (self->context);
+  if (self->services != NULL)
+    for (guint i = 0; i < self->services->len; i++)
+      g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->services, i), self);
+  g_clear_pointer (&self->services, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (aio_entrypoint_parent_class)->dispose (object);
+}
+
+static void
+aio_entrypoint_finalize (GObject *object)
+{
+  AioEntrypoint *self = AIO_ENTRYPOINT (object);
+
+  G_LOCK (current);
+  if (current == self)
+    current = NULL;
+  G_UNLOCK (current);
+
+  aio_entrypoint_remove_signals (self);
+  if (self->pool != NULL)
+    {
+      _aio_worker_pool_make_current (NULL);
+      g_clear_pointer (&self->pool, _aio_worker_pool_free);
+    }
+  g_clear_object (&self->context);
+  g_clear_object (&self->start_cancellable);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_error (&self->failure);
+
+  G_OBJECT_CLASS (aio_entrypoint_parent_class)->finalize (object);
+}
+
+static void
+aio_entrypoint_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  AioEntrypoint *self = AIO_ENTRYPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_POOL_SIZE: g_value_set_uint (value, self->pool_size); break;
+    case PROP_LOG_LEVEL: g_value_set_enum (value, self->log_level); break;
+    case PROP_LOG_FORMAT: g_value_set_enum (value, self->log_format); break;
+    case PROP_LOG_BUFFERING: g_value_set_boolean (value, self->log_buffering); break;
+    case PROP_LOG_BUFFER_SIZE: g_value_set_uint (value, self->log_buffer_size); break;
+    case PROP_LOG_FLUSH_INTERVAL: g_value_set_double (value, self->log_flush_interval); break;
+    case PROP_LOG_CONFIG: g_value_set_boolean (value, self->log_config); break;
+    case PROP_DEBUG: g_value_set_boolean (value, self->debug); break;
+    case PROP_SHUTDOWN_TIMEOUT: g_value_set_double (value, self->shutdown_timeout); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aio_entrypoint_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  AioEntrypoint *self = AIO_ENTRYPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_POOL_SIZE: self->pool_size = g_value_get_uint (value); break;
+    case PROP_LOG_LEVEL: self->log_level = g_value_get_enum (value); break;
+    case PROP_LOG_FORMAT: self->log_format = g_value_get_enum (value); break;
+    case PROP_LOG_BUFFERING: self->log_buffering = g_value_get_boolean (value); break;
+    case PROP_LOG_BUFFER_SIZE: self->log_buffer_size = g_value_get_uint (value); break;
+    case PROP_LOG_FLUSH_INTERVAL: self->log_flush_interval = g_value_get_double (value); break;
+    case PROP_LOG_CONFIG: self->log_config = g_value_get_boolean (value); break;
+    case PROP_DEBUG: self->debug = g_value_get_boolean (value); break;
+    case PROP_SHUTDOWN_TIMEOUT: self->shutdown_timeout = g_value_get_double (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  g_object_notify_by_pspec (object, pspec);
+}
+
+/* Environment overrides: a bad value is a warning naming the variable. */
+
+static void
+env_override (GObject    *object,
+              const char *variable,
+              const char *property)
+{
+  const char *text = g_getenv (variable);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property);
+  g_auto(GValue) value = G_VALUE_INIT;
+  const char *expected = NULL;
+  char *end = NULL;
+
+  if (text == NULL)
+    return;
+
+  g_value_init (&value, pspec->value_type);
+
+  if (G_IS_PARAM_SPEC_UINT (pspec))
+    {
+      guint64 n;
+
+      errno = 0;
+      n = g_ascii_strtoull (text, &end, 10);
+      if (*text == '\0' || *end != '\0' || errno != 0 || n > G_MAXUINT || text[0] == '-')
+        expected = "a non-negative integer";
+      else
+        g_value_set_uint (&value, (guint) n);
+    }
+  else if (G_IS_PARAM_SPEC_DOUBLE (pspec))
+    {
+      double d;
+
+      errno = 0;
+      d = g_ascii_strtod (text, &end);
+      if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (d))
+        expected = "a number of seconds";
+      else
+        g_value_set_double (&value, d);
+    }
+  else if (G_IS_PARAM_SPEC_BOOLEAN (pspec))
+    {
+      if (g_ascii_strcasecmp (text, "1") == 0 || g_ascii_strcasecmp (text, "true") == 0 ||
+          g_ascii_strcasecmp (text, "yes") == 0 || g_ascii_strcasecmp (text, "on") == 0)
+        g_value_set_boolean (&value, TRUE);
+      else if (g_ascii_strcasecmp (text, "0") == 0 || g_ascii_strcasecmp (text, "false") == 0 ||
+               g_ascii_strcasecmp (text, "no") == 0 || g_ascii_strcasecmp (text, "off") == 0)
+        g_value_set_boolean (&value, FALSE);
+      else
+        expected = "a boolean (1, 0, true, false, yes, no, on, off)";
+    }
+  else if (G_IS_PARAM_SPEC_ENUM (pspec))
+    {
+      GEnumClass *enum_class = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+      g_autofree char *lower = g_ascii_strdown (text, -1);
+      GEnumValue *ev = g_enum_get_value_by_nick (enum_class, lower);
+
+      if (ev == NULL)
+        expected = "one of the names listed in the documentation";
+      else
+        g_value_set_enum (&value, ev->value);
+    }
+  else
+    g_assert_not_reached ();
+
+  if (expected != NULL)
+    {
+      g_warning ("Ignoring %s=\"%s\": expected %s; keeping the default of %s",
+                 variable, text, expected, property);
+      return;
+    }
+
+  g_object_set_property (object, property, &value);
+}
+
+static void
+aio_entrypoint_constructed (GObject *object)
+{
+  static const struct {
+    const char *variable;
+    const char *property;
+  } overrides[] = {
+    { "AIOMISC_POOL_SIZE", "pool-size" },
+    { "AIOMISC_LOG_LEVEL", "log-level" },
+    { "AIOMISC_LOG_FORMAT", "log-format" },
+    { "AIOMISC_LOG_BUFFERING", "log-buffering" },
+    { "AIOMISC_LOG_BUFFER_SIZE", "log-buffer-size" },
+    { "AIOMISC_LOG_FLUSH_INTERVAL", "log-flush-interval" },
+    { "AIOMISC_LOG_CONFIG", "log-config" },
+    { "AIOMISC_DEBUG", "debug" },
+    { "AIOMISC_SHUTDOWN_TIMEOUT", "shutdown-timeout" },
+  };
+
+  G_OBJECT_CLASS (aio_entrypoint_parent_class)->constructed (object);
+
+  for (guint i = 0; i < G_N_ELEMENTS (overrides); i++)
+    env_override (object, overrides[i].variable, overrides[i].property);
+}
+
+static void
+aio_entrypoint_class_init (AioEntrypointClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->constructed = aio_entrypoint_constructed;
+  object_class->dispose = aio_entrypoint_dispose;
+  object_class->finalize = aio_entrypoint_finalize;
+  object_class->get_property = aio_entrypoint_get_property;
+  object_class->set_property = aio_entrypoint_set_property;
+
+  /**
+   * AioEntrypoint:pool-size:
+   *
+   * The number of threads of the pool that serves
+   * [func@Aio.run_in_thread_async] while the entrypoint runs, 1 to 1024.
+   * Defaults to the number of CPUs, at least 4 and at most 32.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_POOL_SIZE] =
+    g_param_spec_uint ("pool-size", NULL, NULL, 0, G_MAXUINT, 4, flags);
+
+  /**
+   * AioEntrypoint:log-level:
+   *
+   * The least severe level logged once the entrypoint configured logging.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_LEVEL] =
+    g_param_spec_enum ("log-level", NULL, NULL,
+                       AIO_TYPE_LOG_LEVEL, AIO_LOG_LEVEL_INFO, flags);
+
+  /**
+   * AioEntrypoint:log-format:
+   *
+   * How log records are written.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_FORMAT] =
+    g_param_spec_enum ("log-format", NULL, NULL,
+                       AIO_TYPE_LOG_FORMAT, AIO_LOG_FORMAT_AUTO, flags);
+
+  /**
+   * AioEntrypoint:log-buffering:
+   *
+   * Whether log lines are handed to a flusher thread instead of being
+   * written by the thread that logs.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_BUFFERING] =
+    g_param_spec_boolean ("log-buffering", NULL, NULL, TRUE, flags);
+
+  /**
+   * AioEntrypoint:log-buffer-size:
+   *
+   * How many buffered records trigger a flush; at least 1.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_BUFFER_SIZE] =
+    g_param_spec_uint ("log-buffer-size", NULL, NULL, 0, G_MAXUINT, 1024, flags);
+
+  /**
+   * AioEntrypoint:log-flush-interval:
+   *
+   * The longest time, in seconds, a buffered record waits; more than 0.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_FLUSH_INTERVAL] =
+    g_param_spec_double ("log-flush-interval", NULL, NULL,
+                         -G_MAXDOUBLE, G_MAXDOUBLE, 0.2, flags);
+
+  /**
+   * AioEntrypoint:log-config:
+   *
+   * Whether [method@Aio.Entrypoint.run] installs and configures the log
+   * writer. A host that owns logging sets it to %FALSE.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_LOG_CONFIG] =
+    g_param_spec_boolean ("log-config", NULL, NULL, TRUE, flags);
+
+  /**
+   * AioEntrypoint:debug:
+   *
+   * Debug mode: logs at debug level, whatever [property@Aio.Entrypoint:log-level] says.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DEBUG] =
+    g_param_spec_boolean ("debug", NULL, NULL, FALSE, flags);
+
+  /**
+   * AioEntrypoint:shutdown-timeout:
+   *
+   * How long, in seconds, services may take to stop; 0 waits forever.
+   * Services still stopping after it are named in a
+   * %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT error.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SHUTDOWN_TIMEOUT] =
+    g_param_spec_double ("shutdown-timeout", NULL, NULL,
+                         -G_MAXDOUBLE, G_MAXDOUBLE, 60.0, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * AioEntrypoint::pre-start:
+   * @self: the entrypoint
+   *
+   * Emitted before the services start. Call [method@Aio.Entrypoint.hold]
+   * to make the start wait for async work.
+   *
+   * Since: 0.1
+   */
+  signals[PRE_START] =
+    g_signal_new ("pre-start", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * AioEntrypoint::post-start:
+   * @self: the entrypoint
+   *
+   * Emitted once every service started.
+   *
+   * Since: 0.1
+   */
+  signals[POST_START] =
+    g_signal_new ("post-start", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * AioEntrypoint::pre-stop:
+   * @self: the entrypoint
+   *
+   * Emitted before the services stop.
+   *
+   * Since: 0.1
+   */
+  signals[PRE_STOP] =
+    g_signal_new ("pre-stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * AioEntrypoint::post-stop:
+   * @self: the entrypoint
+   *
+   * Emitted once every service stopped.
+   *
+   * Since: 0.1
+   */
+  signals[POST_STOP] =
+    g_signal_new ("post-stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+aio_entrypoint_init (AioEntrypoint *self)
+{
+  self->pool_size = CLAMP (g_get_num_processors (), 4, 32);
+  self->log_level = AIO_LOG_LEVEL_INFO;
+  self->log_format = AIO_LOG_FORMAT_AUTO;
+  self->log_buffering = TRUE;
+  self->log_buffer_size = 1024;
+  self->log_flush_interval = 0.2;
+  self->log_config = TRUE;
+  self->shutdown_timeout = 60.0;
+  self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  self->context = aio_context_new ();
+  self->main_context = g_main_context_ref_thread_default ();
+}
+
+/**
+ * aio_entrypoint_new:
+ *
+ * Creates an entrypoint with the default properties, overridden by the
+ * `AIOMISC_*` environment variables. Set properties with g_object_set() or
+ * create it with g_object_new() to choose others.
+ *
+ * The entrypoint runs on the thread-default main context of the thread
+ * that creates it.
+ *
+ * Returns: (transfer full): a new entrypoint
+ *
+ * Since: 0.1
+ */
+AioEntrypoint *
+aio_entrypoint_new (void)
+{
+  return g_object_new (AIO_TYPE_ENTRYPOINT, NULL);
+}
+
+/**
+ * aio_entrypoint_get_current:
+ *
+ * Gets the entrypoint that is starting, running or stopping, if any
+ * (aiomisc's `entrypoint.get_current()`).
+ *
+ * Returns: (transfer none) (nullable): the current entrypoint
+ *
+ * Since: 0.1
+ */
+AioEntrypoint *
+aio_entrypoint_get_current (void)
+{
+  AioEntrypoint *ret;
+
+  G_LOCK (current);
+  ret = current;
+  G_UNLOCK (current);
+
+  return ret;
+}
+
+/**
+ * aio_entrypoint_get_context:
+ * @self: an entrypoint
+ *
+ * Gets the [class@Aio.Context] its services share.
+ *
+ * Returns: (transfer none): the context
+ *
+ * Since: 0.1
+ */
+AioContext *
+aio_entrypoint_get_context (AioEntrypoint *self)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), NULL);
+
+  return self->context;
+}
+
+/**
+ * aio_entrypoint_dup_services:
+ * @self: an entrypoint
+ *
+ * Gets the services of the entrypoint, including the dependencies it added
+ * by itself when starting.
+ *
+ * Returns: (transfer container) (element-type AioService): the services
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+aio_entrypoint_dup_services (AioEntrypoint *self)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), NULL);
+
+  ret = g_ptr_array_new_full (self->services->len, g_object_unref);
+  for (guint i = 0; i < self->services->len; i++)
+    g_ptr_array_add (ret, g_object_ref (g_ptr_array_index (self->services, i)));
+
+  return ret;
+}
+
+static void
+aio_entrypoint_track (AioEntrypoint *self,
+                      AioService    *service)
+{
+  g_ptr_array_add (self->services, g_object_ref (service));
+  g_signal_connect (service, "failed", G_CALLBACK (service_failed_cb), self);
+}
+
+/* Adds @service and its dependencies; returns the ones that were new. */
+static GPtrArray *
+aio_entrypoint_add_closure (AioEntrypoint *self,
+                            AioService    *service)
+{
+  g_autoptr(GPtrArray) closure = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *added = g_ptr_array_new_with_free_func (g_object_unref);
+
+  add_with_dependencies (closure, service);
+  for (guint i = 0; i < closure->len; i++)
+    {
+      AioService *s = g_ptr_array_index (closure, i);
+
+      if (!g_ptr_array_find (self->services, s, NULL))
+        {
+          aio_entrypoint_track (self, s);
+          g_ptr_array_add (added, g_object_ref (s));
+        }
+    }
+
+  return added;
+}
+
+static void
+late_start_done (AioEntrypoint *self,
+                 GError        *error,
+                 gpointer       data)
+{
+  g_autoptr(GError) owned = error;
+
+  if (error != NULL)
+    {
+      g_warning ("%s", error->message);
+      aio_entrypoint_record_failure (self, error);
+    }
+}
+
+/**
+ * aio_entrypoint_add_service:
+ * @self: an entrypoint
+ * @service: the service to run
+ *
+ * Adds @service, and the services it depends on, to the entrypoint. Added
+ * while the entrypoint runs, it starts at once; if it fails to start, the
+ * entrypoint shuts down with that error.
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_add_service (AioEntrypoint *self,
+                            AioService    *service)
+{
+  g_autoptr(GPtrArray) added = NULL;
+
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (AIO_IS_SERVICE (service));
+
+  added = aio_entrypoint_add_closure (self, service);
+
+  if (self->state == EP_RUNNING && added->len > 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!check_cycles (added, &error))
+        late_start_done (self, g_steal_pointer (&error), NULL);
+      else
+        walk_run (self, added, FALSE, NULL, NULL, 0, late_start_done, NULL);
+    }
+}
+
+/**
+ * aio_entrypoint_validate:
+ * @self: an entrypoint
+ * @error: return location for a #GError
+ *
+ * Checks the properties; [method@Aio.Entrypoint.start_async] does too.
+ *
+ * Returns: %TRUE if every property has a usable value, else %FALSE with an
+ *   %AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT error naming the property
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_validate (AioEntrypoint  *self,
+                         GError        **error)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  if (self->pool_size < 1 || self->pool_size > POOL_SIZE_MAX)
+    {
+      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+                   "Invalid pool-size %u: must be between 1 and %u",
+                   self->pool_size, POOL_SIZE_MAX);
+      return FALSE;
+    }
+
+  if (self->log_buffer_size < 1)
+    {
+      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+                   "Invalid log-buffer-size %u: must be at least 1",
+                   self->log_buffer_size);
+      return FALSE;
+    }
+
+  if (!isfinite (self->log_flush_interval) || self->log_flush_interval <= 0)
+    {
+      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+                   "Invalid log-flush-interval %g: must be a number of seconds above 0",
+                   self->log_flush_interval);
+      return FALSE;
+    }
+
+  if (!isfinite (self->shutdown_timeout) || self->shutdown_timeout < 0)
+    {
+      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+                   "Invalid shutdown-timeout %g: must be a number of seconds, 0 or more",
+                   self->shutdown_timeout);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Start */
+
+static void aio_entrypoint_begin_stop (AioEntrypoint *self);
+
+static void
+aio_entrypoint_complete (AioEntrypoint *self,
+                         GError        *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+aio_entrypoint_set_current (AioEntrypoint *self,
+                            gboolean       active)
+{
+  G_LOCK (current);
+  if (active)
+    current = self;
+  else if (current == self)
+    current = NULL;
+  G_UNLOCK (current);
+}
+
+static void
+aio_entrypoint_release_pool (AioEntrypoint *self)
+{
+  if (self->pool == NULL)
+    return;
+
+  _aio_worker_pool_make_current (NULL);
+  g_clear_pointer (&self->pool, _aio_worker_pool_free);
+}
+
+static void
+post_start_done (AioEntrypoint *self)
+{
+  self->state = EP_RUNNING;
+  g_clear_object (&self->start_cancellable);
+  aio_entrypoint_complete (self, NULL);
+
+  if (self->stop_after_start != NULL)
+    aio_entrypoint_begin_stop (self);
+}
+
+static void
+start_failed_stopped (AioEntrypoint *self,
+                      GError        *stop_error,
+                      gpointer       data)
+{
+  GError *error = data;
+
+  if (stop_error != NULL)
+    {
+      g_warning ("While stopping after a failed start: %s", stop_error->message);
+      g_error_free (stop_error);
+    }
+
+  self->state = EP_IDLE;
+  g_clear_object (&self->start_cancellable);
+  aio_entrypoint_release_pool (self);
+  aio_entrypoint_set_current (self, FALSE);
+  aio_entrypoint_complete (self, error);
+
+  if (self->stop_after_start != NULL)
+    {
+      g_autoptr(GTask) stop = g_steal_pointer (&self->stop_after_start);
+      g_task_return_boolean (stop, TRUE);
+    }
+}
+
+static void
+services_started (AioEntrypoint *self,
+                  GError        *error,
+                  gpointer       data)
+{
+  if (error != NULL)
+    {
+      g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+
+      g_warning ("%s", error->message);
+      /* Stop everything that started or is starting, with the failure as reason. */
+      walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
+                start_failed_stopped, error);
+      return;
+    }
+
+  g_info ("%u services started", self->services->len);
+  run_hook (self, POST_START, post_start_done);
+}
+
+static void
+pre_start_done (AioEntrypoint *self)
+{
+  g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+
+  walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
+            services_started, NULL);
+}
+
+/**
+ * aio_entrypoint_start_async:
+ * @self: an entrypoint
+ * @cancellable: (nullable): cancels the start
+ * @callback: (scope async): called once every service started, or one failed
+ * @user_data: (closure): data for @callback
+ *
+ * Starts every service, concurrently, each once its dependencies run, with
+ * [signal@Aio.Entrypoint::pre-start] before and
+ * [signal@Aio.Entrypoint::post-start] after. Makes a pool of
+ * [property@Aio.Entrypoint:pool-size] threads serve
+ * [func@Aio.run_in_thread_async] and makes @self the current entrypoint.
+ *
+ * If a service fails to start, every service already started or starting is
+ * stopped with that failure as reason, and the operation fails with the
+ * error of the service, its message prefixed with the service name.
+ *
+ * Does not touch logging: [method@Aio.Entrypoint.run] does.
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_start_async (AioEntrypoint       *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) closure = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aio_entrypoint_start_async);
+
+  if (self->state != EP_IDLE)
+    {
+      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+                               "The entrypoint is already running");
+      return;
+    }
+
+  if (!aio_entrypoint_validate (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Dependencies added after add_service() join now. */
+  closure = aio_entrypoint_dup_services (self);
+  for (guint i = 0; i < closure->len; i++)
+    g_ptr_array_unref (aio_entrypoint_add_closure (self, g_ptr_array_index (closure, i)));
+
+  if (!check_cycles (self->services, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  self->pool = _aio_worker_pool_new (self->pool_size, &error);
+  if (self->pool == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  _aio_worker_pool_make_current (self->pool);
+
+  g_clear_error (&self->failure);
+  self->state = EP_STARTING;
+  self->task = g_steal_pointer (&task);
+  self->start_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      g_signal_connect_object (cancellable, "cancelled",
+                               G_CALLBACK (g_cancellable_cancel),
+                               self->start_cancellable, G_CONNECT_SWAPPED);
+      if (g_cancellable_is_cancelled (cancellable))
+        g_cancellable_cancel (self->start_cancellable);
+    }
+  aio_entrypoint_set_current (self, TRUE);
+
+  g_info ("Starting %u services", self->services->len);
+  run_hook (self, PRE_START, pre_start_done);
+}
+
+/**
+ * aio_entrypoint_start_finish:
+ * @self: an entrypoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Aio.Entrypoint.start_async].
+ *
+ * Returns: %TRUE if every service started
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_start_finish (AioEntrypoint  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Stop */
+
+static void
+post_stop_done (AioEntrypoint *self)
+{
+  GError *error = g_task_get_task_data (self->task);
+
+  aio_entrypoint_remove_signals (self);
+  self->state = EP_IDLE;
+  aio_entrypoint_release_pool (self);
+  aio_entrypoint_set_current (self, FALSE);
+  aio_entrypoint_complete (self, error ? g_error_copy (error) : NULL);
+}
+
+static void
+services_stopped (AioEntrypoint *self,
+                  GError        *error,
+                  gpointer       data)
+{
+  if (error != NULL)
+    {
+      g_warning ("%s", error->message);
+      g_task_set_task_data (self->task, error, (GDestroyNotify) g_error_free);
+    }
+  else
+    g_info ("All services stopped");
+
+  run_hook (self, POST_STOP, post_stop_done);
+}
+
+static void
+pre_stop_done (AioEntrypoint *self)
+{
+  g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+
+  walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
+            services_stopped, NULL);
+}
+
+static void
+aio_entrypoint_begin_stop (AioEntrypoint *self)
+{
+  self->task = g_steal_pointer (&self->stop_after_start);
+  self->state = EP_STOPPING;
+  g_info ("Stopping %u services", self->services->len);
+  run_hook (self, PRE_STOP, pre_stop_done);
+}
+
+/**
+ * aio_entrypoint_stop_async:
+ * @self: an entrypoint
+ * @cancellable: (nullable): handed to the services' `stop`
+ * @callback: (scope async): called once every service stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Stops every service, in reverse dependency order and concurrently where
+ * possible, with [signal@Aio.Entrypoint::pre-stop] before and
+ * [signal@Aio.Entrypoint::post-stop] after. The reason handed to the
+ * services is the runtime failure that ended the entrypoint, if any.
+ *
+ * Fails with %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT, naming the services
+ * still stopping, once [property@Aio.Entrypoint:shutdown-timeout] has
+ * passed; those services go on stopping in the background. Stopping an
+ * entrypoint that is starting cancels the start first. Stopping an idle
+ * entrypoint succeeds at once.
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_stop_async (AioEntrypoint       *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aio_entrypoint_stop_async);
+
+  switch (self->state)
+    {
+    case EP_IDLE:
+      g_task_return_boolean (task, TRUE);
+      return;
+
+    case EP_STOPPING:
+    default:
+      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+                               "The entrypoint is already stopping");
+      return;
+
+    case EP_STARTING:
+      if (self->stop_after_start != NULL)
+        {
+          g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+                                   "The entrypoint is already stopping");
+          return;
+        }
+      self->stop_after_start = g_steal_pointer (&task);
+      g_cancellable_cancel (self->start_cancellable);
+      return;
+
+    case EP_RUNNING:
+      self->stop_after_start = g_steal_pointer (&task);
+      aio_entrypoint_begin_stop (self);
+      return;
+    }
+}
+
+/**
+ * aio_entrypoint_stop_finish:
+ * @self: an entrypoint
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Aio.Entrypoint.stop_async].
+ *
+ * Returns: %TRUE if every service stopped cleanly in time
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_stop_finish (AioEntrypoint  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Running */
+
+/**
+ * aio_entrypoint_quit:
+ * @self: an entrypoint
+ *
+ * Makes [method@Aio.Entrypoint.run] or [method@Aio.Entrypoint.run_forever]
+ * return, as SIGINT or SIGTERM does. May be called from any thread, also
+ * before the loop runs.
+ *
+ * Since: 0.1
+ */
+void
+aio_entrypoint_quit (AioEntrypoint *self)
+{
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+
+  g_atomic_int_set (&self->quit_requested, TRUE);
+  g_main_context_wakeup (self->main_context);
+}
+
+static gboolean
+unix_signal_cb (gpointer data)
+{
+  AioEntrypoint *self = data;
+
+  if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
+    g_info ("Received a signal while shutting down; already shutting down");
+  else
+    {
+      g_info ("Received a signal; shutting down gracefully");
+      aio_entrypoint_quit (self);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSource *
+aio_entrypoint_watch_signal (AioEntrypoint *self,
+                             int            signum)
+{
+  GSource *source = g_unix_signal_source_new (signum);
+
+  g_source_set_callback (source, unix_signal_cb, self, NULL);
+  g_source_set_static_name (source, "[aiomisc-glib] unix signal");
+  g_source_attach (source, self->main_context);
+
+  return source;
+}
+
+static void
+aio_entrypoint_install_signals (AioEntrypoint *self)
+{
+  if (self->sigint_source != NULL)
+    return;
+
+  self->sigint_source = aio_entrypoint_watch_signal (self, SIGINT);
+  self->sigterm_source = aio_entrypoint_watch_signal (self, SIGTERM);
+}
+
+/**
+ * aio_entrypoint_run_forever:
+ * @self: a started entrypoint
+ * @error: return location for a #GError
+ *
+ * Iterates the main context of the entrypoint until
+ * [method@Aio.Entrypoint.quit], SIGINT, SIGTERM or a runtime failure of a
+ * service (aiomisc's `loop.run_forever()`). It does not stop the services:
+ * call [method@Aio.Entrypoint.stop_async] next. SIGINT and SIGTERM are
+ * handled from now until the stop completes; a signal during the stop is
+ * ignored rather than killing the process.
+ *
+ * Returns: %FALSE with the error of the service if a service failed while
+ *   running, or %AIO_ENTRYPOINT_ERROR_NOT_RUNNING if not started
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_run_forever (AioEntrypoint  *self,
+                            GError        **error)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  if (self->state != EP_RUNNING)
+    {
+      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_NOT_RUNNING,
+                   "The entrypoint is not running: start it first");
+      return FALSE;
+    }
+
+  aio_entrypoint_install_signals (self);
+
+  g_main_context_push_thread_default (self->main_context);
+  while (!g_atomic_int_get (&self->quit_requested))
+    g_main_context_iteration (self->main_context, TRUE);
+  g_main_context_pop_thread_default (self->main_context);
+
+  g_atomic_int_set (&self->quit_requested, FALSE);
+
+  if (self->failure != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->failure));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} SyncResult;
+
+static void
+sync_start_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyncResult *sync = user_data;
+
+  sync->ok = aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &sync->error);
+  sync->done = TRUE;
+}
+
+static void
+sync_stop_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SyncResult *sync = user_data;
+
+  sync->ok = aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, &sync->error);
+  sync->done = TRUE;
+}
+
+static gboolean
+aio_entrypoint_run_sync (AioEntrypoint  *self,
+                         gboolean        stop,
+                         GError        **error)
+{
+  SyncResult sync = { 0 };
+
+  g_main_context_push_thread_default (self->main_context);
+  if (stop)
+    aio_entrypoint_stop_async (self, NULL, sync_stop_cb, &sync);
+  else
+    aio_entrypoint_start_async (self, NULL, sync_start_cb, &sync);
+  while (!sync.done)
+    g_main_context_iteration (self->main_context, TRUE);
+  g_main_context_pop_thread_default (self->main_context);
+
+  if (!sync.ok)
+    g_propagate_error (error, sync.error);
+
+  return sync.ok;
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} MainResult;
+
+static void
+main_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  MainResult *main_result = user_data;
+
+  main_result->ok = g_task_propagate_boolean (G_TASK (result), &main_result->error);
+  main_result->done = TRUE;
+  aio_entrypoint_quit (AIO_ENTRYPOINT (object));
+}
+
+static void
+main_result_free (MainResult *main_result)
+{
+  g_clear_error (&main_result->error);
+  g_free (main_result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
+
+/**
+ * aio_entrypoint_run_main:
+ * @self: an entrypoint
+ * @main_func: (nullable) (scope call): the main function, or %NULL to run
+ *   until [method@Aio.Entrypoint.quit], SIGINT or SIGTERM
+ * @user_data: (closure main_func): data for @main_func
+ * @error: return location for a #GError
+ *
+ * Runs the program around an async main (aiomisc's
+ * `aiomisc.run(main, *services)`): installs and configures logging (unless
+ * [property@Aio.Entrypoint:log-config] is %FALSE), starts every service,
+ * calls @main_func with a #GTask and iterates the main context until the
+ * main completes the task, then stops every service within
+ * [property@Aio.Entrypoint:shutdown-timeout] and flushes the log.
+ *
+ * The main completes the task with g_task_return_boolean() or
+ * g_task_return_error(); it holds a reference to the task while it works.
+ * SIGINT, SIGTERM, [method@Aio.Entrypoint.quit] or a runtime failure of a
+ * service end the run early: the cancellable of the task is cancelled and
+ * the run fails with %G_IO_ERROR_CANCELLED (or the failure of the service).
+ *
+ * Returns: the boolean the main returned; %FALSE with the error of the main,
+ *   of the service that failed to start or failed while running, or
+ *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   stop in time
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_run_main (AioEntrypoint  *self,
+                         AioMainFunc     main_func,
+                         gpointer        user_data,
+                         GError        **error)
+{
+  g_autoptr(GError) run_error = NULL;
+  g_autoptr(GError) stop_error = NULL;
+  g_autoptr(MainResult) main_result = NULL;
+  g_autoptr(GCancellable) main_cancellable = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  if (!aio_entrypoint_validate (self, error))
+    return FALSE;
+
+  if (self->log_config)
+    {
+      aio_log_setup ();
+      aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
+                         self->log_format,
+                         self->log_buffering,
+                         self->log_buffer_size,
+                         self->log_flush_interval);
+    }
+
+  /* A signal during the start makes the program stop right after it. */
+  aio_entrypoint_install_signals (self);
+
+  if (!aio_entrypoint_run_sync (self, FALSE, error))
+    {
+      aio_entrypoint_remove_signals (self);
+      aio_log_flush ();
+      return FALSE;
+    }
+
+  if (main_func != NULL)
+    {
+      g_autoptr(GTask) task = NULL;
+
+      main_result = g_new0 (MainResult, 1);
+      main_cancellable = g_cancellable_new ();
+      task = g_task_new (self, main_cancellable, main_done_cb, main_result);
+      g_task_set_source_tag (task, aio_entrypoint_run_main);
+      g_main_context_push_thread_default (self->main_context);
+      main_func (self, task, user_data);
+      g_main_context_pop_thread_default (self->main_context);
+    }
+
+  if (!g_atomic_int_get (&self->quit_requested))
+    aio_entrypoint_run_forever (self, &run_error);
+  else if (self->failure != NULL)
+    run_error = g_error_copy (self->failure);
+  g_atomic_int_set (&self->quit_requested, FALSE);
+
+  if (main_result != NULL && !main_result->done)
+    {
+      /* Interrupted: cancel the main and wait for it to give up. */
+      g_cancellable_cancel (main_cancellable);
+      if (run_error == NULL)
+        run_error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 "The main function was interrupted by a signal or a quit");
+      g_main_context_push_thread_default (self->main_context);
+      while (!main_result->done)
+        g_main_context_iteration (self->main_context, TRUE);
+      g_main_context_pop_thread_default (self->main_context);
+    }
+  else if (main_result != NULL && run_error == NULL)
+    {
+      ok = main_result->ok;
+      run_error = g_steal_pointer (&main_result->error);
+    }
+
+  aio_entrypoint_run_sync (self, TRUE, &stop_error);
+  g_atomic_int_set (&self->quit_requested, FALSE);
+  aio_log_flush ();
+
+  if (run_error != NULL)
+    {
+      if (stop_error != NULL)
+        g_warning ("%s", stop_error->message);
+      g_propagate_error (error, g_steal_pointer (&run_error));
+      return FALSE;
+    }
+  if (stop_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&stop_error));
+      return FALSE;
+    }
+
+  return ok;
+}
+
+/**
+ * aio_entrypoint_run:
+ * @self: an entrypoint
+ * @error: return location for a #GError
+ *
+ * Runs the program: installs and configures logging (unless
+ * [property@Aio.Entrypoint:log-config] is %FALSE), starts every service,
+ * iterates the main loop until [method@Aio.Entrypoint.quit], SIGINT or
+ * SIGTERM, then stops every service within
+ * [property@Aio.Entrypoint:shutdown-timeout] and flushes the log. This is
+ * aiomisc's `with entrypoint(...) as loop: loop.run_forever()`.
+ *
+ * A second signal during the shutdown does not start another one.
+ *
+ * Returns: %TRUE after a clean run; %FALSE with the error of the service
+ *   that failed to start or failed while running, or with
+ *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   stop in time
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_entrypoint_run (AioEntrypoint  *self,
+                    GError        **error)
+{
+  return aio_entrypoint_run_main (self, NULL, NULL, error);
+}

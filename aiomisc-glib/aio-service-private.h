@@ -1,0 +1,16 @@
+/* aio-service-private.h
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "aio-service.h"
+
+G_BEGIN_DECLS
+
+const char *_aio_service_state_to_string (AioServiceState  state);
+GPtrArray  *_aio_service_peek_dependencies (AioService    *self);
+gboolean    _aio_service_in_cycle        (AioService      *self);
+gboolean    _aio_service_has_run         (AioService      *self);
+
+G_END_DECLS

@@ -1,0 +1,930 @@
+/* aio-service.c: the base class of every service
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "aiomisc-glib.h"
+#include "aio-service-private.h"
+
+/**
+ * AioService:
+ *
+ * The unit of a program: something that starts and stops.
+ *
+ * A service overrides `start_async`/`start_finish` and, optionally,
+ * `stop_async`/`stop_finish` of [struct@Aio.ServiceClass]. There are two
+ * ways to start, as in aiomisc:
+ *
+ * - *ordinary*: `start` completes once the service is up; `stop` tears it
+ *   down.
+ * - *long-running*: `start` runs for the whole life of the service. It calls
+ *   [method@Aio.Service.set_ready] once the service is up (aiomisc's
+ *   `start_event.set()`), at which moment [method@Aio.Service.start_async]
+ *   completes. Stopping cancels the #GCancellable that `start` received,
+ *   runs `stop`, and completes once `start` has completed. A `start` that
+ *   fails after ready is a runtime failure: the service goes to
+ *   %AIO_SERVICE_STATE_FAILED and emits [signal@Aio.Service::failed], which
+ *   makes a running [class@Aio.Entrypoint] shut the program down.
+ *
+ * A service may depend on others ([method@Aio.Service.add_dependency]): an
+ * entrypoint starts it only once all its dependencies run and stops it
+ * before any of them.
+ *
+ * Misuse, such as starting a running service or stopping one that never
+ * started, is reported as an %AIO_SERVICE_ERROR, never as an abort.
+ *
+ * Since: 0.1
+ */
+
+typedef struct
+{
+  char            *name;
+  AioServiceState  state;
+  GPtrArray       *dependencies;
+  GMainContext    *context;
+
+  /* The cancellable handed to the start vfunc; cancelled by stop. */
+  GCancellable    *run_cancellable;
+  /* The public start operation, until the service is up (or failed). */
+  GTask           *start_task;
+  GCancellable    *start_caller_cancellable;
+  gulong           start_cancel_id;
+  guint            start_vfunc_pending : 1;
+  guint            stop_vfunc_pending : 1;
+  guint            ever_running : 1;
+
+  /* Public stop operations waiting for the stop to finish. */
+  GPtrArray       *stop_tasks;
+  GError          *stop_reason;
+  GError          *stop_error;
+} AioServicePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioService, aio_service, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (aio-service-error-quark, aio_service_error)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum {
+  FAILED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void aio_service_run_stop_vfunc (AioService *self);
+
+static void
+aio_service_set_state (AioService      *self,
+                       AioServiceState  state)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  if (priv->state == state)
+    return;
+
+  g_debug ("service '%s': %s -> %s",
+           aio_service_get_name (self),
+           _aio_service_state_to_string (priv->state),
+           _aio_service_state_to_string (state));
+  priv->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+const char *
+_aio_service_state_to_string (AioServiceState state)
+{
+  switch (state)
+    {
+    case AIO_SERVICE_STATE_NEW: return "new";
+    case AIO_SERVICE_STATE_STARTING: return "starting";
+    case AIO_SERVICE_STATE_RUNNING: return "running";
+    case AIO_SERVICE_STATE_STOPPING: return "stopping";
+    case AIO_SERVICE_STATE_STOPPED: return "stopped";
+    case AIO_SERVICE_STATE_FAILED: return "failed";
+    default: return "invalid";
+    }
+}
+
+static void
+aio_service_real_start_async (AioService          *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aio_service_real_start_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+aio_service_real_finish (AioService    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+aio_service_real_stop_async (AioService          *self,
+                             const GError        *reason,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aio_service_real_stop_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+aio_service_dispose (GObject *object)
+{
+  AioService *self = AIO_SERVICE (object);
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_ptr_array_set_size (priv->dependencies, 0);
+
+  G_OBJECT_CLASS (aio_service_parent_class)->dispose (object);
+}
+
+static void
+aio_service_finalize (GObject *object)
+{
+  AioService *self = AIO_SERVICE (object);
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_clear_pointer (&priv->name, g_free);
+  g_clear_pointer (&priv->dependencies, g_ptr_array_unref);
+  g_clear_pointer (&priv->stop_tasks, g_ptr_array_unref);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+  g_clear_object (&priv->run_cancellable);
+  g_clear_error (&priv->stop_reason);
+  g_clear_error (&priv->stop_error);
+
+  G_OBJECT_CLASS (aio_service_parent_class)->finalize (object);
+}
+
+static void
+aio_service_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  AioService *self = AIO_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, aio_service_get_name (self));
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, aio_service_get_state (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aio_service_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  AioService *self = AIO_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      aio_service_set_name (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aio_service_class_init (AioServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = aio_service_dispose;
+  object_class->finalize = aio_service_finalize;
+  object_class->get_property = aio_service_get_property;
+  object_class->set_property = aio_service_set_property;
+
+  klass->start_async = aio_service_real_start_async;
+  klass->start_finish = aio_service_real_finish;
+  klass->stop_async = aio_service_real_stop_async;
+  klass->stop_finish = aio_service_real_finish;
+
+  /**
+   * AioService:name:
+   *
+   * The name of the service, used in logs and errors. Defaults to the
+   * name of its type.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AioService:state:
+   *
+   * Where the service is in its life cycle.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       AIO_TYPE_SERVICE_STATE,
+                       AIO_SERVICE_STATE_NEW,
+                       (G_PARAM_READABLE |
+                        G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * AioService::failed:
+   * @self: the service
+   * @error: what went wrong
+   *
+   * Emitted when a long-running service fails after it was ready: its
+   * `start` completed with an error while nobody was stopping it.
+   *
+   * Since: 0.1
+   */
+  signals[FAILED] =
+    g_signal_new ("failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+aio_service_init (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  priv->state = AIO_SERVICE_STATE_NEW;
+  priv->dependencies = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * aio_service_get_name:
+ * @self: a service
+ *
+ * Gets the name of the service; the name of its type unless set.
+ *
+ * Returns: (transfer none): the name
+ *
+ * Since: 0.1
+ */
+const char *
+aio_service_get_name (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_SERVICE (self), NULL);
+
+  return priv->name ? priv->name : G_OBJECT_TYPE_NAME (self);
+}
+
+/**
+ * aio_service_set_name:
+ * @self: a service
+ * @name: (nullable): the new name, or %NULL for the type name
+ *
+ * Sets [property@Aio.Service:name].
+ *
+ * Since: 0.1
+ */
+void
+aio_service_set_name (AioService *self,
+                      const char *name)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_SERVICE (self));
+
+  if (g_strcmp0 (priv->name, name) == 0)
+    return;
+
+  g_free (priv->name);
+  priv->name = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}
+
+/**
+ * aio_service_get_state:
+ * @self: a service
+ *
+ * Gets [property@Aio.Service:state].
+ *
+ * Returns: the state of the service
+ *
+ * Since: 0.1
+ */
+AioServiceState
+aio_service_get_state (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_SERVICE (self), AIO_SERVICE_STATE_NEW);
+
+  return priv->state;
+}
+
+/**
+ * aio_service_add_dependency:
+ * @self: a service
+ * @dependency: the service @self needs
+ *
+ * Makes @self depend on @dependency: an [class@Aio.Entrypoint] starts @self
+ * only once @dependency runs, stops @self before @dependency, and adds
+ * @dependency to itself if it was not added. A failed dependency fails its
+ * dependents.
+ *
+ * Adding a dependency twice has no effect. A cycle is not refused here:
+ * starting any service of it fails with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE.
+ *
+ * Since: 0.1
+ */
+void
+aio_service_add_dependency (AioService *self,
+                            AioService *dependency)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_SERVICE (self));
+  g_return_if_fail (AIO_IS_SERVICE (dependency));
+
+  if (!g_ptr_array_find (priv->dependencies, dependency, NULL))
+    g_ptr_array_add (priv->dependencies, g_object_ref (dependency));
+}
+
+/**
+ * aio_service_dup_dependencies:
+ * @self: a service
+ *
+ * Gets the services @self depends on directly.
+ *
+ * Returns: (transfer container) (element-type AioService): the dependencies,
+ *   in the order they were added
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+aio_service_dup_dependencies (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  GPtrArray *ret;
+
+  g_return_val_if_fail (AIO_IS_SERVICE (self), NULL);
+
+  ret = g_ptr_array_new_full (priv->dependencies->len, g_object_unref);
+  for (guint i = 0; i < priv->dependencies->len; i++)
+    g_ptr_array_add (ret, g_object_ref (g_ptr_array_index (priv->dependencies, i)));
+
+  return ret;
+}
+
+GPtrArray *
+_aio_service_peek_dependencies (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  return priv->dependencies;
+}
+
+static gboolean
+aio_service_reaches (AioService *from,
+                     AioService *target,
+                     GHashTable *visited)
+{
+  GPtrArray *deps = _aio_service_peek_dependencies (from);
+
+  for (guint i = 0; i < deps->len; i++)
+    {
+      AioService *dep = g_ptr_array_index (deps, i);
+
+      if (dep == target)
+        return TRUE;
+      if (!g_hash_table_add (visited, dep))
+        continue;
+      if (aio_service_reaches (dep, target, visited))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+gboolean
+_aio_service_in_cycle (AioService *self)
+{
+  g_autoptr(GHashTable) visited = g_hash_table_new (NULL, NULL);
+
+  return aio_service_reaches (self, self, visited);
+}
+
+gboolean
+_aio_service_has_run (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  return priv->ever_running;
+}
+
+static void
+aio_service_disconnect_start_cancellable (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  if (priv->start_caller_cancellable != NULL)
+    {
+      g_cancellable_disconnect (priv->start_caller_cancellable, priv->start_cancel_id);
+      priv->start_cancel_id = 0;
+      g_clear_object (&priv->start_caller_cancellable);
+    }
+}
+
+/* Completes the public start operation, if it is still pending. */
+static void
+aio_service_complete_start (AioService *self,
+                            GError     *error)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GTask) task = g_steal_pointer (&priv->start_task);
+
+  aio_service_disconnect_start_cancellable (self);
+
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+aio_service_maybe_finish_stop (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GPtrArray) tasks = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (priv->state != AIO_SERVICE_STATE_STOPPING ||
+      priv->start_vfunc_pending ||
+      priv->stop_vfunc_pending)
+    return;
+
+  tasks = g_steal_pointer (&priv->stop_tasks);
+  priv->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  error = g_steal_pointer (&priv->stop_error);
+  g_clear_error (&priv->stop_reason);
+  g_clear_object (&priv->run_cancellable);
+
+  aio_service_set_state (self, AIO_SERVICE_STATE_STOPPED);
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      GTask *task = g_ptr_array_index (tasks, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+aio_service_start_vfunc_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(AioService) self = user_data;
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = AIO_SERVICE_GET_CLASS (self)->start_finish (self, result, &error);
+  if (!ok && error == NULL)
+    g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+                 "Service '%s' failed to start without saying why",
+                 aio_service_get_name (self));
+  priv->start_vfunc_pending = FALSE;
+
+  if (priv->start_task != NULL)
+    {
+      /* Ordinary start, or a long-running start that ended before ready. */
+      if (priv->state == AIO_SERVICE_STATE_STOPPING)
+        {
+          /* Somebody stopped us while starting. */
+          aio_service_complete_start (self,
+                                      g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                   "Service '%s' was stopped while starting",
+                                                   aio_service_get_name (self)));
+          if (ok)
+            {
+              priv->ever_running = TRUE;
+              aio_service_run_stop_vfunc (self);
+            }
+          else
+            aio_service_maybe_finish_stop (self);
+        }
+      else if (ok)
+        {
+          priv->ever_running = TRUE;
+          aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
+          aio_service_complete_start (self, NULL);
+        }
+      else
+        {
+          aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
+          aio_service_complete_start (self, g_steal_pointer (&error));
+        }
+      return;
+    }
+
+  /* A long-running start ended after it was ready. */
+  if (priv->state == AIO_SERVICE_STATE_STOPPING)
+    {
+      if (error != NULL &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Service '%s' failed while stopping: %s",
+                   aio_service_get_name (self), error->message);
+      aio_service_maybe_finish_stop (self);
+    }
+  else if (error != NULL)
+    {
+      g_warning ("Service '%s' failed: %s",
+                 aio_service_get_name (self), error->message);
+      aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
+      g_signal_emit (self, signals[FAILED], 0, error);
+    }
+  else
+    g_debug ("Service '%s' finished its work", aio_service_get_name (self));
+}
+
+static void
+aio_service_start_cancelled_cb (GCancellable *cancellable,
+                                gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+/**
+ * aio_service_start_async: (virtual start_async)
+ * @self: a service
+ * @cancellable: (nullable): cancels the start while the service is starting
+ * @callback: (scope async): called when the service is up or failed
+ * @user_data: (closure): data for @callback
+ *
+ * Starts the service: runs `start_async` of its class. The operation
+ * completes when an ordinary `start` completes or when a long-running one
+ * calls [method@Aio.Service.set_ready].
+ *
+ * Fails with %AIO_SERVICE_ERROR_ALREADY_STARTED if the service is starting,
+ * running or stopping, with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE if it
+ * depends on itself, with %AIO_SERVICE_ERROR_DEPENDENCY_FAILED if a
+ * dependency failed (the service then fails too) and with
+ * %AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING if a dependency does not run.
+ * A stopped or failed service may be started again.
+ *
+ * Since: 0.1
+ */
+void
+aio_service_start_async (AioService          *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  GPtrArray *deps;
+
+  g_return_if_fail (AIO_IS_SERVICE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aio_service_start_async);
+
+  switch (priv->state)
+    {
+    case AIO_SERVICE_STATE_STARTING:
+    case AIO_SERVICE_STATE_RUNNING:
+    case AIO_SERVICE_STATE_STOPPING:
+      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED,
+                               "Service '%s' is already %s",
+                               aio_service_get_name (self),
+                               _aio_service_state_to_string (priv->state));
+      return;
+
+    case AIO_SERVICE_STATE_NEW:
+    case AIO_SERVICE_STATE_STOPPED:
+    case AIO_SERVICE_STATE_FAILED:
+    default:
+      break;
+    }
+
+  if (_aio_service_in_cycle (self))
+    {
+      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+                               "Service '%s' depends on itself through its dependencies",
+                               aio_service_get_name (self));
+      return;
+    }
+
+  deps = priv->dependencies;
+  for (guint i = 0; i < deps->len; i++)
+    {
+      AioService *dep = g_ptr_array_index (deps, i);
+      AioServiceState dep_state = aio_service_get_state (dep);
+
+      if (dep_state == AIO_SERVICE_STATE_FAILED)
+        {
+          aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
+          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED,
+                                   "Service '%s' cannot start: its dependency '%s' failed",
+                                   aio_service_get_name (self),
+                                   aio_service_get_name (dep));
+          return;
+        }
+
+      if (dep_state != AIO_SERVICE_STATE_RUNNING)
+        {
+          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING,
+                                   "Service '%s' cannot start: its dependency '%s' is %s",
+                                   aio_service_get_name (self),
+                                   aio_service_get_name (dep),
+                                   _aio_service_state_to_string (dep_state));
+          return;
+        }
+    }
+
+  g_clear_pointer (&priv->context, g_main_context_unref);
+  priv->context = g_main_context_ref_thread_default ();
+  g_clear_object (&priv->run_cancellable);
+  priv->run_cancellable = g_cancellable_new ();
+  priv->ever_running = FALSE;
+  priv->start_task = g_steal_pointer (&task);
+
+  if (cancellable != NULL)
+    {
+      priv->start_caller_cancellable = g_object_ref (cancellable);
+      priv->start_cancel_id =
+        g_cancellable_connect (cancellable,
+                               G_CALLBACK (aio_service_start_cancelled_cb),
+                               g_object_ref (priv->run_cancellable),
+                               g_object_unref);
+    }
+
+  aio_service_set_state (self, AIO_SERVICE_STATE_STARTING);
+  priv->start_vfunc_pending = TRUE;
+  AIO_SERVICE_GET_CLASS (self)->start_async (self,
+                                             priv->run_cancellable,
+                                             aio_service_start_vfunc_cb,
+                                             g_object_ref (self));
+}
+
+/**
+ * aio_service_start_finish: (virtual start_finish)
+ * @self: a service
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Aio.Service.start_async].
+ *
+ * Returns: %TRUE if the service is up
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_service_start_finish (AioService    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (AIO_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+aio_service_set_ready_idle (gpointer data)
+{
+  aio_service_set_ready (AIO_SERVICE (data));
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * aio_service_set_ready:
+ * @self: a service
+ *
+ * Tells that a long-running service is up (aiomisc's `start_event.set()`):
+ * the service becomes %AIO_SERVICE_STATE_RUNNING and
+ * [method@Aio.Service.start_async] completes while `start` goes on.
+ *
+ * Does nothing unless the service is starting. May be called from any
+ * thread; from another thread it takes effect on the main context the
+ * service was started on.
+ *
+ * Since: 0.1
+ */
+void
+aio_service_set_ready (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_SERVICE (self));
+
+  if (priv->context != NULL && !g_main_context_is_owner (priv->context))
+    {
+      g_main_context_invoke_full (priv->context,
+                                  G_PRIORITY_DEFAULT,
+                                  aio_service_set_ready_idle,
+                                  g_object_ref (self),
+                                  g_object_unref);
+      return;
+    }
+
+  if (priv->state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
+    return;
+
+  priv->ever_running = TRUE;
+  aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
+  aio_service_complete_start (self, NULL);
+}
+
+static void
+aio_service_stop_vfunc_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(AioService) self = user_data;
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!AIO_SERVICE_GET_CLASS (self)->stop_finish (self, result, &error))
+    {
+      if (error == NULL)
+        g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+                     "Service '%s' failed to stop without saying why",
+                     aio_service_get_name (self));
+      g_prefix_error (&error, "Service '%s' failed to stop: ",
+                      aio_service_get_name (self));
+      if (priv->stop_error == NULL)
+        priv->stop_error = g_steal_pointer (&error);
+    }
+
+  priv->stop_vfunc_pending = FALSE;
+  aio_service_maybe_finish_stop (self);
+}
+
+static void
+aio_service_run_stop_vfunc (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  GCancellable *cancellable = NULL;
+
+  /* The first stop operation's cancellable is handed to the vfunc. */
+  if (priv->stop_tasks->len > 0)
+    cancellable = g_task_get_cancellable (g_ptr_array_index (priv->stop_tasks, 0));
+
+  priv->stop_vfunc_pending = TRUE;
+  AIO_SERVICE_GET_CLASS (self)->stop_async (self,
+                                            priv->stop_reason,
+                                            cancellable,
+                                            aio_service_stop_vfunc_cb,
+                                            g_object_ref (self));
+}
+
+/**
+ * aio_service_stop_async: (virtual stop_async)
+ * @self: a service
+ * @reason: (nullable): why the service is stopped, or %NULL for a normal stop
+ * @cancellable: (nullable): handed to the `stop_async` of the class
+ * @callback: (scope async): called when the service has stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Stops the service: cancels the cancellable its `start` received, runs
+ * `stop_async` of its class and completes once both `stop` and `start`
+ * are done.
+ *
+ * Stopping a service that is starting cancels the start and waits for it;
+ * if the start succeeded anyway, `stop` runs. Concurrent stops share one
+ * run of `stop`. Stopping a stopped service, or one whose start failed,
+ * succeeds at once. Stopping a service that was never started fails with
+ * %AIO_SERVICE_ERROR_NOT_STARTED.
+ *
+ * Since: 0.1
+ */
+void
+aio_service_stop_async (AioService          *self,
+                        const GError        *reason,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  AioServiceState state;
+
+  g_return_if_fail (AIO_IS_SERVICE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aio_service_stop_async);
+
+  state = priv->state;
+  switch (state)
+    {
+    case AIO_SERVICE_STATE_NEW:
+      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED,
+                               "Service '%s' cannot stop: it was never started",
+                               aio_service_get_name (self));
+      return;
+
+    case AIO_SERVICE_STATE_STOPPED:
+      g_task_return_boolean (task, TRUE);
+      return;
+
+    case AIO_SERVICE_STATE_FAILED:
+      if (!priv->ever_running)
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      break;
+
+    case AIO_SERVICE_STATE_STOPPING:
+      g_ptr_array_add (priv->stop_tasks, g_steal_pointer (&task));
+      return;
+
+    case AIO_SERVICE_STATE_STARTING:
+    case AIO_SERVICE_STATE_RUNNING:
+    default:
+      break;
+    }
+
+  g_ptr_array_add (priv->stop_tasks, g_steal_pointer (&task));
+  g_clear_error (&priv->stop_reason);
+  if (reason != NULL)
+    priv->stop_reason = g_error_copy (reason);
+  aio_service_set_state (self, AIO_SERVICE_STATE_STOPPING);
+
+  if (priv->run_cancellable != NULL)
+    g_cancellable_cancel (priv->run_cancellable);
+
+  /* While starting, stop runs once the start completed (and succeeded). */
+  if (state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
+    aio_service_run_stop_vfunc (self);
+}
+
+/**
+ * aio_service_stop_finish: (virtual stop_finish)
+ * @self: a service
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Aio.Service.stop_async].
+ *
+ * Returns: %TRUE if the service stopped cleanly
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_service_stop_finish (AioService    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (AIO_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,339 @@
+/* test-service.c: AioService life cycle
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "aio-test-services.h"
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Result;
+
+static void
+start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+start_sync (AioService *service, GError **error)
+{
+  Result r = { 0 };
+
+  aio_service_start_async (service, NULL, start_cb, &r);
+  aio_test_wait (&r.done);
+  if (r.error)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+static gboolean
+stop_sync (AioService *service, const GError *reason, GError **error)
+{
+  Result r = { 0 };
+
+  aio_service_stop_async (service, reason, NULL, stop_cb, &r);
+  aio_test_wait (&r.done);
+  if (r.error)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+static void
+test_name_default (void)
+{
+  g_autoptr(AioTestService) service = g_object_new (AIO_TEST_TYPE_SERVICE, NULL);
+  guint notified = 0;
+
+  g_assert_cmpstr (aio_service_get_name (AIO_SERVICE (service)), ==, "AioTestService");
+  g_signal_connect_swapped (service, "notify::name", G_CALLBACK (g_atomic_int_inc), &notified);
+  aio_service_set_name (AIO_SERVICE (service), "db");
+  aio_service_set_name (AIO_SERVICE (service), "db");
+  g_assert_cmpstr (aio_service_get_name (AIO_SERVICE (service)), ==, "db");
+  g_assert_cmpuint (notified, ==, 1);
+  aio_service_set_name (AIO_SERVICE (service), NULL);
+  g_assert_cmpstr (aio_service_get_name (AIO_SERVICE (service)), ==, "AioTestService");
+}
+
+static void
+count_state (AioService *service, GParamSpec *pspec, GPtrArray *states)
+{
+  g_ptr_array_add (states, GINT_TO_POINTER (aio_service_get_state (service)));
+}
+
+static void
+test_ordinary (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("ordinary");
+  g_autoptr(GPtrArray) states = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  service->start_delay_ms = 10;
+  g_signal_connect (service, "notify::state", G_CALLBACK (count_state), states);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_NEW);
+
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
+
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpuint (service->start_calls, ==, 1);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+
+  g_assert_cmpuint (states->len, ==, 4);
+  g_assert_cmpint (GPOINTER_TO_INT (states->pdata[0]), ==, AIO_SERVICE_STATE_STARTING);
+  g_assert_cmpint (GPOINTER_TO_INT (states->pdata[1]), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (GPOINTER_TO_INT (states->pdata[2]), ==, AIO_SERVICE_STATE_STOPPING);
+  g_assert_cmpint (GPOINTER_TO_INT (states->pdata[3]), ==, AIO_SERVICE_STATE_STOPPED);
+
+  /* A stopped service can start again. */
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_no_error (error);
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_cmpuint (service->start_calls, ==, 2);
+}
+
+static void
+test_misuse (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("misused");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_nonnull (strstr (error->message, "'misused'"));
+  g_clear_error (&error);
+
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_false (start_sync (AIO_SERVICE (service), &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED);
+  g_assert_nonnull (strstr (error->message, "'misused'"));
+  g_clear_error (&error);
+  g_assert_cmpuint (service->start_calls, ==, 1);
+
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  /* Stopping twice is harmless. */
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+}
+
+static void
+test_start_failure (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("broken");
+  g_autoptr(GError) error = NULL;
+
+  service->fail_start = TRUE;
+  g_assert_false (start_sync (AIO_SERVICE (service), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
+  g_clear_error (&error);
+
+  /* Nothing to stop: stop succeeds without running the stop vfunc. */
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_cmpuint (service->stop_calls, ==, 0);
+}
+
+static void
+test_long_running (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("infinite");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "why");
+
+  service->mode = TEST_MODE_LONG_RUNNING;
+  service->start_delay_ms = 5;
+  aio_test_events_clear ();
+
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_nonnull (service->run_task);  /* start is still going */
+
+  g_assert_true (stop_sync (AIO_SERVICE (service), reason, &error));
+  g_assert_no_error (error);
+  g_assert_true (service->start_was_cancelled);
+  g_assert_null (service->run_task);
+  g_assert_error (service->stop_reason, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+  /* Cancelled first, then stopped. */
+  g_assert_cmpint (aio_test_event_index ("cancelled:infinite"), <, aio_test_event_index ("stop:infinite"));
+}
+
+static void
+on_failed (AioService *service, const GError *error, GError **out)
+{
+  *out = g_error_copy (error);
+}
+
+static void
+test_long_running_runtime_failure (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("flaky");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) failure = NULL;
+
+  service->mode = TEST_MODE_LONG_RUNNING;
+  service->fail_after_ready_ms = 5;
+  g_signal_connect (service, "failed", G_CALLBACK (on_failed), &failure);
+
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  while (failure == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (failure, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
+
+  /* The stop still runs to clean up what start set up. */
+  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+static void
+test_stop_while_starting (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("slow");
+  Result started = { 0 }, stopped = { 0 };
+
+  service->start_delay_ms = 50;
+  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &started);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &stopped);
+  aio_test_wait (&stopped.done);
+  g_assert_true (started.done);
+  g_assert_false (started.ok);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (stopped.ok);
+  g_assert_true (service->start_was_cancelled);
+  g_assert_cmpuint (service->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_clear_error (&started.error);
+}
+
+static void
+test_start_cancelled_by_caller (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("cancelled");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result started = { 0 };
+
+  service->start_delay_ms = 20;
+  aio_service_start_async (AIO_SERVICE (service), cancellable, start_cb, &started);
+  g_cancellable_cancel (cancellable);
+  aio_test_wait (&started.done);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
+  g_clear_error (&started.error);
+}
+
+static void
+test_concurrent_stops (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("shared");
+  g_autoptr(GError) error = NULL;
+  Result a = { 0 }, b = { 0 };
+
+  service->stop_delay_ms = 10;
+  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &a);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &b);
+  aio_test_wait (&a.done);
+  aio_test_wait (&b.done);
+  g_assert_true (a.ok && b.ok);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+}
+
+static void
+test_dependency_rules (void)
+{
+  g_autoptr(AioTestService) db = aio_test_service_new ("db");
+  g_autoptr(AioTestService) web = aio_test_service_new ("web");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) deps = NULL;
+
+  aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (db));
+  aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (db));
+  deps = aio_service_dup_dependencies (AIO_SERVICE (web));
+  g_assert_cmpuint (deps->len, ==, 1);
+  g_assert_true (deps->pdata[0] == (gpointer) db);
+
+  g_assert_false (start_sync (AIO_SERVICE (web), &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING);
+  g_assert_nonnull (strstr (error->message, "'db'"));
+  g_clear_error (&error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_NEW);
+
+  db->fail_start = TRUE;
+  g_assert_false (start_sync (AIO_SERVICE (db), &error));
+  g_clear_error (&error);
+  g_assert_false (start_sync (AIO_SERVICE (web), &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_FAILED);
+  g_clear_error (&error);
+
+  db->fail_start = FALSE;
+  g_assert_true (start_sync (AIO_SERVICE (db), &error));
+  g_assert_true (start_sync (AIO_SERVICE (web), &error));
+  g_assert_no_error (error);
+  g_assert_true (stop_sync (AIO_SERVICE (web), NULL, &error));
+  g_assert_true (stop_sync (AIO_SERVICE (db), NULL, &error));
+}
+
+static void
+test_dependency_cycle (void)
+{
+  g_autoptr(AioTestService) a = aio_test_service_new ("a");
+  g_autoptr(AioTestService) b = aio_test_service_new ("b");
+  g_autoptr(AioTestService) c = aio_test_service_new ("c");
+  g_autoptr(GError) error = NULL;
+
+  aio_service_add_dependency (AIO_SERVICE (a), AIO_SERVICE (b));
+  aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (c));
+  aio_service_add_dependency (AIO_SERVICE (c), AIO_SERVICE (a));
+
+  g_assert_false (start_sync (AIO_SERVICE (a), &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_nonnull (strstr (error->message, "'a'"));
+  g_assert_cmpuint (a->start_calls, ==, 0);
+
+  /* Break the cycle so that the objects can be freed. */
+  g_object_run_dispose (G_OBJECT (c));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* Runtime failures are logged as warnings: keep only criticals fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  g_test_add_func ("/Aio/Service/name", test_name_default);
+  g_test_add_func ("/Aio/Service/ordinary", test_ordinary);
+  g_test_add_func ("/Aio/Service/misuse", test_misuse);
+  g_test_add_func ("/Aio/Service/start-failure", test_start_failure);
+  g_test_add_func ("/Aio/Service/long-running", test_long_running);
+  g_test_add_func ("/Aio/Service/long-running-runtime-failure", test_long_running_runtime_failure);
+  g_test_add_func ("/Aio/Service/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/Aio/Service/start-cancelled-by-caller", test_start_cancelled_by_caller);
+  g_test_add_func ("/Aio/Service/concurrent-stops", test_concurrent_stops);
+  g_test_add_func ("/Aio/Service/dependency-rules", test_dependency_rules);
+  g_test_add_func ("/Aio/Service/dependency-cycle", test_dependency_cycle);
+
+  return g_test_run ();
+}
