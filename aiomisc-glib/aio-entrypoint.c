@@ -200,6 +200,14 @@ walk_finish (Walk   *walk,
 static void
 walk_check_done (Walk *walk)
 {
+  /* A failed start does not wait for the others still starting: the stop
+   * that follows cancels them. */
+  if (!walk->stopping && walk->error != NULL)
+    {
+      walk_finish (walk, g_error_copy (walk->error));
+      return;
+    }
+
   if (g_hash_table_size (walk->in_flight) > 0)
     return;
 

@@ -75,25 +75,56 @@ aio_test_release_hung (void)
 
 /* start */
 
+typedef struct
+{
+  GTask   *task;
+  GSource *timer;
+  gulong   cancel_id;
+} OrdinaryStart;
+
+static void
+ordinary_start_free (gpointer data)
+{
+  OrdinaryStart *os = data;
+
+  g_clear_object (&os->task);
+  g_free (os);
+}
+
+static void
+ordinary_start_cancelled (GCancellable *cancellable,
+                          gpointer      data)
+{
+  OrdinaryStart *os = data;
+  AioTestService *self = g_task_get_source_object (os->task);
+
+  /* Runs in the thread that cancelled: the main thread in these tests. */
+  self->start_was_cancelled = TRUE;
+  g_signal_handler_disconnect (cancellable, os->cancel_id);
+  os->cancel_id = 0;
+  g_task_return_error_if_cancelled (os->task);
+  g_source_destroy (os->timer);
+}
+
 static gboolean
 ordinary_start_done (gpointer data)
 {
-  GTask *task = data;
-  AioTestService *self = g_task_get_source_object (task);
+  OrdinaryStart *os = data;
+  AioTestService *self = g_task_get_source_object (os->task);
 
-  if (!self->ignore_cancel && g_task_return_error_if_cancelled (task))
+  if (os->cancel_id != 0)
     {
-      self->start_was_cancelled = TRUE;
-      return G_SOURCE_REMOVE;
+      g_signal_handler_disconnect (g_task_get_cancellable (os->task), os->cancel_id);
+      os->cancel_id = 0;
     }
 
   if (self->fail_start)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+    g_task_return_new_error (os->task, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
                              "test failure in %s", aio_service_get_name (AIO_SERVICE (self)));
   else
     {
       record (self, "started");
-      g_task_return_boolean (task, TRUE);
+      g_task_return_boolean (os->task, TRUE);
     }
   return G_SOURCE_REMOVE;
 }
@@ -161,8 +192,18 @@ aio_test_service_start_async (AioService          *service,
   record (self, "start");
 
   if (self->mode == TEST_MODE_ORDINARY)
-    g_timeout_add_full (G_PRIORITY_DEFAULT, self->start_delay_ms,
-                        ordinary_start_done, task, g_object_unref);
+    {
+      OrdinaryStart *os = g_new0 (OrdinaryStart, 1);
+
+      os->task = task;
+      os->timer = g_timeout_source_new (self->start_delay_ms);
+      g_source_set_callback (os->timer, ordinary_start_done, os, ordinary_start_free);
+      g_source_attach (os->timer, g_main_context_get_thread_default ());
+      g_source_unref (os->timer);
+      if (!self->ignore_cancel)
+        os->cancel_id = g_signal_connect (cancellable, "cancelled",
+                                          G_CALLBACK (ordinary_start_cancelled), os);
+    }
   else
     {
       self->run_task = task;

@@ -1,2 +1,650 @@
+/* test-entrypoint.c: AioEntrypoint — concurrency, failure, order, timeout, hooks
+ *
+ * SPDX-License-Identifier: MIT
+ */
 #include "aio-test-services.h"
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Result;
+
+static void
+start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  r->ok = aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+start_sync (AioEntrypoint *ep, GError **error)
+{
+  Result r = { 0 };
+
+  aio_entrypoint_start_async (ep, NULL, start_cb, &r);
+  aio_test_wait (&r.done);
+  if (r.error)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+static gboolean
+stop_sync (AioEntrypoint *ep, GError **error)
+{
+  Result r = { 0 };
+
+  aio_entrypoint_stop_async (ep, NULL, stop_cb, &r);
+  aio_test_wait (&r.done);
+  if (r.error)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+static AioEntrypoint *
+new_entrypoint (void)
+{
+  /* Tests drive logging themselves: the entrypoint must not install a writer. */
+  return g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
+}
+
+static gboolean
+under_valgrind (void)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  return preload != NULL && strstr (preload, "vgpreload") != NULL;
+}
+
+static void
+test_concurrent_start (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) a = aio_test_service_new ("a");
+  g_autoptr(AioTestService) b = aio_test_service_new ("b");
+  g_autoptr(GError) error = NULL;
+  gint64 begin, elapsed;
+
+  a->start_delay_ms = b->start_delay_ms = 200;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (a));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (b));
+  aio_test_events_clear ();
+
+  begin = g_get_monotonic_time ();
+  g_assert_true (start_sync (ep, &error));
+  g_assert_no_error (error);
+  elapsed = g_get_monotonic_time () - begin;
+
+  /* Both starts began before either finished: they overlapped. */
+  g_assert_cmpint (aio_test_event_index ("start:b"), <, aio_test_event_index ("started:a"));
+  g_assert_cmpint (aio_test_event_index ("start:a"), <, aio_test_event_index ("started:b"));
+  g_assert_cmpint (elapsed, >=, 200 * 1000);
+  if (!under_valgrind ())
+    g_assert_cmpint (elapsed, <, 390 * 1000);   /* sequential would be 400 ms */
+  g_test_message ("two 200 ms starts took %.1f ms", elapsed / 1000.);
+
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (a)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_true (aio_entrypoint_get_current () == ep);
+  g_assert_true (stop_sync (ep, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (b)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_null (aio_entrypoint_get_current ());
+}
+
+static void
+test_failing_start_stops_healthy (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioTestService) forever = aio_test_service_new ("forever");
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  g_autoptr(AioTestService) broken = aio_test_service_new ("broken");
+  g_autoptr(GError) error = NULL;
+
+  forever->mode = TEST_MODE_LONG_RUNNING;
+  slow->start_delay_ms = 10000;      /* still starting when broken fails */
+  broken->start_delay_ms = 30;
+  broken->fail_start = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (broken));
+
+  g_assert_false (start_sync (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_nonnull (strstr (error->message, "'broken'"));
+
+  /* The started ones were stopped with the failure as reason. */
+  g_assert_cmpuint (fast->stop_calls, ==, 1);
+  g_assert_error (fast->stop_reason, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpuint (forever->stop_calls, ==, 1);
+  g_assert_true (forever->start_was_cancelled);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fast)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_STOPPED);
+  /* The one still starting was cancelled and never needed a stop. */
+  g_assert_true (slow->start_was_cancelled);
+  g_assert_cmpuint (slow->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (broken)), ==, AIO_SERVICE_STATE_FAILED);
+  g_assert_null (aio_entrypoint_get_current ());
+}
+
+static void
+test_long_running_cancelled_on_stop (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) forever = aio_test_service_new ("forever");
+  g_autoptr(GError) error = NULL;
+
+  forever->mode = TEST_MODE_LONG_RUNNING;
+  forever->start_delay_ms = 20;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
+  g_assert_true (start_sync (ep, &error));
+  g_assert_nonnull (forever->run_task);
+  g_assert_true (stop_sync (ep, &error));
+  g_assert_no_error (error);
+  g_assert_true (forever->start_was_cancelled);
+  g_assert_null (forever->run_task);
+  g_assert_null (forever->stop_reason);
+}
+
+static void
+test_dependency_order (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) db = aio_test_service_new ("db");
+  g_autoptr(AioTestService) cache = aio_test_service_new ("cache");
+  g_autoptr(AioTestService) web = aio_test_service_new ("web");
+  g_autoptr(AioTestService) other = aio_test_service_new ("other");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) services = NULL;
+
+  db->start_delay_ms = 30;
+  cache->start_delay_ms = 10;
+  web->stop_delay_ms = 30;
+  other->start_delay_ms = 5;
+  aio_service_add_dependency (AIO_SERVICE (cache), AIO_SERVICE (db));
+  aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (cache));
+  aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (db));
+  /* Only web and other are added: their dependencies join by themselves. */
+  aio_entrypoint_add_service (ep, AIO_SERVICE (web));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (other));
+  services = aio_entrypoint_dup_services (ep);
+  g_assert_cmpuint (services->len, ==, 4);
+
+  aio_test_events_clear ();
+  g_assert_true (start_sync (ep, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_test_event_index ("started:db"), <, aio_test_event_index ("start:cache"));
+  g_assert_cmpint (aio_test_event_index ("started:cache"), <, aio_test_event_index ("start:web"));
+  /* Independent services do not wait. */
+  g_assert_cmpint (aio_test_event_index ("start:other"), <, aio_test_event_index ("started:db"));
+
+  aio_test_events_clear ();
+  g_assert_true (stop_sync (ep, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_test_event_index ("stopped:web"), <, aio_test_event_index ("stop:cache"));
+  g_assert_cmpint (aio_test_event_index ("stopped:cache"), <, aio_test_event_index ("stop:db"));
+  g_assert_cmpint (aio_test_event_index ("stop:other"), <, aio_test_event_index ("stopped:web"));
+}
+
+static void
+test_dependency_failure (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) db = aio_test_service_new ("db");
+  g_autoptr(AioTestService) web = aio_test_service_new ("web");
+  g_autoptr(GError) error = NULL;
+
+  db->fail_start = TRUE;
+  aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (db));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (web));
+  g_assert_false (start_sync (ep, &error));
+  g_assert_nonnull (strstr (error->message, "'db'"));
+  g_assert_cmpuint (web->start_calls, ==, 0);
+}
+
+static void
+test_dependency_cycle (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) a = aio_test_service_new ("a");
+  g_autoptr(AioTestService) b = aio_test_service_new ("b");
+  g_autoptr(GError) error = NULL;
+
+  aio_service_add_dependency (AIO_SERVICE (a), AIO_SERVICE (b));
+  aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (a));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (a));
+  g_assert_false (start_sync (ep, &error));
+  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_cmpuint (a->start_calls + b->start_calls, ==, 0);
+  g_object_run_dispose (G_OBJECT (a));
+}
+
+static void
+test_shutdown_timeout (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
+  g_autoptr(AioTestService) fine = aio_test_service_new ("fine");
+  g_autoptr(GError) error = NULL;
+
+  stuck->never_stop = TRUE;
+  g_object_set (ep, "shutdown-timeout", 0.2, NULL);
+  aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fine));
+  g_assert_true (start_sync (ep, &error));
+  g_assert_false (stop_sync (ep, &error));
+  g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "'stuck'"));
+  g_assert_null (strstr (error->message, "'fine'"));
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fine)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (stuck)), ==, AIO_SERVICE_STATE_STOPPING);
+
+  /* The straggler finishes later without harm. */
+  aio_test_release_hung ();
+  while (aio_service_get_state (AIO_SERVICE (stuck)) != AIO_SERVICE_STATE_STOPPED)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_bad_properties (void)
+{
+  static const struct {
+    const char *property;
+    double      value;
+  } cases[] = {
+    { "pool-size", 0 },
+    { "pool-size", 5000 },
+    { "log-buffer-size", 0 },
+    { "log-flush-interval", 0 },
+    { "log-flush-interval", -1 },
+    { "shutdown-timeout", -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+      g_autoptr(AioTestService) service = aio_test_service_new ("never");
+      g_autoptr(GError) error = NULL;
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (ep), cases[i].property);
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_value_init (&value, pspec->value_type);
+      if (pspec->value_type == G_TYPE_UINT)
+        g_value_set_uint (&value, (guint) cases[i].value);
+      else
+        g_value_set_double (&value, cases[i].value);
+      g_object_set_property (G_OBJECT (ep), cases[i].property, &value);
+      aio_entrypoint_add_service (ep, AIO_SERVICE (service));
+
+      g_assert_false (aio_entrypoint_validate (ep, &error));
+      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, cases[i].property));
+      g_clear_error (&error);
+
+      g_assert_false (start_sync (ep, &error));
+      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpuint (service->start_calls, ==, 0);
+      g_clear_error (&error);
+
+      g_assert_false (aio_entrypoint_run (ep, &error));
+      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+    }
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(AioEntrypoint) ep = NULL;
+  guint pool_size, buffer_size;
+  double flush_interval, shutdown_timeout;
+  gboolean buffering, log_config, debug;
+  AioLogLevel level;
+  AioLogFormat format;
+
+  if (g_test_subprocess ())
+    {
+      ep = aio_entrypoint_new ();
+      g_object_get (ep, "pool-size", &pool_size, "log-level", &level, "log-format", &format,
+                    "log-buffering", &buffering, "log-buffer-size", &buffer_size,
+                    "log-flush-interval", &flush_interval, "log-config", &log_config,
+                    "debug", &debug, "shutdown-timeout", &shutdown_timeout, NULL);
+      g_assert_cmpuint (pool_size, ==, CLAMP (g_get_num_processors (), 4, 32));
+      g_assert_cmpint (level, ==, AIO_LOG_LEVEL_INFO);
+      g_assert_cmpint (format, ==, AIO_LOG_FORMAT_AUTO);
+      g_assert_true (buffering);
+      g_assert_cmpuint (buffer_size, ==, 1024);
+      g_assert_cmpfloat (flush_interval, ==, 0.2);
+      g_assert_true (log_config);
+      g_assert_false (debug);
+      g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_environment (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AioEntrypoint) ep = NULL;
+      guint pool_size;
+      double shutdown_timeout;
+      AioLogLevel level;
+      AioLogFormat format;
+      gboolean buffering;
+
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      g_setenv ("AIOMISC_POOL_SIZE", "7", TRUE);
+      g_setenv ("AIOMISC_LOG_LEVEL", "DEBUG", TRUE);
+      g_setenv ("AIOMISC_LOG_FORMAT", "json", TRUE);
+      g_setenv ("AIOMISC_SHUTDOWN_TIMEOUT", "2.5", TRUE);
+      g_setenv ("AIOMISC_LOG_BUFFERING", "no", TRUE);
+      ep = aio_entrypoint_new ();
+      g_object_get (ep, "pool-size", &pool_size, "log-level", &level, "log-format", &format,
+                    "shutdown-timeout", &shutdown_timeout, "log-buffering", &buffering, NULL);
+      g_assert_cmpuint (pool_size, ==, 7);
+      g_assert_cmpint (level, ==, AIO_LOG_LEVEL_DEBUG);
+      g_assert_cmpint (format, ==, AIO_LOG_FORMAT_JSON);
+      g_assert_cmpfloat (shutdown_timeout, ==, 2.5);
+      g_assert_false (buffering);
+      g_clear_object (&ep);
+
+      /* Bad values: a warning naming the variable; the defaults stay. */
+      g_setenv ("AIOMISC_POOL_SIZE", "lots", TRUE);
+      g_setenv ("AIOMISC_LOG_LEVEL", "loud", TRUE);
+      g_setenv ("AIOMISC_SHUTDOWN_TIMEOUT", "soon", TRUE);
+      g_setenv ("AIOMISC_LOG_BUFFERING", "maybe", TRUE);
+      ep = aio_entrypoint_new ();
+      g_object_get (ep, "pool-size", &pool_size, "log-level", &level,
+                    "shutdown-timeout", &shutdown_timeout, "log-buffering", &buffering, NULL);
+      g_assert_cmpuint (pool_size, ==, CLAMP (g_get_num_processors (), 4, 32));
+      g_assert_cmpint (level, ==, AIO_LOG_LEVEL_INFO);
+      g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
+      g_assert_true (buffering);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*AIOMISC_POOL_SIZE=\"lots\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"soon\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFERING=\"maybe\"*");
+}
+
+typedef struct
+{
+  AioEntrypoint *ep;
+  GPtrArray     *order;
+} HookData;
+
+static gboolean
+release_later (gpointer data)
+{
+  HookData *hd = data;
+
+  g_ptr_array_add (hd->order, (gpointer) "pre-start released");
+  aio_entrypoint_release (hd->ep);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_pre_start (AioEntrypoint *ep, HookData *hd)
+{
+  g_ptr_array_add (hd->order, (gpointer) "pre-start");
+  aio_entrypoint_hold (ep);
+  g_timeout_add (30, release_later, hd);
+}
+
+static void
+on_post_start (AioEntrypoint *ep, HookData *hd)
+{
+  g_ptr_array_add (hd->order, (gpointer) "post-start");
+}
+
+static void
+on_pre_stop (AioEntrypoint *ep, HookData *hd)
+{
+  g_ptr_array_add (hd->order, (gpointer) "pre-stop");
+}
+
+static void
+on_post_stop (AioEntrypoint *ep, HookData *hd)
+{
+  g_ptr_array_add (hd->order, (gpointer) "post-stop");
+}
+
+static void
+on_state (AioService *service, GParamSpec *pspec, HookData *hd)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_STARTING)
+    g_ptr_array_add (hd->order, (gpointer) "service starting");
+  else if (aio_service_get_state (service) == AIO_SERVICE_STATE_STOPPED)
+    g_ptr_array_add (hd->order, (gpointer) "service stopped");
+}
+
+static void
+test_hooks (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) service = aio_test_service_new ("hooked");
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  HookData hd = { ep, order };
+  const char *expected[] = {
+    "pre-start", "pre-start released", "service starting", "post-start",
+    "pre-stop", "service stopped", "post-stop",
+  };
+
+  g_signal_connect (ep, "pre-start", G_CALLBACK (on_pre_start), &hd);
+  g_signal_connect (ep, "post-start", G_CALLBACK (on_post_start), &hd);
+  g_signal_connect (ep, "pre-stop", G_CALLBACK (on_pre_stop), &hd);
+  g_signal_connect (ep, "post-stop", G_CALLBACK (on_post_stop), &hd);
+  g_signal_connect (service, "notify::state", G_CALLBACK (on_state), &hd);
+  aio_entrypoint_add_service (ep, AIO_SERVICE (service));
+
+  g_assert_true (start_sync (ep, &error));
+  g_assert_true (stop_sync (ep, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (order->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (g_ptr_array_index (order, i), ==, expected[i]);
+}
+
+static void
+test_add_while_running (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) first = aio_test_service_new ("first");
+  g_autoptr(AioTestService) late = aio_test_service_new ("late");
+  g_autoptr(GError) error = NULL;
+
+  aio_entrypoint_add_service (ep, AIO_SERVICE (first));
+  g_assert_true (start_sync (ep, &error));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (late));
+  while (aio_service_get_state (AIO_SERVICE (late)) != AIO_SERVICE_STATE_RUNNING)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (stop_sync (ep, &error));
+  g_assert_cmpuint (late->stop_calls, ==, 1);
+}
+
+static void
+test_stop_while_starting (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  Result started = { 0 }, stopped = { 0 };
+
+  slow->start_delay_ms = 10000;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_start_async (ep, NULL, start_cb, &started);
+  aio_entrypoint_stop_async (ep, NULL, stop_cb, &stopped);
+  aio_test_wait (&stopped.done);
+  g_assert_true (started.done);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (stopped.ok);
+  g_assert_true (slow->start_was_cancelled);
+  g_clear_error (&started.error);
+}
+
+static gpointer
+quit_from_thread (gpointer data)
+{
+  aio_entrypoint_quit (data);
+  return NULL;
+}
+
+static gboolean
+spawn_quitter (gpointer data)
+{
+  g_thread_unref (g_thread_new ("quitter", quit_from_thread, data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_run_quit_from_thread (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) forever = aio_test_service_new ("forever");
+  g_autoptr(GError) error = NULL;
+
+  forever->mode = TEST_MODE_LONG_RUNNING;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
+  g_idle_add (spawn_quitter, ep);
+  g_assert_true (aio_entrypoint_run (ep, &error));
+  g_assert_no_error (error);
+  g_assert_true (forever->start_was_cancelled);
+  g_assert_cmpuint (forever->stop_calls, ==, 1);
+}
+
+static void
+test_run_runtime_failure (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) flaky = aio_test_service_new ("flaky");
+  g_autoptr(AioTestService) steady = aio_test_service_new ("steady");
+  g_autoptr(GError) error = NULL;
+
+  flaky->mode = TEST_MODE_LONG_RUNNING;
+  flaky->fail_after_ready_ms = 20;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (flaky));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (steady));
+  g_assert_false (aio_entrypoint_run (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_nonnull (strstr (error->message, "'flaky'"));
+  g_assert_cmpuint (steady->stop_calls, ==, 1);
+  g_assert_error (steady->stop_reason, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (flaky)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+static gboolean
+finish_main (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+main_ok (AioEntrypoint *ep, GTask *task, gpointer user_data)
+{
+  AioTestService *service = user_data;
+
+  /* Services are up when the main runs. */
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_true (aio_entrypoint_get_current () == ep);
+  g_timeout_add (20, finish_main, g_object_ref (task));
+}
+
+static void
+main_fails (AioEntrypoint *ep, GTask *task, gpointer user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "main said no");
+}
+
+static void
+test_run_main (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) service = aio_test_service_new ("svc");
+  g_autoptr(GError) error = NULL;
+
+  aio_entrypoint_add_service (ep, AIO_SERVICE (service));
+  g_assert_true (aio_entrypoint_run_main (ep, main_ok, service, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+
+  g_assert_false (aio_entrypoint_run_main (ep, main_fails, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpuint (service->stop_calls, ==, 2);
+}
+
+static void
+test_aio_run (void)
+{
+  g_autoptr(AioTestService) a = aio_test_service_new ("a");
+  g_autoptr(AioTestService) b = aio_test_service_new ("b");
+  g_autoptr(GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      /* aio_run installs the log writer: a process of its own. */
+      g_assert_true (aio_run (main_ok, a, &error, a, b, NULL));
+      g_assert_no_error (error);
+      g_assert_cmpuint (a->stop_calls, ==, 1);
+      g_assert_cmpuint (b->stop_calls, ==, 1);
+      g_assert_false (aio_run (main_fails, NULL, &error, NULL));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* Failures are logged as warnings: keep only criticals fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_unsetenv ("AIOMISC_LOG_FORMAT");
+
+  g_test_add_func ("/Aio/Entrypoint/concurrent-start", test_concurrent_start);
+  g_test_add_func ("/Aio/Entrypoint/failing-start-stops-healthy", test_failing_start_stops_healthy);
+  g_test_add_func ("/Aio/Entrypoint/long-running-cancelled-on-stop", test_long_running_cancelled_on_stop);
+  g_test_add_func ("/Aio/Entrypoint/dependency-order", test_dependency_order);
+  g_test_add_func ("/Aio/Entrypoint/dependency-failure", test_dependency_failure);
+  g_test_add_func ("/Aio/Entrypoint/dependency-cycle", test_dependency_cycle);
+  g_test_add_func ("/Aio/Entrypoint/shutdown-timeout", test_shutdown_timeout);
+  g_test_add_func ("/Aio/Entrypoint/bad-properties", test_bad_properties);
+  g_test_add_func ("/Aio/Entrypoint/defaults", test_defaults);
+  g_test_add_func ("/Aio/Entrypoint/environment", test_environment);
+  g_test_add_func ("/Aio/Entrypoint/hooks", test_hooks);
+  g_test_add_func ("/Aio/Entrypoint/add-while-running", test_add_while_running);
+  g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
+  g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
+  g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
+  g_test_add_func ("/Aio/Entrypoint/aio-run", test_aio_run);
+
+  return g_test_run ();
+}

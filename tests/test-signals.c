@@ -1,0 +1,176 @@
+/* test-signals.c: SIGTERM and SIGINT to a running entrypoint (real signals,
+ * in subprocesses)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "aio-test-services.h"
+
+static void
+print_stopped (AioService *service, GParamSpec *pspec, gpointer data)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_STOPPED)
+    {
+      g_print ("stopped %s\n", aio_service_get_name (service));
+      fflush (stdout);
+    }
+}
+
+static void
+send_signal_cb (AioEntrypoint *ep, gpointer data)
+{
+  /* A real signal to this process, once every service runs. */
+  g_assert_cmpint (kill (getpid (), GPOINTER_TO_INT (data)), ==, 0);
+}
+
+static void
+second_signal_cb (AioEntrypoint *ep, gpointer data)
+{
+  /* During the shutdown: must neither kill us nor run the shutdown twice. */
+  g_print ("pre-stop\n");
+  g_assert_cmpint (kill (getpid (), GPOINTER_TO_INT (data)), ==, 0);
+}
+
+static int
+run_child (int signum, gboolean twice)
+{
+  g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT,
+                                              "log-config", FALSE, NULL);
+  g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
+  g_autoptr(AioTestService) forever = aio_test_service_new ("forever");
+  g_autoptr(AioTestService) dependent = aio_test_service_new ("dependent");
+  g_autoptr(GError) error = NULL;
+
+  forever->mode = TEST_MODE_LONG_RUNNING;
+  dependent->stop_delay_ms = 100;
+  aio_service_add_dependency (AIO_SERVICE (dependent), AIO_SERVICE (ordinary));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (ordinary));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (dependent));
+  g_signal_connect (ordinary, "notify::state", G_CALLBACK (print_stopped), NULL);
+  g_signal_connect (forever, "notify::state", G_CALLBACK (print_stopped), NULL);
+  g_signal_connect (dependent, "notify::state", G_CALLBACK (print_stopped), NULL);
+  g_signal_connect (ep, "post-start", G_CALLBACK (send_signal_cb), GINT_TO_POINTER (signum));
+  if (twice)
+    g_signal_connect (ep, "pre-stop", G_CALLBACK (second_signal_cb), GINT_TO_POINTER (signum));
+
+  if (!aio_entrypoint_run (ep, &error))
+    {
+      g_printerr ("run failed: %s\n", error->message);
+      return 1;
+    }
+
+  g_print ("stop calls %u %u %u\n", ordinary->stop_calls, forever->stop_calls, dependent->stop_calls);
+  g_print ("forever cancelled %d\n", forever->start_was_cancelled);
+  return 0;
+}
+
+static void
+check_signal (int signum, gboolean twice)
+{
+  if (g_test_subprocess ())
+    exit (run_child (signum, twice));
+
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*stopped forever*");
+  /* Reverse dependency order: dependent before ordinary. */
+  g_test_trap_assert_stdout ("*stopped dependent*stopped ordinary*");
+  g_test_trap_assert_stdout ("*stop calls 1 1 1*");
+  g_test_trap_assert_stdout ("*forever cancelled 1*");
+  if (twice)
+    {
+      g_test_trap_assert_stdout ("*pre-stop*");
+      g_test_trap_assert_stdout_unmatched ("*pre-stop*pre-stop*");
+    }
+}
+
+static void
+test_sigterm (void)
+{
+  check_signal (SIGTERM, FALSE);
+}
+
+static void
+test_sigint (void)
+{
+  check_signal (SIGINT, FALSE);
+}
+
+static void
+test_second_sigterm (void)
+{
+  check_signal (SIGTERM, TRUE);
+}
+
+static void
+test_second_sigint (void)
+{
+  check_signal (SIGINT, TRUE);
+}
+
+static const char *argv0;
+
+static int
+run_timeout_child (void)
+{
+  g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE,
+                                              "shutdown-timeout", 0.1, NULL);
+  g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
+  g_autoptr(GError) error = NULL;
+
+  stuck->never_stop = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
+  g_signal_connect (ep, "post-start", G_CALLBACK (send_signal_cb), GINT_TO_POINTER (SIGTERM));
+  if (!aio_entrypoint_run (ep, &error))
+    {
+      g_printerr ("run failed: %s\n", error->message);
+      aio_test_release_hung ();
+      /* aiomisc exits with 70 when services do not stop in time. */
+      return g_error_matches (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
+    }
+  return 0;
+}
+
+static void
+test_exit_code_on_timeout (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "AIO_TEST_CHILD", "timeout", TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, argv0, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, NULL, &err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (child));
+  g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 70);
+  g_assert_nonnull (strstr (err, "shutdown timeout"));
+  g_assert_nonnull (strstr (err, "'stuck'"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  if (g_strcmp0 (g_getenv ("AIO_TEST_CHILD"), "timeout") == 0)
+    {
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      return run_timeout_child ();
+    }
+
+  argv0 = argv[0];
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Aio/Signals/sigterm", test_sigterm);
+  g_test_add_func ("/Aio/Signals/sigint", test_sigint);
+  g_test_add_func ("/Aio/Signals/second-sigterm", test_second_sigterm);
+  g_test_add_func ("/Aio/Signals/second-sigint", test_second_sigint);
+  g_test_add_func ("/Aio/Signals/shutdown-timeout-exit-70", test_exit_code_on_timeout);
+
+  return g_test_run ();
+}
