@@ -72,7 +72,8 @@ struct _AioEntrypoint
   guint           debug : 1;
 
   EpState         state;
-  GPtrArray      *services;
+  GPtrArray      *services;     /* in the order they were added */
+  GHashTable     *service_set;  /* the same services, for lookups */
   AioContext     *context;
   AioWorkerPool  *pool;
   GMainContext   *main_context;
@@ -124,19 +125,33 @@ static guint signals[N_SIGNALS];
 G_LOCK_DEFINE_STATIC (current);
 static AioEntrypoint *current;
 
-/* Walk: one concurrent, dependency-ordered start or stop of a set of services. */
+/* Walk: one concurrent, dependency-ordered start or stop of a set of services.
+ *
+ * Each service is a node counting the nodes that must finish first (its
+ * dependencies on start, its dependents on stop) and listing the nodes it
+ * unblocks. A node whose count drops to zero is launched, so the walk takes
+ * O(services + dependencies) work and its wall time is the critical path. */
 
 typedef struct _Walk Walk;
 typedef void (*WalkDone) (AioEntrypoint *self, GError *error, gpointer data);
+
+typedef struct
+{
+  AioService *service;
+  guint       blockers;
+  GPtrArray  *unblocks;   /* Node*, not owned */
+  gboolean    done;
+} Node;
 
 struct _Walk
 {
   gatomicrefcount  ref_count;
   AioEntrypoint   *self;
   gboolean         stopping;
-  GPtrArray       *services;
-  GHashTable      *pending;    /* not launched yet */
-  GHashTable      *in_flight;  /* launched, not done */
+  GHashTable      *nodes;      /* AioService* -> Node* */
+  GQueue           ready;      /* Node* to launch */
+  gboolean         launching;
+  guint            n_in_flight;
   GCancellable    *cancellable;
   GError          *reason;
   GError          *error;
@@ -145,6 +160,15 @@ struct _Walk
   gpointer         done_data;
   gboolean         finished;
 };
+
+static void
+node_free (gpointer data)
+{
+  Node *node = data;
+
+  g_clear_pointer (&node->unblocks, g_ptr_array_unref);
+  g_free (node);
+}
 
 static Walk *
 walk_ref (Walk *walk)
@@ -159,15 +183,10 @@ walk_unref (Walk *walk)
   if (!g_atomic_ref_count_dec (&walk->ref_count))
     return;
 
-  if (walk->timeout_source != NULL)
-    {
-      g_source_destroy (walk->timeout_source);
-      g_source_unref (walk->timeout_source);
-    }
+  g_assert (walk->timeout_source == NULL);
   g_clear_object (&walk->self);
-  g_clear_pointer (&walk->services, g_ptr_array_unref);
-  g_clear_pointer (&walk->pending, g_hash_table_unref);
-  g_clear_pointer (&walk->in_flight, g_hash_table_unref);
+  g_clear_pointer (&walk->nodes, g_hash_table_unref);
+  g_queue_clear (&walk->ready);
   g_clear_object (&walk->cancellable);
   g_clear_error (&walk->reason);
   g_clear_error (&walk->error);
@@ -175,8 +194,6 @@ walk_unref (Walk *walk)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_unref)
-
-static void walk_launch_ready (Walk *walk);
 
 static void
 walk_finish (Walk   *walk,
@@ -203,23 +220,26 @@ walk_check_done (Walk *walk)
   /* A failed start does not wait for the others still starting: the stop
    * that follows cancels them. */
   if (!walk->stopping && walk->error != NULL)
+    walk_finish (walk, g_error_copy (walk->error));
+  else if (walk->n_in_flight == 0 && g_queue_is_empty (&walk->ready))
+    walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
+}
+
+static void walk_launch_ready (Walk *walk);
+
+static void
+walk_node_done (Walk *walk,
+                Node *node)
+{
+  node->done = TRUE;
+
+  for (guint i = 0; i < node->unblocks->len; i++)
     {
-      walk_finish (walk, g_error_copy (walk->error));
-      return;
+      Node *next = g_ptr_array_index (node->unblocks, i);
+
+      if (--next->blockers == 0)
+        g_queue_push_tail (&walk->ready, next);
     }
-
-  if (g_hash_table_size (walk->in_flight) > 0)
-    return;
-
-  if (g_hash_table_size (walk->pending) > 0 && walk->error == NULL && !walk->stopping)
-    {
-      /* Cannot happen without a cycle, which start rejects; be safe. */
-      g_set_error (&walk->error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_FAILED,
-                   "%u services could not be started: their dependencies never ran",
-                   g_hash_table_size (walk->pending));
-    }
-
-  walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
 }
 
 static void
@@ -230,6 +250,7 @@ walk_service_done_cb (GObject      *object,
   AioService *service = AIO_SERVICE (object);
   g_autoptr(Walk) walk = user_data;
   g_autoptr(GError) error = NULL;
+  Node *node = g_hash_table_lookup (walk->nodes, service);
   gboolean ok;
 
   if (walk->stopping)
@@ -237,56 +258,26 @@ walk_service_done_cb (GObject      *object,
   else
     ok = aio_service_start_finish (service, result, &error);
 
-  g_hash_table_remove (walk->in_flight, service);
+  walk->n_in_flight--;
 
   if (!ok)
     {
       if (!walk->stopping)
         g_prefix_error (&error, "Service '%s' failed to start: ",
                         aio_service_get_name (service));
-
       if (walk->error == NULL)
         walk->error = g_steal_pointer (&error);
     }
-  else if (walk->stopping)
-    g_debug ("Service '%s' stopped", aio_service_get_name (service));
   else
-    g_debug ("Service '%s' started", aio_service_get_name (service));
+    g_debug ("Service '%s' %s", aio_service_get_name (service),
+             walk->stopping ? "stopped" : "started");
 
-  /* After a failed start, nothing new is launched; a stop goes on. */
-  if (walk->stopping || walk->error == NULL)
-    walk_launch_ready (walk);
+  /* A stop goes on after a failure; a failed service's dependents never start. */
+  if (ok || walk->stopping)
+    walk_node_done (walk, node);
 
+  walk_launch_ready (walk);
   walk_check_done (walk);
-}
-
-static gboolean
-walk_service_is_ready (Walk       *walk,
-                       AioService *service)
-{
-  if (!walk->stopping)
-    {
-      GPtrArray *deps = _aio_service_peek_dependencies (service);
-
-      for (guint i = 0; i < deps->len; i++)
-        if (aio_service_get_state (g_ptr_array_index (deps, i)) != AIO_SERVICE_STATE_RUNNING)
-          return FALSE;
-      return TRUE;
-    }
-
-  /* Stop: wait for every dependent still to be stopped. */
-  for (guint i = 0; i < walk->services->len; i++)
-    {
-      AioService *other = g_ptr_array_index (walk->services, i);
-
-      if (!g_hash_table_contains (walk->pending, other) &&
-          !g_hash_table_contains (walk->in_flight, other))
-        continue;
-      if (g_ptr_array_find (_aio_service_peek_dependencies (other), service, NULL))
-        return FALSE;
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -310,35 +301,34 @@ walk_service_needs_stop (AioService *service)
 static void
 walk_launch_ready (Walk *walk)
 {
-  gboolean progress = TRUE;
+  Node *node;
 
-  while (progress)
+  /* Completions that arrive while launching only queue their unblocked nodes. */
+  if (walk->launching)
+    return;
+  walk->launching = TRUE;
+
+  while ((node = g_queue_pop_head (&walk->ready)) != NULL)
     {
-      progress = FALSE;
+      if (!walk->stopping && walk->error != NULL)
+        break;
 
-      for (guint i = 0; i < walk->services->len; i++)
+      if (walk->stopping && !walk_service_needs_stop (node->service))
         {
-          AioService *service = g_ptr_array_index (walk->services, i);
-
-          if (!g_hash_table_contains (walk->pending, service) ||
-              !walk_service_is_ready (walk, service))
-            continue;
-
-          g_hash_table_remove (walk->pending, service);
-          progress = TRUE;
-
-          if (walk->stopping && !walk_service_needs_stop (service))
-            continue;
-
-          g_hash_table_add (walk->in_flight, service);
-          if (walk->stopping)
-            aio_service_stop_async (service, walk->reason, walk->cancellable,
-                                    walk_service_done_cb, walk_ref (walk));
-          else
-            aio_service_start_async (service, walk->cancellable,
-                                     walk_service_done_cb, walk_ref (walk));
+          walk_node_done (walk, node);
+          continue;
         }
+
+      walk->n_in_flight++;
+      if (walk->stopping)
+        aio_service_stop_async (node->service, walk->reason, walk->cancellable,
+                                walk_service_done_cb, walk_ref (walk));
+      else
+        aio_service_start_async (node->service, walk->cancellable,
+                                 walk_service_done_cb, walk_ref (walk));
     }
+
+  walk->launching = FALSE;
 }
 
 static gboolean
@@ -347,16 +337,13 @@ walk_timeout_cb (gpointer data)
   Walk *walk = data;
   g_autoptr(GString) names = g_string_new (NULL);
   GHashTableIter iter;
-  gpointer key;
+  Node *node;
 
-  g_hash_table_iter_init (&iter, walk->in_flight);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
-                            aio_service_get_name (key));
-  g_hash_table_iter_init (&iter, walk->pending);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
-                            aio_service_get_name (key));
+  g_hash_table_iter_init (&iter, walk->nodes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
+    if (!node->done)
+      g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
+                              aio_service_get_name (node->service));
 
   walk_finish (walk,
                g_error_new (AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
@@ -366,8 +353,9 @@ walk_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Starts or stops @services (and, when starting, whatever they depend on)
- * concurrently in dependency order; calls @done once all are done. */
+/* Starts or stops @services concurrently in dependency order and calls
+ * @done once all are done (or, for a start, once one failed). Services
+ * already running are skipped by a start. */
 static void
 walk_run (AioEntrypoint *self,
           GPtrArray     *services,
@@ -379,13 +367,14 @@ walk_run (AioEntrypoint *self,
           gpointer       done_data)
 {
   g_autoptr(Walk) walk = g_new0 (Walk, 1);
+  GHashTableIter iter;
+  Node *node;
 
   g_atomic_ref_count_init (&walk->ref_count);
   walk->self = g_object_ref (self);
   walk->stopping = stopping;
-  walk->services = g_ptr_array_ref (services);
-  walk->pending = g_hash_table_new (NULL, NULL);
-  walk->in_flight = g_hash_table_new (NULL, NULL);
+  walk->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
+  g_queue_init (&walk->ready);
   walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   walk->reason = reason ? g_error_copy (reason) : NULL;
   walk->done = done;
@@ -395,8 +384,45 @@ walk_run (AioEntrypoint *self,
     {
       AioService *service = g_ptr_array_index (services, i);
 
-      if (stopping || aio_service_get_state (service) != AIO_SERVICE_STATE_RUNNING)
-        g_hash_table_add (walk->pending, service);
+      if (!stopping && aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
+        continue;
+      node = g_new0 (Node, 1);
+      node->service = service;
+      node->unblocks = g_ptr_array_new ();
+      g_hash_table_insert (walk->nodes, service, node);
+    }
+
+  /* Edges: a dependency blocks its dependent's start; a dependent blocks
+   * its dependency's stop. */
+  g_hash_table_iter_init (&iter, walk->nodes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
+    {
+      GPtrArray *deps = _aio_service_peek_dependencies (node->service);
+
+      for (guint i = 0; i < deps->len; i++)
+        {
+          Node *dep = g_hash_table_lookup (walk->nodes, g_ptr_array_index (deps, i));
+
+          if (dep == NULL)
+            continue;
+          if (stopping)
+            {
+              dep->blockers++;
+              g_ptr_array_add (node->unblocks, dep);
+            }
+          else
+            {
+              node->blockers++;
+              g_ptr_array_add (dep->unblocks, node);
+            }
+        }
+    }
+
+  for (guint i = 0; i < services->len; i++)
+    {
+      node = g_hash_table_lookup (walk->nodes, g_ptr_array_index (services, i));
+      if (node != NULL && node->blockers == 0)
+        g_queue_push_tail (&walk->ready, node);
     }
 
   if (stopping && timeout > 0)
@@ -413,21 +439,6 @@ walk_run (AioEntrypoint *self,
 }
 
 /* Helpers */
-
-static void
-add_with_dependencies (GPtrArray  *services,
-                       AioService *service)
-{
-  GPtrArray *deps;
-
-  if (g_ptr_array_find (services, service, NULL))
-    return;
-
-  g_ptr_array_add (services, g_object_ref (service));
-  deps = _aio_service_peek_dependencies (service);
-  for (guint i = 0; i < deps->len; i++)
-    add_with_dependencies (services, g_ptr_array_index (deps, i));
-}
 
 static gboolean
 check_cycles (GPtrArray  *services,
@@ -572,6 +583,7 @@ aio_entrypoint_dispose (GObject *object)
     for (guint i = 0; i < self->services->len; i++)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->services, i), self);
   g_clear_pointer (&self->services, g_ptr_array_unref);
+  g_clear_pointer (&self->service_set, g_hash_table_unref);
 
   G_OBJECT_CLASS (aio_entrypoint_parent_class)->dispose (object);
 }
@@ -926,6 +938,7 @@ aio_entrypoint_init (AioEntrypoint *self)
   self->log_config = TRUE;
   self->shutdown_timeout = 60.0;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();
   self->main_context = g_main_context_ref_thread_default ();
 }
@@ -1020,30 +1033,24 @@ aio_entrypoint_track (AioEntrypoint *self,
                       AioService    *service)
 {
   g_ptr_array_add (self->services, g_object_ref (service));
+  g_hash_table_add (self->service_set, service);
   g_signal_connect (service, "failed", G_CALLBACK (service_failed_cb), self);
 }
 
-/* Adds @service and its dependencies; returns the ones that were new. */
-static GPtrArray *
-aio_entrypoint_add_closure (AioEntrypoint *self,
-                            AioService    *service)
+/* Adds whatever the services from index @from on depend on and the
+ * entrypoint lacks, transitively; the added ones are appended. */
+static void
+aio_entrypoint_adopt_dependencies (AioEntrypoint *self,
+                                   guint          from)
 {
-  g_autoptr(GPtrArray) closure = g_ptr_array_new_with_free_func (g_object_unref);
-  GPtrArray *added = g_ptr_array_new_with_free_func (g_object_unref);
-
-  add_with_dependencies (closure, service);
-  for (guint i = 0; i < closure->len; i++)
+  for (guint i = from; i < self->services->len; i++)
     {
-      AioService *s = g_ptr_array_index (closure, i);
+      GPtrArray *deps = _aio_service_peek_dependencies (g_ptr_array_index (self->services, i));
 
-      if (!g_ptr_array_find (self->services, s, NULL))
-        {
-          aio_entrypoint_track (self, s);
-          g_ptr_array_add (added, g_object_ref (s));
-        }
+      for (guint j = 0; j < deps->len; j++)
+        if (!g_hash_table_contains (self->service_set, g_ptr_array_index (deps, j)))
+          aio_entrypoint_track (self, g_ptr_array_index (deps, j));
     }
-
-  return added;
 }
 
 static void
@@ -1075,16 +1082,25 @@ void
 aio_entrypoint_add_service (AioEntrypoint *self,
                             AioService    *service)
 {
-  g_autoptr(GPtrArray) added = NULL;
+  guint first_new;
 
   g_return_if_fail (AIO_IS_ENTRYPOINT (self));
   g_return_if_fail (AIO_IS_SERVICE (service));
 
-  added = aio_entrypoint_add_closure (self, service);
+  if (g_hash_table_contains (self->service_set, service))
+    return;
 
-  if (self->state == EP_RUNNING && added->len > 0)
+  first_new = self->services->len;
+  aio_entrypoint_track (self, service);
+  aio_entrypoint_adopt_dependencies (self, first_new);
+
+  if (self->state == EP_RUNNING)
     {
       g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = first_new; i < self->services->len; i++)
+        g_ptr_array_add (added, g_object_ref (g_ptr_array_index (self->services, i)));
 
       if (!check_cycles (added, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
@@ -1278,7 +1294,6 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) closure = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (AIO_IS_ENTRYPOINT (self));
@@ -1301,9 +1316,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
     }
 
   /* Dependencies added after add_service() join now. */
-  closure = aio_entrypoint_dup_services (self);
-  for (guint i = 0; i < closure->len; i++)
-    g_ptr_array_unref (aio_entrypoint_add_closure (self, g_ptr_array_index (closure, i)));
+  aio_entrypoint_adopt_dependencies (self, 0);
 
   if (!check_cycles (self->services, &error))
     {
