@@ -14,4 +14,7 @@
 # include "aio-log.h"
 # include "aio-thread.h"
 # include "aio-channel.h"
+# include "aio-clock.h"
+# include "aio-manual-clock.h"
+# include "aio-statistics.h"
 #undef AIOMISC_GLIB_INSIDE
