@@ -1,0 +1,2 @@
+/* aio-aggregator.c: placeholder, being written */
+#include "aiomisc-glib.h"

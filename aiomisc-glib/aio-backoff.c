@@ -1,0 +1,2 @@
+/* aio-backoff.c: placeholder, being written */
+#include "aiomisc-glib.h"

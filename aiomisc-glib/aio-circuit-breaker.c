@@ -1,0 +1,2 @@
+/* aio-circuit-breaker.c: placeholder, being written */
+#include "aiomisc-glib.h"

@@ -1,0 +1,2 @@
+/* aio-cron-callback.c: placeholder, being written */
+#include "aiomisc-glib.h"

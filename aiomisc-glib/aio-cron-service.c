@@ -1,0 +1,2 @@
+/* aio-cron-service.c: placeholder, being written */
+#include "aiomisc-glib.h"

@@ -1,0 +1,2 @@
+/* aio-cron.c: placeholder, being written */
+#include "aiomisc-glib.h"

@@ -1,0 +1,2 @@
+/* aio-periodic-callback.c: placeholder, being written */
+#include "aiomisc-glib.h"

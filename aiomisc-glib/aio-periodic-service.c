@@ -1,0 +1,2 @@
+/* aio-periodic-service.c: placeholder, being written */
+#include "aiomisc-glib.h"

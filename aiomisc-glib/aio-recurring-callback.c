@@ -1,0 +1,2 @@
+/* aio-recurring-callback.c: placeholder, being written */
+#include "aiomisc-glib.h"

@@ -1,0 +1,2 @@
+/* aio-select.c: placeholder, being written */
+#include "aiomisc-glib.h"

@@ -1,0 +1,2 @@
+/* aio-timeout.c: placeholder, being written */
+#include "aiomisc-glib.h"

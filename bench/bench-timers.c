@@ -1,0 +1,7 @@
+/* placeholder, being written */
+int main (void);
+int
+main (void)
+{
+  return 0;
+}
