@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 /**
  * AioLogFormat:
  * @AIO_LOG_FORMAT_PLAIN: one human-readable line per record, no colors
- * @AIO_LOG_FORMAT_COLOR: like plain, with ANSI colors when stderr is a TTY
+ * @AIO_LOG_FORMAT_COLOR: like plain, with ANSI colors when the output (stderr
+ *   unless [func@Aio.log_set_output_fd] changed it) is a terminal
  * @AIO_LOG_FORMAT_JSON: one JSON object per line carrying every structured field
  * @AIO_LOG_FORMAT_JOURNALD: records go to the systemd journal
  * @AIO_LOG_FORMAT_DISABLED: records are dropped (fatal ones are still written)
@@ -61,17 +62,56 @@ typedef enum {
   AIO_LOG_LEVEL_DEBUG,
 } AioLogLevel;
 
+/**
+ * AioLogCaptureFunc:
+ * @log_level: the level of the record; %G_LOG_FLAG_FATAL is set for records
+ *   that abort the process whatever the function returns
+ * @fields: a `a{sv}` dictionary with every structured field of the record
+ *   (strings as `s`, fields with an explicit length as `ay`) plus `level`
+ *   (`s`, e.g. `"WARNING"`) and `timestamp` (`x`, microseconds since the epoch)
+ * @user_data: (closure): the data passed to [func@Aio.log_set_capture_func]
+ *
+ * Receives the records that pass the level filter while it is installed with
+ * [func@Aio.log_set_capture_func]. It runs on the thread that logged the
+ * record, with no lock of the writer held, so it may call the `aio_log_*()`
+ * functions; records it logs itself go to GLib's fallback writer.
+ *
+ * Returns: %TRUE if the record was consumed (it is not written, and
+ *   [func@GLib.log_set_always_fatal] does not make it fatal, as with
+ *   [func@GLib.test_expect_message]), %FALSE to write it as usual
+ *
+ * Since: 0.1
+ */
+typedef gboolean (*AioLogCaptureFunc) (GLogLevelFlags  log_level,
+                                       GVariant       *fields,
+                                       gpointer        user_data);
+
 AIO_AVAILABLE_IN_ALL
-void     aio_log_setup      (void);
+void             aio_log_setup            (void);
 AIO_AVAILABLE_IN_ALL
-void     aio_log_configure  (AioLogLevel   level,
-                             AioLogFormat  format,
-                             gboolean      buffered,
-                             guint         buffer_size,
-                             double        flush_interval);
+void             aio_log_configure        (AioLogLevel        level,
+                                           AioLogFormat       format,
+                                           gboolean           buffered,
+                                           guint              buffer_size,
+                                           double             flush_interval);
 AIO_AVAILABLE_IN_ALL
-void     aio_log_flush      (void);
+void             aio_log_flush            (void);
 AIO_AVAILABLE_IN_ALL
-gboolean aio_log_is_installed (void);
+gboolean         aio_log_is_installed     (void);
+AIO_AVAILABLE_IN_ALL
+void             aio_log_set_output_fd    (int                fd);
+AIO_AVAILABLE_IN_ALL
+void             aio_log_set_capture_func (AioLogCaptureFunc  func,
+                                           gpointer           user_data,
+                                           GDestroyNotify     destroy);
+AIO_AVAILABLE_IN_ALL
+void             aio_log_capture_begin    (void);
+AIO_AVAILABLE_IN_ALL
+GVariant        *aio_log_capture_end      (void) G_GNUC_WARN_UNUSED_RESULT;
+AIO_AVAILABLE_IN_ALL
+GLogWriterOutput aio_log_writer           (GLogLevelFlags     log_level,
+                                           const GLogField   *fields,
+                                           gsize              n_fields,
+                                           gpointer           user_data);
 
 G_END_DECLS
