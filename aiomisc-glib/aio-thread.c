@@ -1,35 +1,490 @@
-/* aio-thread.c: PLACEHOLDER until the real pool lands */
-#include "aiomisc-glib.h"
+/* aio-thread.c: running blocking calls on a dedicated thread pool
+ *
+ * SPDX-License-Identifier: MIT
+ */
 #include "aio-thread-private.h"
 
-struct _AioWorkerPool { int dummy; };
+/*
+ * Design notes
+ *
+ * A job goes to exactly one exclusive GThreadPool: the current pool (the
+ * entrypoint's, while it runs) or the lazily created default pool. GTask's
+ * shared pool is deliberately not used: it grows slowly, so jobs that wait
+ * for each other can stall it for a long time.
+ *
+ * pools_lock is a reader/writer lock: submitters hold it for reading while
+ * they pick the current pool and push onto it; making a pool current, or
+ * retiring it in _aio_worker_pool_free(), takes it for writing. Once a pool
+ * is no longer current nobody can push onto it any more, so
+ * g_thread_pool_free (pool, FALSE, TRUE) runs every job that reached it and
+ * then returns.
+ *
+ * A job's life is a tiny state machine on an atomic int: QUEUED -> RUNNING
+ * (a worker picked it up and will run the function) or QUEUED -> CANCELLED
+ * (the cancellable fired first: the operation completes at once with
+ * G_IO_ERROR_CANCELLED, and the worker that eventually dequeues the job only
+ * releases it). Exactly one side wins the compare-and-exchange, so the task
+ * is returned exactly once and the function never runs after a cancellation
+ * was reported. The data's destroy notify always runs on the worker, exactly
+ * once.
+ *
+ * Completion is a GTask returned from the worker: GTask then dispatches the
+ * callback on the thread-default main context of the caller.
+ */
+
+typedef enum {
+  AIO_JOB_QUEUED,
+  AIO_JOB_RUNNING,
+  AIO_JOB_CANCELLED,
+} AioJobState;
+
+typedef struct
+{
+  union {
+    AioThreadFunc      pointer;
+    AioThreadValueFunc value;
+  } func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+  GTask          *task;          /* owned */
+  GCancellable   *cancellable;   /* borrowed from task */
+  gulong          cancelled_id;
+  gint            state;         /* AioJobState, atomic */
+  guint           is_value : 1;
+} AioJob;
+
+struct _AioWorkerPool
+{
+  GThreadPool *threads;
+  guint        n_threads;
+};
+
+static GRWLock        pools_lock;
+static AioWorkerPool *current_pool;   /* borrowed, under pools_lock */
+static AioWorkerPool *default_pool;   /* owned, created once, never freed */
+G_LOCK_DEFINE_STATIC (default_pool);
+
+static void
+aio_value_free (gpointer value)
+{
+  g_value_unset (value);
+  g_free (value);
+}
+
+static void
+aio_job_free (AioJob *job)
+{
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static void
+aio_job_release_data (AioJob *job)
+{
+  GDestroyNotify destroy = g_steal_pointer (&job->destroy);
+
+  if (job->cancelled_id != 0)
+    {
+      g_cancellable_disconnect (job->cancellable, job->cancelled_id);
+      job->cancelled_id = 0;
+    }
+
+  if (destroy != NULL)
+    destroy (g_steal_pointer (&job->data));
+}
+
+/* Runs in whichever thread cancels the cancellable (or in the submitting
+ * thread, from g_cancellable_connect(), if it was cancelled already). */
+static void
+aio_job_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  AioJob *job = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
+    g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Operation was cancelled");
+}
+
+static void
+aio_job_run (gpointer job_data,
+             gpointer pool_data)
+{
+  AioJob *job = job_data;
+  GError *error = NULL;
+
+  if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
+    {
+      /* Cancelled while queued: already reported, do not run. */
+      aio_job_release_data (job);
+      aio_job_free (job);
+      return;
+    }
+
+  if (job->is_value)
+    {
+      GValue value = G_VALUE_INIT;
+
+      job->func.value (job->data, job->cancellable, &value, &error);
+      aio_job_release_data (job);
+
+      if (error != NULL)
+        {
+          g_value_unset (&value);
+          g_task_return_error (job->task, error);
+        }
+      else
+        {
+          GValue *boxed = g_new0 (GValue, 1);
+
+          /* A GValue may be moved bitwise; "no value" reads as NULL. */
+          if (G_IS_VALUE (&value))
+            *boxed = value;
+          else
+            g_value_init (boxed, G_TYPE_POINTER);
+          g_task_return_pointer (job->task, boxed, aio_value_free);
+        }
+    }
+  else
+    {
+      gpointer result = job->func.pointer (job->data, job->cancellable, &error);
+
+      aio_job_release_data (job);
+
+      if (error != NULL)
+        g_task_return_error (job->task, error);
+      else
+        g_task_return_pointer (job->task, result, NULL);
+    }
+
+  aio_job_free (job);
+}
+
+static guint
+aio_worker_pool_default_size (void)
+{
+  return CLAMP (g_get_num_processors (), 4, 32);
+}
 
 AioWorkerPool *
-_aio_worker_pool_new (guint n_threads, GError **error)
+_aio_worker_pool_new (guint    n_threads,
+                      GError **error)
 {
-  return g_new0 (AioWorkerPool, 1);
+  AioWorkerPool *pool;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (n_threads == 0)
+    n_threads = aio_worker_pool_default_size ();
+
+  pool = g_new0 (AioWorkerPool, 1);
+  pool->n_threads = n_threads;
+  pool->threads = g_thread_pool_new (aio_job_run, pool, (gint) MIN (n_threads, G_MAXINT),
+                                     TRUE, error);
+  if (pool->threads == NULL)
+    {
+      g_free (pool);
+      return NULL;
+    }
+
+  return pool;
 }
 
 void
 _aio_worker_pool_free (AioWorkerPool *pool)
 {
+  if (pool == NULL)
+    return;
+
+  /* Retire the pool: after this, no submitter can reach it. */
+  g_rw_lock_writer_lock (&pools_lock);
+  if (current_pool == pool)
+    current_pool = NULL;
+  g_rw_lock_writer_unlock (&pools_lock);
+
+  /* Runs every job already queued, then joins the threads. */
+  g_thread_pool_free (pool->threads, FALSE, TRUE);
   g_free (pool);
 }
 
 void
 _aio_worker_pool_make_current (AioWorkerPool *pool)
 {
+  g_rw_lock_writer_lock (&pools_lock);
+  current_pool = pool;
+  g_rw_lock_writer_unlock (&pools_lock);
 }
 
+guint
+_aio_worker_pool_get_n_threads (AioWorkerPool *pool)
+{
+  g_return_val_if_fail (pool != NULL, 0);
+
+  return pool->n_threads;
+}
+
+guint
+_aio_worker_pool_get_default_size (void)
+{
+  AioWorkerPool *pool = g_atomic_pointer_get (&default_pool);
+
+  return pool != NULL ? pool->n_threads : aio_worker_pool_default_size ();
+}
+
+static AioWorkerPool *
+aio_worker_pool_get_default (GError **error)
+{
+  AioWorkerPool *pool = g_atomic_pointer_get (&default_pool);
+
+  if (G_LIKELY (pool != NULL))
+    return pool;
+
+  G_LOCK (default_pool);
+  pool = default_pool;
+  if (pool == NULL)
+    {
+      pool = _aio_worker_pool_new (0, error);
+      g_atomic_pointer_set (&default_pool, pool);
+    }
+  G_UNLOCK (default_pool);
+
+  return pool;
+}
+
+static void
+aio_job_submit (AioJob *job)
+{
+  GError *error = NULL;
+  gboolean pushed = FALSE;
+
+  g_rw_lock_reader_lock (&pools_lock);
+  if (current_pool != NULL)
+    {
+      pushed = g_thread_pool_push (current_pool->threads, job, &error);
+      g_rw_lock_reader_unlock (&pools_lock);
+    }
+  else
+    {
+      AioWorkerPool *pool;
+
+      g_rw_lock_reader_unlock (&pools_lock);
+      /* The default pool is never freed: no lock needed to push onto it. */
+      pool = aio_worker_pool_get_default (&error);
+      if (pool != NULL)
+        pushed = g_thread_pool_push (pool->threads, job, &error);
+    }
+
+  if (G_UNLIKELY (!pushed))
+    {
+      /* Exclusive pools never fail to push; only the creation of the
+       * default pool can fail. */
+      if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
+        g_task_return_error (job->task, error);
+      else
+        g_clear_error (&error);
+      aio_job_release_data (job);
+      aio_job_free (job);
+    }
+}
+
+static void
+aio_job_start (AioJob              *job,
+               gpointer             source_tag,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  job->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  /* Once the function ran, its outcome is what the caller gets, even if
+   * the cancellable fired meanwhile: a result we cannot free must not be
+   * dropped. Cancellation before the function started is handled by the
+   * job's state machine. */
+  g_task_set_check_cancellable (job->task, FALSE);
+  job->cancellable = g_task_get_cancellable (job->task);
+  job->state = AIO_JOB_QUEUED;
+
+  if (job->cancellable != NULL)
+    job->cancelled_id = g_cancellable_connect (job->cancellable,
+                                               G_CALLBACK (aio_job_cancelled_cb),
+                                               job, NULL);
+
+  aio_job_submit (job);
+}
+
+/**
+ * aio_run_in_thread_async: (skip)
+ * @func: (scope notified) (closure data) (destroy destroy): the blocking
+ *   function to run on a worker thread
+ * @data: (nullable): data for @func
+ * @destroy: (nullable): frees @data
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called when the operation
+ *   completed
+ * @user_data: data for @callback
+ *
+ * Runs @func (@data, @cancellable, …) on a worker thread and completes on
+ * the thread-default main context of the caller: aiomisc's
+ * `loop.run_in_executor()` / `@threaded`.
+ *
+ * The thread comes from the pool of the running [class@Aio.Entrypoint] (its
+ * [property@Aio.Entrypoint:pool-size] threads), or, without one, from a
+ * default pool of as many threads as CPUs (at least 4, at most 32) created
+ * on first use. These are dedicated threads, not GTask's shared pool, so
+ * up to pool-size jobs may block on each other without stalling the pool.
+ *
+ * If @cancellable is cancelled before @func started, the operation
+ * completes at once with %G_IO_ERROR_CANCELLED and @func is never run.
+ * Once @func started, it is up to @func to watch @cancellable; whatever it
+ * returns is the outcome of the operation, even if @cancellable was
+ * cancelled meanwhile.
+ *
+ * @destroy, if not %NULL, is called on @data exactly once, on a worker
+ * thread: right after @func returned, or, if @func never ran, when the
+ * worker dequeues the job (possibly after @callback ran).
+ *
+ * Call [func@Aio.run_in_thread_finish] from @callback. Language bindings
+ * use [func@Aio.run_in_thread_value_async] instead.
+ *
+ * Since: 0.1
+ */
 void
-aio_run_in_thread_async (AioThreadFunc func, gpointer data, GDestroyNotify destroy,
-                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data)
+aio_run_in_thread_async (AioThreadFunc        func,
+                         gpointer             data,
+                         GDestroyNotify       destroy,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
 {
+  AioJob *job;
+
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  job = g_new0 (AioJob, 1);
+  job->func.pointer = func;
+  job->data = data;
+  job->destroy = destroy;
+  aio_job_start (job, aio_run_in_thread_async, cancellable, callback, user_data);
 }
 
+/**
+ * aio_run_in_thread_finish: (skip)
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError
+ *
+ * Completes [func@Aio.run_in_thread_async].
+ *
+ * Returns: (nullable) (transfer full): what the function returned, or %NULL
+ *   with @error set (%NULL without an error if the function returned %NULL)
+ *
+ * Since: 0.1
+ */
 gpointer
-aio_run_in_thread_finish (GAsyncResult *result, GError **error)
+aio_run_in_thread_finish (GAsyncResult  *result,
+                          GError       **error)
 {
-  return NULL;
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * aio_run_in_thread_value_async:
+ * @func: (scope notified) (closure data) (destroy destroy): the blocking
+ *   function to run on a worker thread
+ * @data: (nullable): data for @func
+ * @destroy: (nullable): frees @data
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (closure user_data): called when the operation
+ *   completed
+ * @user_data: data for @callback
+ *
+ * Like [func@Aio.run_in_thread_async], for a function whose result is a
+ * #GValue: the variant for language bindings. From Python:
+ *
+ * ```python
+ * def work(_data, cancellable):
+ *     return expensive_computation()   # any object; raise GLib.Error to fail
+ *
+ * def done(_source, result):
+ *     print(Aio.run_in_thread_value_finish(result))
+ *
+ * Aio.run_in_thread_value_async(work, cancellable=None, callback=done)
+ * ```
+ *
+ * Python specifics: leave @data out and pass the arguments after it by
+ * keyword (the function then gets `None` as @data; PyGObject versions
+ * differ on a closure argument that is not the last one), and bind state
+ * with a closure or `functools.partial`. A tuple returned by the function is
+ * taken as the list of its out values (wrap it in a list); integers must fit
+ * a C int (wrap larger ones too); an exception other than `GLib.Error` is
+ * printed and the result is `None`.
+ *
+ * Call [func@Aio.run_in_thread_value_finish] from @callback.
+ *
+ * Since: 0.1
+ */
+void
+aio_run_in_thread_value_async (AioThreadValueFunc   func,
+                               gpointer             data,
+                               GDestroyNotify       destroy,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  AioJob *job;
+
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  job = g_new0 (AioJob, 1);
+  job->func.value = func;
+  job->is_value = TRUE;
+  job->data = data;
+  job->destroy = destroy;
+  aio_job_start (job, aio_run_in_thread_value_async, cancellable, callback, user_data);
+}
+
+/**
+ * aio_run_in_thread_value_finish:
+ * @result: the #GAsyncResult passed to the callback
+ * @value: (out caller-allocates) (optional): an uninitialized #GValue that
+ *   receives the result
+ * @error: return location for a #GError
+ *
+ * Completes [func@Aio.run_in_thread_value_async]. On success, @value holds
+ * what the function stored, or a %G_TYPE_POINTER %NULL if it stored
+ * nothing; on failure it is left untouched.
+ *
+ * Returns: (skip): %TRUE on success, %FALSE with @error set on failure
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_run_in_thread_value_finish (GAsyncResult  *result,
+                                GValue        *value,
+                                GError       **error)
+{
+  GValue *boxed;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_value_async, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  boxed = g_task_propagate_pointer (G_TASK (result), error);
+  if (boxed == NULL)
+    return FALSE;
+
+  if (value != NULL)
+    {
+      *value = *boxed;
+      g_free (boxed);
+    }
+  else
+    aio_value_free (boxed);
+
+  return TRUE;
 }

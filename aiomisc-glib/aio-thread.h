@@ -23,8 +23,8 @@ G_BEGIN_DECLS
  * A blocking function run on a worker thread by
  * [func@Aio.run_in_thread_async].
  *
- * It should poll @cancellable now and then (or connect to it) and fail with
- * %G_IO_ERROR_CANCELLED once it is cancelled.
+ * It should check @cancellable now and then (or connect to it) and fail
+ * with %G_IO_ERROR_CANCELLED once it is cancelled.
  *
  * Returns: (nullable) (transfer full): the result, or %NULL with @error set
  *   on failure (%NULL without an error is a valid result)
@@ -39,22 +39,26 @@ typedef gpointer (*AioThreadFunc) (gpointer       data,
  * AioThreadValueFunc:
  * @data: (closure): the data passed to [func@Aio.run_in_thread_value_async]
  * @cancellable: (nullable): the cancellable of the operation
+ * @result: (out caller-allocates): an uninitialized #GValue to store the
+ *   result in
  * @error: return location for a #GError
  *
  * A blocking function run on a worker thread by
- * [func@Aio.run_in_thread_value_async]: the language-binding friendly
- * variant of [callback@Aio.ThreadFunc], whose result is a #GValue, so that
- * it can carry any value a binding can express (from Python: any object).
+ * [func@Aio.run_in_thread_value_async]: the variant of
+ * [callback@Aio.ThreadFunc] for language bindings. Its result is a #GValue,
+ * so it can be anything a binding can express; from Python, the function
+ * simply returns a value (any object) or raises a `GLib.Error`.
  *
- * Returns: (nullable) (transfer full): a newly allocated #GValue (free it with
- *   `g_boxed_free (G_TYPE_VALUE, value)`), or %NULL; %NULL with @error set on
- *   failure
+ * On success, initialize and set @result (leaving it untouched means "no
+ * value", seen as %NULL / `None`). On failure, set @error; @result is then
+ * ignored (and unset if it was initialized).
  *
  * Since: 0.1
  */
-typedef GValue * (*AioThreadValueFunc) (gpointer       data,
-                                        GCancellable  *cancellable,
-                                        GError       **error);
+typedef void (*AioThreadValueFunc) (gpointer       data,
+                                    GCancellable  *cancellable,
+                                    GValue        *result,
+                                    GError       **error);
 
 AIO_AVAILABLE_IN_ALL
 void     aio_run_in_thread_async        (AioThreadFunc        func,
@@ -75,7 +79,8 @@ void     aio_run_in_thread_value_async  (AioThreadValueFunc   func,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
 AIO_AVAILABLE_IN_ALL
-GValue  *aio_run_in_thread_value_finish (GAsyncResult        *result,
+gboolean aio_run_in_thread_value_finish (GAsyncResult        *result,
+                                         GValue              *value,
                                          GError             **error);
 
 G_END_DECLS
