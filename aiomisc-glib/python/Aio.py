@@ -1,0 +1,1097 @@
+# Aio.py: the PyGObject override of aiomisc-glib (namespace Aio)
+#
+# SPDX-License-Identifier: MIT
+
+"""Pythonic aiomisc-glib: services are plain classes, as in aiomisc.
+
+A service subclasses ``Aio.Service`` and writes ``start`` (and, optionally,
+``stop``); an entrypoint runs services; ``Aio.run`` is ``aiomisc.run``::
+
+    import gi
+    gi.require_version('Aio', '1.0')
+    from gi.repository import Aio, GLib
+
+    class Ordinary(Aio.Service):
+        def start(self):                  # returns once the service is up
+            self.conn = open_connection(self.address)
+        def stop(self, reason):           # reason: None, or the GLib.Error
+            self.conn.close()             # that made the program stop
+
+    class Infinity(Aio.Service):
+        def start(self):                  # long-running: up once start returns,
+            self.timer = GLib.timeout_add(100, self.tick)   # lives until stopped
+        def tick(self):
+            ...
+            return GLib.SOURCE_CONTINUE
+        def stop(self, reason):
+            GLib.source_remove(self.timer)
+
+    with Aio.Entrypoint(Ordinary(address="db"), Infinity(), log_level="info") as ep:
+        ep.run_forever()                  # until SIGINT, SIGTERM or ep.quit()
+
+    print(Aio.run(lambda entrypoint: 42, Ordinary(address="db")))   # 42
+
+Services
+--------
+``Aio.Service(**kwargs)``: keyword arguments that name a GObject property
+(``name``) set it; the others become attributes of the service, as in aiomisc.
+Names listed in the class attribute ``__required__`` must be given.
+
+``start(self)`` runs on the main loop. It must not block: it sets things up
+(sources, async calls) and returns. The service is up when ``start`` returns,
+and raising fails the start. The service lives until it is stopped, whether
+it is "ordinary" or "long-running": both kinds get their ``stop`` called.
+``self.set_ready()`` (aiomisc's ``start_event.set()``) may be called, but
+returning already means "ready".
+
+Asynchronous start: declare a ``done`` parameter, ``start(self, done)``.
+The service is up once ``done()`` (or ``self.set_ready()``) is called;
+``done.fail(error)`` (or ``done(error)`` with an exception) fails the start.
+``done.call(func, *args)`` calls ``func`` and completes with its outcome,
+which suits GIO callbacks::
+
+    class Connector(Aio.Service):
+        def start(self, done):
+            client = Gio.SocketClient()
+            client.connect_to_host_async(self.host, 80, self.cancellable,
+                                         lambda c, res, *_: done.call(self.connected, c, res))
+        def connected(self, client, res):
+            self.connection = client.connect_to_host_finish(res)   # raises on error
+
+Failing at run time: ``self.fail(error)`` (an exception, a ``GLib.Error`` or
+a message) makes a running service fail; its entrypoint shuts the program
+down and reports that error. While starting, it fails the start.
+
+``stop`` takes ``(self)``, ``(self, reason)`` or ``(self, reason, done)``;
+with ``done`` the stop completes when ``done()`` or ``done.fail(error)`` is
+called. A service stopped before it was up does not get its ``stop``
+called; its ``self.cancellable`` (the ``Gio.Cancellable`` handed to the
+start, cancelled when the service is stopped) is cancelled and later
+``done`` calls are ignored. (To be told of the cancellation, connect to the
+signal: ``GObject.Object.connect(self.cancellable, "cancelled", func)``;
+``Gio.Cancellable.connect`` is ``g_cancellable_connect``.)
+
+An exception raised by ``start``/``stop`` (or given to ``fail``) becomes a
+``GLib.Error`` in the ``Aio.ServiceError`` domain whose message is
+``"ExceptionType: message"``; the entrypoint prefixes the service name
+(``"Service 'Ordinary' failed to start: ValueError: boom"``). A ``GLib.Error``
+keeps its domain and code. The ``GLib.Error`` raised to Python carries the
+original exception as ``__cause__``, so the traceback shows both.
+
+Blocking work goes to the entrypoint's thread pool with
+``Aio.run_in_thread(func, *args, callback=done)`` (aiomisc's ``@threaded``):
+``callback(value)`` or ``errback(exception)`` run back on the main loop.
+
+``self.context`` is the ``Aio.Context`` of the current entrypoint:
+``self.context["db"] = conn`` in one service, ``self.context.wait("db",
+callback)`` (or ``self.context["db"]`` once set) in another.
+
+Entrypoint
+----------
+``Aio.Entrypoint(*services, **kwargs)`` takes the services and aiomisc's
+keywords: ``pool_size``, ``log_level``, ``log_format``, ``log_buffering``,
+``log_buffer_size``, ``log_flush_interval``, ``log_config``, ``debug``,
+``shutdown_timeout``. Enums take their value or their nick as a string
+(``log_level="debug"``, ``log_format="json"``). An unknown keyword raises
+``TypeError``, a bad value ``ValueError``.
+
+``with entrypoint as ep:`` starts the services (blocking; raises the
+``GLib.Error`` of a failed start after stopping the others) and stops them
+on exit. Inside, ``ep.run_forever()`` runs until SIGINT, SIGTERM,
+``ep.quit()`` or a runtime failure (raised), and
+``ep.run_until_complete(main)`` runs a main (see below) and returns its
+value. ``ep.start()`` and ``ep.stop()`` are the same steps without ``with``.
+From ``start()`` until ``stop()`` has ended, SIGINT and SIGTERM make the
+entrypoint quit (``run_forever`` returns, a main is interrupted) rather than
+raise ``KeyboardInterrupt`` or kill the process; Python's own handlers are
+restored after.
+
+With ``log_config`` (the default) the entrypoint installs the aiomisc-glib
+log writer and routes Python's ``logging`` into it (the root logger's
+handlers are replaced and its level follows ``log_level``/``debug``), so C
+and Python records share one format. Pass ``log_config=False`` to keep both
+untouched.
+
+Mains
+-----
+``Aio.run(main, *services, **kwargs)`` is ``aiomisc.run``: it starts the
+services, runs ``main`` on the main loop, stops the services and returns
+what ``main`` returned, or raises what it raised. ``main`` may take
+``()``, ``(entrypoint)`` or ``(entrypoint, done)``; with ``done`` it is
+long-running and ends with ``done(value)`` or ``done.fail(error)``.
+``main=None`` runs until SIGINT or SIGTERM. When SIGINT, SIGTERM,
+``quit()`` or a failing service interrupts a main, ``done.cancellable`` is
+cancelled, later ``done`` calls are ignored and the run raises that failure,
+or a ``GLib.Error`` ``Gio.IOErrorEnum.CANCELLED`` after a signal or quit.
+"""
+
+import contextlib
+import inspect
+import logging
+import math
+import signal
+import threading
+import traceback
+
+from gi.repository import GLib, GObject, Gio
+
+from ..module import get_introspection_module
+from ..overrides import override
+from .._gi import EnumInfo, Repository, VFuncInfo
+
+Aio = get_introspection_module('Aio')
+
+__all__ = []
+
+_LOG_DOMAIN = 'Aio'
+
+
+# Helpers
+
+def _log(level, message):
+    """Logs through GLib's structured logging (so through the Aio writer)."""
+    fields = GLib.Variant('a{sv}', {'MESSAGE': GLib.Variant('s', message)})
+    GLib.log_variant(_LOG_DOMAIN, level, fields)
+
+
+def _describe(exc):
+    text = str(exc)
+    name = type(exc).__name__
+    return '%s: %s' % (name, text) if text else name
+
+
+def _to_gerror(error):
+    """Converts an exception (or a message) into a GLib.Error."""
+    if isinstance(error, GLib.Error):
+        return error
+    if isinstance(error, BaseException):
+        message = _describe(error)
+    else:
+        message = str(error)
+    return GLib.Error.new_literal(Aio.service_error_quark(), message,
+                                  int(Aio.ServiceError.FAILED))
+
+
+def _cancelled_error(message):
+    return GLib.Error.new_literal(Gio.io_error_quark(), message,
+                                  int(Gio.IOErrorEnum.CANCELLED))
+
+
+def _positional_arity(func):
+    """How many positional arguments func takes (None if it cannot tell)."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    count = 0
+    for param in sig.parameters.values():
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count
+
+
+def _iterate_until(context, predicate):
+    """Iterates context (as thread-default) until predicate() holds."""
+    context.push_thread_default()
+    try:
+        while not predicate():
+            context.iteration(True)
+    finally:
+        context.pop_thread_default()
+
+
+class _Invoker:
+    """Runs callbacks on the thread that owns a main context."""
+
+    def __init__(self, context=None):
+        self.context = context or GLib.MainContext.ref_thread_default()
+        self.thread = threading.get_ident()
+
+    def invoke(self, func, *args):
+        if threading.get_ident() == self.thread:
+            func(*args)
+        else:
+            self.defer(func, *args)
+
+    def defer(self, func, *args):
+        def dispatch(*_):
+            func(*args)
+            return GLib.SOURCE_REMOVE
+        source = GLib.idle_source_new()
+        source.set_priority(GLib.PRIORITY_DEFAULT)
+        source.set_callback(dispatch)
+        source.attach(self.context)
+
+
+class _Done:
+    """The completion handed to ``start(self, done)``, ``stop(self, reason,
+    done)`` and ``main(entrypoint, done)``.
+
+    ``done()`` or ``done(value)`` completes; ``done.fail(error)`` (or
+    ``done(exception)``) fails; ``done.call(func, *args)`` completes with
+    what ``func`` returns or fails with what it raises. Only the first call
+    counts. It may be called from any thread. ``done.cancellable`` is
+    cancelled when the work should give up.
+    """
+
+    __slots__ = ('_complete', '_lock', '_called', '_invoker', 'cancellable')
+
+    def __init__(self, complete, cancellable, invoker):
+        self._complete = complete
+        self._lock = threading.Lock()
+        self._called = False
+        self._invoker = invoker
+        self.cancellable = cancellable
+
+    @property
+    def called(self):
+        """Whether done was called (or the work was cancelled)."""
+        return self._called
+
+    def _claim(self):
+        with self._lock:
+            if self._called:
+                return False
+            self._called = True
+            return True
+
+    def __call__(self, value=None):
+        if isinstance(value, BaseException):
+            self.fail(value)
+        elif self._claim():
+            self._invoker.invoke(self._complete, value, None)
+
+    def fail(self, error):
+        if self._claim():
+            self._invoker.invoke(self._complete, None, error)
+
+    def call(self, func, *args, **kwargs):
+        try:
+            value = func(*args, **kwargs)
+        except Exception as exc:
+            self.fail(exc)
+        else:
+            self(value)
+
+    def __repr__(self):
+        return '<Aio done %s>' % ('called' if self._called else 'pending')
+
+
+def _complete_vfunc(service, callback, invoker, error):
+    """Completes a start/stop vfunc: a GTask that the C default *_finish
+    propagates, handed to the C callback from an idle (never re-entrantly)."""
+    task = Gio.Task.new(service, None, None, None)
+    if error is None:
+        task.return_boolean(True)
+    else:
+        task.return_error(error)
+    invoker.defer(callback, service, task)
+
+
+class _StartRun:
+    """One run of a Python service, from start_async until it ends."""
+
+    def __init__(self, service, cancellable, callback):
+        self.service = service
+        self.cancellable = cancellable
+        self.callback = callback
+        self.invoker = _Invoker()
+        self.ready = False
+        self.finished = False
+        self.cancel_id = 0
+        self.done = None
+
+    def begin(self):
+        service = self.service
+        if self.cancellable is not None:
+            if self.cancellable.is_cancelled():
+                self.finish(_cancelled_error('Service %r was stopped before it started'
+                                             % service.props.name))
+                return
+            self.cancel_id = GObject.Object.connect(self.cancellable, 'cancelled',
+                                                    self._on_cancelled)
+
+        start = service.start
+        wants_done = (_positional_arity(start) or 0) >= 1
+        try:
+            if wants_done:
+                self.done = _Done(self._on_done, self.cancellable, self.invoker)
+                start(self.done)
+            else:
+                start()
+        except BaseException as exc:  # even SystemExit: never leave the start pending
+            self.fail(exc)
+            return
+        if not wants_done:
+            self.set_ready()
+
+    def _on_done(self, value, error):
+        if error is not None:
+            self.fail(error)
+        else:
+            self.set_ready()
+
+    def set_ready(self):
+        if self.finished or self.ready:
+            return
+        self.ready = True
+        Aio.Service.set_ready(self.service)
+
+    def fail(self, error):
+        if self.finished:
+            _log(GLib.LogLevelFlags.LEVEL_MESSAGE,
+                 'Service %r: ignoring a failure after it ended: %s'
+                 % (self.service.props.name, _describe(error)))
+            return
+        gerror = _to_gerror(error)
+        if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
+            self.service._aio_note_exception(gerror, error)
+        self.finish(gerror)
+
+    def _on_cancelled(self, cancellable):
+        # Emitted synchronously inside aio_service_stop_async(): only record
+        # the outcome here; the callback runs from an idle.
+        self.invoker.invoke(self._cancelled)
+
+    def _cancelled(self):
+        if self.finished:
+            return
+        if self.ready:
+            self.finish(None)
+        else:
+            self.finish(_cancelled_error('Service %r was stopped while starting'
+                                         % self.service.props.name))
+
+    def finish(self, error):
+        if self.finished:
+            return
+        self.finished = True
+        if self.done is not None:
+            self.done._claim()  # later done() calls are ignored
+        if self.cancel_id:
+            cancellable, cancel_id = self.cancellable, self.cancel_id
+            self.cancel_id = 0
+            # Not from inside the "cancelled" emission: defer the disconnect.
+            self.invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
+        _complete_vfunc(self.service, self.callback, self.invoker, error)
+
+
+def _do_start_async(self, cancellable, callback, *user_data):
+    self._aio_exception = None
+    run = _StartRun(self, cancellable, callback)
+    self._aio_run = run
+    run.begin()
+
+
+def _do_stop_async(self, reason, cancellable, callback, *user_data):
+    invoker = _Invoker()
+    state = {'done': False}
+
+    def complete(value, error):
+        if state['done']:
+            if error is not None:
+                _log(GLib.LogLevelFlags.LEVEL_MESSAGE,
+                     'Service %r: ignoring a failure after its stop ended: %s'
+                     % (self.props.name, _describe(error)))
+            return
+        state['done'] = True
+        if error is not None:
+            gerror = _to_gerror(error)
+            if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
+                self._aio_note_exception(gerror, error)
+            error = gerror
+        _complete_vfunc(self, callback, invoker, error)
+
+    stop = self.stop
+    arity = _positional_arity(stop)
+    if arity is None:
+        arity = 1
+    try:
+        if arity >= 2:
+            stop(reason, _Done(complete, cancellable, invoker))
+        elif arity == 1:
+            stop(reason)
+            complete(None, None)
+        else:
+            stop()
+            complete(None, None)
+    except BaseException as exc:  # even SystemExit: never leave the stop pending
+        complete(None, exc)
+
+
+_do_start_async._aio_injected = True
+_do_stop_async._aio_injected = True
+
+
+class Service(Aio.Service):
+    """The base class of a Python service; see the module documentation."""
+
+    __required__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Hook start_async/stop_async of the first Python subclass (later
+        # ones inherit the hook from its class structure) to call the plain
+        # start()/stop(), unless the class implements the GIO vfuncs itself.
+        for name, impl in (('do_start_async', _do_start_async),
+                           ('do_stop_async', _do_stop_async)):
+            if name in cls.__dict__:
+                continue
+            if isinstance(getattr(cls, name, None), VFuncInfo):
+                setattr(cls, name, impl)
+
+    def __init__(self, **kwargs):
+        props = {}
+        attrs = {}
+        pnames = {p.name for p in GObject.list_properties(type(self))}
+        for key, value in kwargs.items():
+            if key.replace('_', '-') in pnames:
+                props[key.replace('-', '_')] = value
+            else:
+                attrs[key] = value
+        missing = [k for k in type(self).__required__ if k not in kwargs]
+        if missing:
+            raise TypeError('%s() missing required keyword argument%s: %s'
+                            % (type(self).__name__, 's' if len(missing) > 1 else '',
+                               ', '.join(repr(k) for k in missing)))
+        props.setdefault('name', type(self).__name__)
+        super().__init__(**props)
+        for key, value in attrs.items():
+            setattr(self, key, value)
+
+    def __repr__(self):
+        return '<%s %r %s>' % (type(self).__name__, self.props.name,
+                               self.get_state().value_nick)
+
+    # What subclasses implement
+
+    def start(self):
+        """Starts the service; see the module documentation."""
+
+    def stop(self, reason=None):
+        """Stops the service; see the module documentation."""
+
+    # What they call
+
+    def set_ready(self):
+        """Tells that the service is up (aiomisc's ``start_event.set()``).
+        May be called from any thread."""
+        run = getattr(self, '_aio_run', None)
+        if run is not None and threading.get_ident() == run.invoker.thread:
+            run.set_ready()
+        elif run is not None:
+            run.invoker.defer(run.set_ready)
+        else:
+            Aio.Service.set_ready(self)
+
+    def fail(self, error):
+        """Fails the service: its start if it is starting, else the running
+        service, which makes its entrypoint shut down with ``error``.
+        ``error`` is an exception, a ``GLib.Error`` or a message. May be
+        called from any thread."""
+        run = getattr(self, '_aio_run', None)
+        if run is None:
+            raise RuntimeError('%r was never started' % self)
+        run.invoker.invoke(run.fail, error)
+
+    @property
+    def cancellable(self):
+        """The ``Gio.Cancellable`` of the current run (handed to start,
+        cancelled when the service is stopped), or None before a start."""
+        run = getattr(self, '_aio_run', None)
+        return run.cancellable if run is not None else None
+
+    @property
+    def entrypoint(self):
+        """The current entrypoint (starting, running or stopping), or None."""
+        return Aio.Entrypoint.get_current()
+
+    @property
+    def context(self):
+        """The ``Aio.Context`` of the current entrypoint."""
+        entrypoint = Aio.Entrypoint.get_current()
+        if entrypoint is None:
+            raise RuntimeError('%r has no context: no entrypoint is running' % self)
+        return entrypoint.get_context()
+
+    def _aio_note_exception(self, gerror, exc):
+        self._aio_exception = (gerror.message, exc)
+        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
+             'Service %r raised:\n%s' % (self.props.name,
+                                         ''.join(traceback.format_exception(exc)).rstrip()))
+
+
+Service = override(Service)
+__all__.append('Service')
+
+
+# Entrypoint
+
+_UINT_MAX = 2 ** 32 - 1
+
+
+def _enum_value(enum_type, value, key):
+    values = enum_type.__enum_values__
+    if isinstance(value, enum_type):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for candidate in values.values():
+            if text in (candidate.value_nick, candidate.value_name.lower()):
+                return candidate
+    elif isinstance(value, int) and not isinstance(value, bool) and value in values:
+        return values[value]
+    nicks = ', '.join(repr(v.value_nick) for _, v in sorted(values.items()))
+    raise ValueError('Invalid %s %r: expected one of %s or an Aio.%s'
+                     % (key, value, nicks, enum_type.__name__))
+
+
+def _property_value(pspec, key, value):
+    vtype = pspec.value_type
+    if vtype.fundamental == GObject.TYPE_ENUM:
+        enum_type = vtype.pytype
+        if enum_type is None:  # not wrapped yet: load it by name
+            for info in Repository.get_default().get_infos('Aio'):
+                if isinstance(info, EnumInfo) and info.get_g_type() == vtype:
+                    enum_type = getattr(Aio, info.get_name())
+                    break
+        return _enum_value(enum_type, value, key)
+    if vtype == GObject.TYPE_BOOLEAN:
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise TypeError('Invalid %s %r: expected a bool' % (key, value))
+    if vtype == GObject.TYPE_UINT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError('Invalid %s %r: expected an int' % (key, value))
+        if not 0 <= value <= _UINT_MAX:
+            raise ValueError('Invalid %s %r: out of range' % (key, value))
+        return value
+    if vtype == GObject.TYPE_DOUBLE:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError('Invalid %s %r: expected a number of seconds' % (key, value))
+        if not math.isfinite(value):
+            raise ValueError('Invalid %s %r: expected a finite number' % (key, value))
+        return float(value)
+    return value
+
+
+def _entrypoint_props(kwargs):
+    pspecs = {p.name.replace('-', '_'): p
+              for p in GObject.list_properties(Aio.Entrypoint)}
+    props = {}
+    for key, value in kwargs.items():
+        pspec = pspecs.get(key.replace('-', '_'))
+        if pspec is None:
+            raise TypeError('Aio.Entrypoint() got an unexpected keyword argument %r '
+                            '(expected one of %s)' % (key, ', '.join(sorted(pspecs))))
+        props[key.replace('-', '_')] = _property_value(pspec, key, value)
+    return props
+
+
+_PY_LEVELS = {
+    # AioLogLevel -> the least severe Python level that can pass
+    int(Aio.LogLevel.ERROR): logging.CRITICAL + 1,
+    int(Aio.LogLevel.CRITICAL): logging.ERROR,
+    int(Aio.LogLevel.WARNING): logging.WARNING,
+    int(Aio.LogLevel.MESSAGE): logging.INFO + 5,
+    int(Aio.LogLevel.INFO): logging.INFO,
+    int(Aio.LogLevel.DEBUG): logging.DEBUG,
+}
+
+
+class _GLibLogHandler(logging.Handler):
+    """Hands Python log records to GLib's structured logging."""
+
+    def emit(self, record):
+        try:
+            message = self.format(record)
+            if record.levelno >= logging.ERROR:
+                level = GLib.LogLevelFlags.LEVEL_CRITICAL
+            elif record.levelno >= logging.WARNING:
+                level = GLib.LogLevelFlags.LEVEL_WARNING
+            elif record.levelno > logging.INFO:
+                level = GLib.LogLevelFlags.LEVEL_MESSAGE
+            elif record.levelno == logging.INFO:
+                level = GLib.LogLevelFlags.LEVEL_INFO
+            else:
+                level = GLib.LogLevelFlags.LEVEL_DEBUG
+            fields = {
+                'MESSAGE': GLib.Variant('s', message),
+                'CODE_FILE': GLib.Variant('s', record.pathname or ''),
+                'CODE_LINE': GLib.Variant('s', str(record.lineno)),
+                'CODE_FUNC': GLib.Variant('s', record.funcName or ''),
+                'PYTHON_LOGGER': GLib.Variant('s', record.name),
+            }
+            if record.exc_info and record.exc_info[0] is not None:
+                fields['PYTHON_EXCEPTION'] = GLib.Variant('s', _describe(record.exc_info[1]))
+            GLib.log_variant(record.name, level, GLib.Variant('a{sv}', fields))
+        except Exception:
+            self.handleError(record)
+
+    def flush(self):
+        # logging.shutdown() flushes handlers at exit: flush the writer too.
+        Aio.log_flush()
+
+
+@contextlib.contextmanager
+def _python_signals_kept():
+    """GLib resets SIGINT/SIGTERM to SIG_DFL once its last watch of them
+    goes away; put Python's handlers back then."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            saved[signum] = signal.getsignal(signum)
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+
+class _MainRun:
+    """Runs a plain Python main for Aio.run and run_until_complete."""
+
+    def __init__(self, main, entrypoint):
+        self.main = main
+        self.entrypoint = entrypoint
+        self.finished = False
+        self.interrupted = False
+        self.value = None
+        self.exception = None
+        self.cancellable = None
+        self.on_finished = None
+        self.done = None
+        self._invoker = None
+        self._cancel_id = 0
+
+    def begin(self, cancellable, on_finished):
+        self.cancellable = cancellable
+        self.on_finished = on_finished
+        self._invoker = _Invoker(self.entrypoint._aio_context())
+        if cancellable is not None:
+            self._cancel_id = GObject.Object.connect(cancellable, 'cancelled',
+                                                     self._on_cancelled)
+        arity = _positional_arity(self.main)
+        if arity is None:
+            arity = 1
+        try:
+            if arity >= 2:
+                self.done = _Done(self._complete, cancellable, self._invoker)
+                self.main(self.entrypoint, self.done)
+                return
+            value = self.main(self.entrypoint) if arity == 1 else self.main()
+        except BaseException as exc:
+            self._complete(None, exc)
+        else:
+            self._complete(value, None)
+
+    def _on_cancelled(self, cancellable):
+        if not self.finished:
+            self.interrupted = True
+        self._invoker.invoke(self._complete, None,
+                             _cancelled_error('The main function was interrupted'))
+
+    def _complete(self, value, error):
+        if self.finished:
+            return
+        self.finished = True
+        if self.done is not None:
+            self.done._claim()  # later done() calls are ignored
+        if error is not None and not isinstance(error, BaseException):
+            error = _to_gerror(error)
+        self.value = value
+        self.exception = error
+        if self._cancel_id:
+            cancellable, cancel_id = self.cancellable, self._cancel_id
+            self._cancel_id = 0
+            self._invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
+        self.on_finished(self)
+
+
+class Entrypoint(Aio.Entrypoint):
+    """``Aio.Entrypoint(*services, **kwargs)``: see the module documentation."""
+
+    def __init__(self, *services, **kwargs):
+        props = _entrypoint_props(kwargs)
+        for service in services:
+            if not isinstance(service, Aio.Service):
+                raise TypeError('Aio.Entrypoint() takes Aio.Service instances, not %r'
+                                % (service,))
+        super().__init__(**props)
+        self._aio_main_context = GLib.MainContext.ref_thread_default()
+        try:
+            self.validate()
+        except GLib.Error as error:
+            raise ValueError(error.message) from None
+        for service in services:
+            self.add_service(service)
+
+    def _aio_context(self):
+        context = getattr(self, '_aio_main_context', None)
+        return context or GLib.MainContext.ref_thread_default()
+
+    @property
+    def services(self):
+        """The services of the entrypoint, as a list."""
+        return list(self.dup_services())
+
+    @property
+    def context(self):
+        """The ``Aio.Context`` its services share."""
+        return self.get_context()
+
+    def _aio_configure_logging(self):
+        if not self.props.log_config:
+            return
+        level = Aio.LogLevel.DEBUG if self.props.debug else self.props.log_level
+        # aio_entrypoint_run*() do this in C; start() does it here.
+        Aio.log_setup()
+        Aio.log_configure(level, self.props.log_format, self.props.log_buffering,
+                          self.props.log_buffer_size, self.props.log_flush_interval)
+        root = logging.getLogger()
+        if not any(isinstance(h, _GLibLogHandler) for h in root.handlers):
+            for handler in list(root.handlers):
+                root.removeHandler(handler)
+            root.addHandler(_GLibLogHandler())
+        root.setLevel(_PY_LEVELS.get(int(level), logging.INFO))
+
+    def _aio_with_cause(self, error):
+        """Finds the Python exception behind a service's GLib.Error."""
+        if error.__cause__ is not None:
+            return error
+        for service in self.dup_services():
+            noted = getattr(service, '_aio_exception', None)
+            if noted is not None and noted[0] in error.message:
+                error.__cause__ = noted[1]
+                break
+        return error
+
+    def _aio_watch_signals(self):
+        """From start() to the end of stop(), SIGINT and SIGTERM make the
+        entrypoint quit, as in aio_entrypoint_run()."""
+        if getattr(self, '_aio_signal_watch', None) is not None:
+            return
+        saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                saved[signum] = signal.getsignal(signum)
+        sources = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            source = GLib.unix_signal_source_new(signum)
+            # Below the entrypoint's own watch (installed by run_forever):
+            # when both see a signal, the C one handles (and logs) it first.
+            source.set_priority(source.get_priority() + 1)
+            source.set_callback(self._aio_on_signal)
+            source.attach(self._aio_context())
+            sources.append(source)
+        self._aio_signal_watch = (sources, saved)
+
+    def _aio_unwatch_signals(self):
+        watch = getattr(self, '_aio_signal_watch', None)
+        if watch is None:
+            return
+        self._aio_signal_watch = None
+        sources, saved = watch
+        for source in sources:
+            source.destroy()
+        # GLib resets the signal to SIG_DFL when its last watch is
+        # finalized: drop the sources first, then restore Python's handlers.
+        del source, sources, watch
+        for signum, handler in saved.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+    def _aio_on_signal(self, *args):
+        # run_forever() watches the signals too (until the stop ends) and
+        # handles them first; this watch covers the rest of the time, and a
+        # signal that arrived before run_forever() installed its watch.
+        if getattr(self, '_aio_phase', None) != 'stopping':
+            _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal; the entrypoint will quit')
+            self.quit()
+        return GLib.SOURCE_CONTINUE
+
+    def _aio_sync(self, begin, finish):
+        result = {}
+
+        def callback(entrypoint, res, *user_data):
+            try:
+                result['ok'] = finish(res)
+            except GLib.Error as error:
+                result['error'] = error
+
+        context = self._aio_context()
+        context.push_thread_default()
+        try:
+            begin(None, callback)
+        finally:
+            context.pop_thread_default()
+        _iterate_until(context, lambda: result)
+        if 'error' in result:
+            raise self._aio_with_cause(result['error'])
+
+    def start(self):
+        """Configures logging and starts every service; blocks until they
+        are up. Raises the ``GLib.Error`` of a service that failed to start
+        (the others are stopped first). From now until :meth:`stop` ends,
+        SIGINT and SIGTERM make the entrypoint quit."""
+        self._aio_configure_logging()
+        self._aio_watch_signals()
+        self._aio_phase = 'starting'
+        try:
+            self._aio_sync(self.start_async, self.start_finish)
+        except BaseException:
+            self._aio_phase = None
+            self._aio_unwatch_signals()
+            raise
+        finally:
+            Aio.log_flush()
+        self._aio_phase = 'started'
+
+    def stop(self):
+        """Stops every service; blocks until they are stopped. Raises a
+        ``GLib.Error`` if one failed to stop or the shutdown timed out.
+        A signal during the stop is ignored; Python's signal handlers are
+        restored after."""
+        self._aio_watch_signals()
+        self._aio_phase = 'stopping'
+        try:
+            self._aio_sync(self.stop_async, self.stop_finish)
+        finally:
+            self._aio_phase = None
+            Aio.log_flush()
+            self._aio_unwatch_signals()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.stop()
+        except GLib.Error as error:
+            if exc is None:
+                raise
+            _log(GLib.LogLevelFlags.LEVEL_WARNING, 'While stopping: %s' % error.message)
+        return False
+
+    def run_forever(self):
+        """Runs the main loop until SIGINT, SIGTERM, :meth:`quit` or a
+        runtime failure of a service, which is raised."""
+        phase = getattr(self, '_aio_phase', None)
+        self._aio_phase = 'running'
+        try:
+            Aio.Entrypoint.run_forever(self)
+        except GLib.Error as error:
+            raise self._aio_with_cause(error)
+        finally:
+            self._aio_phase = phase
+
+    def run_until_complete(self, main):
+        """Runs ``main`` on the started entrypoint and returns its value
+        (aiomisc's ``loop.run_until_complete``): ``main()``,
+        ``main(entrypoint)`` or, long-running, ``main(entrypoint, done)``."""
+        if main is None:
+            self.run_forever()
+            return None
+        state = {'looping': False}
+
+        def finished(run):
+            if state['looping']:
+                self.quit()
+
+        run = _MainRun(main, self)
+        cancellable = Gio.Cancellable()
+        context = self._aio_context()
+        context.push_thread_default()
+        try:
+            run.begin(cancellable, finished)
+        finally:
+            context.pop_thread_default()
+
+        failure = None
+        if not run.finished:
+            state['looping'] = True
+            try:
+                self.run_forever()
+            except GLib.Error as error:
+                failure = error
+            finally:
+                state['looping'] = False
+        if not run.finished:
+            cancellable.cancel()
+            _iterate_until(context, lambda: run.finished)
+            raise failure or _cancelled_error(
+                'The main function was interrupted by a signal or a quit')
+        if failure is not None:
+            raise failure
+        if run.exception is not None:
+            raise run.exception
+        return run.value
+
+    def run(self):
+        """Starts the services, runs until SIGINT, SIGTERM or :meth:`quit`,
+        stops them (``aio_entrypoint_run``); returns True or raises."""
+        self._aio_run_main(None)
+        return True
+
+    def _aio_run_main(self, main):
+        run = None
+        if main is not None:
+            run = _MainRun(main, self)
+
+            def main_func(entrypoint, task, *user_data):
+                def finished(r):
+                    if r.exception is None:
+                        task.return_boolean(True)
+                    else:
+                        task.return_error(_to_gerror(r.exception))
+                run.begin(task.get_cancellable(), finished)
+
+        if self.props.log_config:
+            self._aio_configure_logging()
+        with _python_signals_kept():
+            try:
+                Aio.Entrypoint.run_main(self, main_func if run else None, None)
+            except GLib.Error as error:
+                if run is not None and run.finished and run.exception is not None \
+                        and not run.interrupted:
+                    raise run.exception from None
+                raise self._aio_with_cause(error)
+        if run is not None:
+            if run.exception is not None:
+                raise run.exception
+            return run.value
+        return None
+
+
+Entrypoint = override(Entrypoint)
+__all__.append('Entrypoint')
+
+
+# Context
+
+class Context(Aio.Context):
+    """Values shared between services (aiomisc's ``Context``): a mapping
+    whose ``wait`` calls back once a key is set."""
+
+    def lookup(self, key):
+        """Returns ``(True, value)``, or ``(False, None)`` if ``key`` is not set."""
+        try:
+            return Aio.Context.lookup(self, key)
+        except TypeError:
+            # An unset key leaves the out GValue uninitialized, which
+            # PyGObject cannot convert.
+            return (False, None)
+
+    def set(self, key, value):
+        """Sets ``key`` to ``value`` and wakes up its waiters. Values that
+        GLib has no type for (None, ints beyond 32 bits...) are kept as
+        Python objects."""
+        try:
+            Aio.Context.set(self, key, value)
+        except (TypeError, OverflowError, ValueError):
+            Aio.Context.set(self, key, GObject.Value(GObject.TYPE_PYOBJECT, value))
+
+    def __getitem__(self, key):
+        found, value = self.lookup(key)
+        if not found:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key, value):
+        self.set(key, value)
+
+    def __contains__(self, key):
+        return self.lookup(key)[0]
+
+    def get(self, key, default=None):
+        found, value = self.lookup(key)
+        return value if found else default
+
+    def get_finish(self, result):
+        """Returns the value (raises ``GLib.Error`` if the wait failed)."""
+        ret = Aio.Context.get_finish(self, result)
+        if isinstance(ret, tuple):
+            return ret[-1]
+        return ret
+
+    def wait(self, key, callback, *args, cancellable=None, on_error=None):
+        """Calls ``callback(value, *args)`` once ``key`` is set (at once if
+        it is). If the wait fails (cancelled, or the context closed),
+        ``on_error(error)`` is called if given."""
+        def ready(context, result, *user_data):
+            try:
+                value = context.get_finish(result)
+            except GLib.Error as error:
+                if on_error is not None:
+                    on_error(error)
+                elif not error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
+                    _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                         'Waiting for context key %r failed: %s' % (key, error.message))
+                return
+            callback(value, *args)
+
+        self.get_async(key, cancellable, ready)
+
+
+Context = override(Context)
+__all__.append('Context')
+
+
+# aiomisc.threaded
+
+def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
+    """Runs the blocking ``func(*args)`` on the worker pool of the current
+    entrypoint (aiomisc's ``@threaded``), then, on the calling thread's
+    main loop, calls ``callback(value)`` with what it returned or
+    ``errback(exception)`` with what it raised (any object and any
+    exception). A ``done`` may be the callback: its ``fail`` is then the
+    errback. Without errback, a failure is logged. Cancelling
+    ``cancellable`` before ``func`` runs fails with ``Gio.IOErrorEnum.CANCELLED``;
+    ``func`` itself is not interrupted."""
+    if errback is None and isinstance(callback, _Done):
+        errback = callback.fail
+
+    def work(*data):
+        try:
+            # A list: PyGObject keeps it as one Python object (a tuple
+            # would be taken as out values).
+            return [True, func(*args)]
+        except BaseException as exc:
+            return [False, exc]
+
+    def finished(source, result, *user_data):
+        try:
+            ok, value = Aio.run_in_thread_value_finish(result)
+        except GLib.Error as error:
+            ok, value = False, error
+        if ok:
+            if callback is not None:
+                callback(value)
+        elif errback is not None:
+            errback(value)
+        else:
+            _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                 'run_in_thread(%s) failed: %s'
+                 % (getattr(func, '__qualname__', func), _describe(value)))
+
+    Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
+
+
+__all__.append('run_in_thread')
+
+
+# aiomisc.run
+
+def run(main=None, *services, **kwargs):
+    """``aiomisc.run(main, *services, **kwargs)``: starts the services, runs
+    ``main``, stops the services and returns what ``main`` returned (or
+    raises what it raised). See the module documentation."""
+    if main is not None and not callable(main):
+        raise TypeError('Aio.run() needs a callable main (or None), not %r' % (main,))
+    entrypoint = Entrypoint(*services, **kwargs)
+    return entrypoint._aio_run_main(main)
+
+
+__all__.append('run')
