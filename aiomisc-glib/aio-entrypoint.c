@@ -32,12 +32,14 @@
  * goes in reverse dependency order, concurrently where possible, bounded by
  * [property@Aio.Entrypoint:shutdown-timeout].
  *
- * Properties default to aiomisc's values and can be overridden by the
- * environment: `AIOMISC_POOL_SIZE`, `AIOMISC_LOG_LEVEL`, `AIOMISC_LOG_FORMAT`,
+ * Properties default to aiomisc's values. The environment replaces those
+ * defaults: `AIOMISC_POOL_SIZE`, `AIOMISC_LOG_LEVEL`, `AIOMISC_LOG_FORMAT`,
  * `AIOMISC_LOG_BUFFERING`, `AIOMISC_LOG_BUFFER_SIZE`,
  * `AIOMISC_LOG_FLUSH_INTERVAL`, `AIOMISC_LOG_CONFIG`, `AIOMISC_DEBUG` and
- * `AIOMISC_SHUTDOWN_TIMEOUT`. A bad value is reported with a warning naming
- * the variable and the default is kept.
+ * `AIOMISC_SHUTDOWN_TIMEOUT` (values are the numbers, booleans and enum
+ * nicks the properties take). Values the program sets, at construction or
+ * later, win over the environment. A bad value is reported with a warning
+ * naming the variable, and the default is kept.
  *
  * The signals [signal@Aio.Entrypoint::pre-start],
  * [signal@Aio.Entrypoint::post-start], [signal@Aio.Entrypoint::pre-stop] and
@@ -95,6 +97,15 @@ struct _AioEntrypoint
 
 G_DEFINE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, G_TYPE_OBJECT)
 
+/**
+ * aio_entrypoint_error_quark:
+ *
+ * Gets the error domain of [class@Aio.Entrypoint].
+ *
+ * Returns: the %AIO_ENTRYPOINT_ERROR quark
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (aio-entrypoint-error-quark, aio_entrypoint_error)
 
 enum {
@@ -762,6 +773,12 @@ aio_entrypoint_constructed (GObject *object)
     env_override (object, overrides[i].variable, overrides[i].property);
 }
 
+static guint
+aio_entrypoint_default_pool_size (void)
+{
+  return CLAMP (g_get_num_processors (), 4, 32);
+}
+
 static void
 aio_entrypoint_class_init (AioEntrypointClass *klass)
 {
@@ -784,7 +801,8 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_POOL_SIZE] =
-    g_param_spec_uint ("pool-size", NULL, NULL, 0, G_MAXUINT, 4, flags);
+    g_param_spec_uint ("pool-size", NULL, NULL, 0, G_MAXUINT,
+                       aio_entrypoint_default_pool_size (), flags);
 
   /**
    * AioEntrypoint:log-level:
@@ -929,7 +947,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
 static void
 aio_entrypoint_init (AioEntrypoint *self)
 {
-  self->pool_size = CLAMP (g_get_num_processors (), 4, 32);
+  self->pool_size = aio_entrypoint_default_pool_size ();
   self->log_level = AIO_LOG_LEVEL_INFO;
   self->log_format = AIO_LOG_FORMAT_AUTO;
   self->log_buffering = TRUE;

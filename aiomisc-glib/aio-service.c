@@ -60,6 +60,15 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioService, aio_service, G_TYPE_OBJECT)
 
+/**
+ * aio_service_error_quark:
+ *
+ * Gets the error domain of [class@Aio.Service].
+ *
+ * Returns: the %AIO_SERVICE_ERROR quark
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (aio-service-error-quark, aio_service_error)
 
 enum {
