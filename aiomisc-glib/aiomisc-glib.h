@@ -28,4 +28,10 @@
 # include "aio-periodic-callback.h"
 # include "aio-periodic-service.h"
 # include "aio-recurring-callback.h"
+# include "aio-stream-protocol.h"
+# include "aio-transport.h"
+# include "aio-tcp-server.h"
+# include "aio-udp-server.h"
+# include "aio-tcp-client.h"
+# include "aio-robust-tcp-client.h"
 #undef AIOMISC_GLIB_INSIDE

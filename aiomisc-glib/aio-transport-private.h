@@ -1,0 +1,28 @@
+/* aio-transport-private.h: how a server hands a connection to the protocol path
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#pragma once
+
+#include "aiomisc-glib.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Serves @stream (a GSocketConnection, or a GTlsConnection over one) with
+ * @protocol: creates the AioTransport, calls connection_made and then the
+ * other callbacks until the connection is lost. Completes (on the caller's
+ * thread-default context) once connection_lost has been called: TRUE when
+ * the peer closed or the protocol closed the transport, FALSE with the error
+ * otherwise. When @cancellable fires the transport is aborted and the
+ * operation fails with G_IO_ERROR_CANCELLED.
+ */
+void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
+                                      GIOStream            *stream,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean _aio_transport_serve_finish (GAsyncResult         *result,
+                                      GError              **error);
+
+G_END_DECLS
