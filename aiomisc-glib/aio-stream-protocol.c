@@ -4,7 +4,14 @@
  */
 #include "aiomisc-glib.h"
 
-/* placeholder: filled in by the protocol work (issue 3) */
+/**
+ * AioStreamProtocol:
+ *
+ * The callbacks of one stream connection, in the style of asyncio's
+ * `Protocol`: a server creates one per accepted connection.
+ *
+ * Since: 0.1
+ */
 G_DEFINE_TYPE (AioStreamProtocol, aio_stream_protocol, G_TYPE_OBJECT)
 
 static void

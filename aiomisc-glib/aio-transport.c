@@ -5,7 +5,14 @@
 #include "aiomisc-glib.h"
 #include "aio-transport-private.h"
 
-/* placeholder: filled in by the protocol work (issue 3) */
+/**
+ * AioTransport:
+ *
+ * The transport of one stream connection, handed to
+ * [vfunc@Aio.StreamProtocol.connection_made].
+ *
+ * Since: 0.1
+ */
 struct _AioTransport
 {
   GObject parent_instance;
