@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include "aiomisc-glib.h"
 #include "aio-thread-private.h"
 
 /*
@@ -106,26 +107,43 @@ aio_job_cancelled_cb (GCancellable *cancellable,
                              "Operation was cancelled");
 }
 
+/* The "thread-pool" group of the statistics: calls, errors, sum-time (s). */
+static void
+aio_job_count (gint64        started,
+               const GError *error)
+{
+  aio_statistics_add ("thread-pool", "calls", 1);
+  aio_statistics_add ("thread-pool", "sum-time",
+                      (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC);
+  if (error != NULL)
+    aio_statistics_add ("thread-pool", "errors", 1);
+}
+
 static void
 aio_job_run (gpointer job_data,
              gpointer pool_data)
 {
   AioJob *job = job_data;
   GError *error = NULL;
+  gint64 started;
 
   if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
     {
       /* Cancelled while queued: already reported, do not run. */
+      aio_statistics_add ("thread-pool", "cancelled", 1);
       aio_job_release_data (job);
       aio_job_free (job);
       return;
     }
+
+  started = g_get_monotonic_time ();
 
   if (job->is_value)
     {
       GValue value = G_VALUE_INIT;
 
       job->func.value (job->data, job->cancellable, &value, &error);
+      aio_job_count (started, error);
       aio_job_release_data (job);
 
       if (error != NULL)
@@ -149,6 +167,7 @@ aio_job_run (gpointer job_data,
     {
       gpointer result = job->func.pointer (job->data, job->cancellable, &error);
 
+      aio_job_count (started, error);
       aio_job_release_data (job);
 
       if (error != NULL)

@@ -1059,6 +1059,41 @@ test_value_variant_cancel_and_destroy (void)
   pop_context (ctx);
 }
 
+/* Every job is counted in the "thread-pool" group of the statistics. */
+static void
+test_statistics (void)
+{
+  GMainContext *ctx = push_new_context ();
+  Job ok = { .result = GINT_TO_POINTER (1) };
+  Job failing = { .error_domain = G_IO_ERROR, .error_code = G_IO_ERROR_FAILED };
+  Outcome o1 = { 0 }, o2 = { 0 };
+  double calls = aio_statistics_get ("thread-pool", "calls");
+  double errors = aio_statistics_get ("thread-pool", "errors");
+  g_autoptr(GVariant) snapshot = NULL;
+  g_autoptr(GVariant) group = NULL;
+  double value = 0;
+
+  aio_run_in_thread_async (job_func, &ok, job_destroy, NULL, job_done_cb, &o1);
+  aio_run_in_thread_async (job_func, &failing, job_destroy, NULL, job_done_cb, &o2);
+  ITERATE_UNTIL (ctx, o1.done && o2.done);
+  g_assert_error (o2.error, G_IO_ERROR, G_IO_ERROR_FAILED);
+
+  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "calls"), ==, calls + 2);
+  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "errors"), ==, errors + 1);
+  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "sum-time"), >=, 0);
+
+  /* And exported in the a{sv} snapshot. */
+  snapshot = aio_statistics_snapshot ();
+  group = g_variant_lookup_value (snapshot, "thread-pool", NULL);
+  g_assert_nonnull (group);
+  g_assert_true (g_variant_lookup (group, "calls", "d", &value));
+  g_assert_cmpfloat (value, >=, calls + 2);
+
+  outcome_clear (&o1);
+  outcome_clear (&o2);
+  pop_context (ctx);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1068,6 +1103,7 @@ main (int    argc,
   g_test_add_func ("/Aio/Thread/result-on-main-context", test_result_on_main_context);
   g_test_add_func ("/Aio/Thread/result-on-other-thread-context", test_result_on_other_thread_context);
   g_test_add_func ("/Aio/Thread/error", test_error);
+  g_test_add_func ("/Aio/Thread/statistics", test_statistics);
   g_test_add_func ("/Aio/Thread/null-result", test_null_result);
   g_test_add_func ("/Aio/Thread/cancel-before-run", test_cancel_before_run);
   g_test_add_func ("/Aio/Thread/cancel-already-cancelled", test_cancel_already_cancelled);
