@@ -176,7 +176,7 @@ robust_connected_cb (GObject      *object,
       aio_service_set_ready (AIO_SERVICE (self));
       _aio_tcp_client_serve_async (AIO_TCP_CLIENT (self), connection,
                                    g_task_get_cancellable (task),
-                                   robust_served_cb, g_steal_pointer (&task));
+                                   robust_served_cb, g_object_ref (task));
       return;
     }
 

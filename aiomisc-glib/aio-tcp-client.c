@@ -74,6 +74,7 @@
  *                        NULL);
  * ```
  *
+ * The connection is direct: GIO's system proxy settings are not used.
  * Properties changed while the client runs apply at the next start.
  *
  * Since: 0.1
@@ -284,6 +285,8 @@ _aio_tcp_client_prepare (AioTcpClient  *self,
     }
 
   priv->socket_client = g_socket_client_new ();
+  /* A direct connection, as aiomisc's: no system proxy in between. */
+  g_socket_client_set_enable_proxy (priv->socket_client, FALSE);
   return TRUE;
 }
 
@@ -419,7 +422,7 @@ socket_connected_cb (GObject      *object,
                                            G_CALLBACK (accept_certificate_cb), task);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task),
-                                    handshake_done_cb, g_steal_pointer (&task));
+                                    handshake_done_cb, g_object_ref (task));
 }
 
 void
@@ -676,7 +679,7 @@ start_connected_cb (GObject      *object,
       g_info ("Client '%s': connected to %s", name, _aio_tcp_client_get_target (self));
       aio_service_set_ready (AIO_SERVICE (self));
       _aio_tcp_client_serve_async (self, connection, g_task_get_cancellable (task),
-                                   start_served_cb, g_steal_pointer (&task));
+                                   start_served_cb, g_object_ref (task));
       return;
     }
 
@@ -699,7 +702,7 @@ start_connected_cb (GObject      *object,
           error->message, start->retry_timeout);
   g_error_free (error);
   _aio_tcp_client_sleep_async (self, start->retry_timeout, g_task_get_cancellable (task),
-                               start_slept_cb, g_steal_pointer (&task));
+                               start_slept_cb, g_object_ref (task));
 }
 
 /* Takes @task. */

@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <string.h>
 #include <sys/socket.h>
 
 #include "aio-test-proxy.h"
@@ -412,6 +413,7 @@ aio_test_proxy_new (const char  *target_host,
   self->target_host = g_strdup (target_host);
   self->target_port = target_port;
   self->connector = g_socket_client_new ();
+  g_socket_client_set_enable_proxy (self->connector, FALSE);
   self->active = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
   self->listener.func = proxy_accept;
   self->listener.data = self;
@@ -680,4 +682,220 @@ aio_test_echo_server_free (AioTestEchoServer *self)
     }
   g_clear_object (&self->certificate);
   g_free (self);
+}
+
+/* Echo exchange */
+
+typedef struct
+{
+  GIOStream *stream;
+  char      *message;
+  char      *reply;
+  gsize      length;
+} Exchange;
+
+static void
+exchange_free (Exchange *exchange)
+{
+  g_object_unref (exchange->stream);
+  g_free (exchange->message);
+  g_free (exchange->reply);
+  g_free (exchange);
+}
+
+static void
+exchange_read_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize n = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error))
+    g_task_return_error (task, error);
+  else if (n < exchange->length)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                             "The connection ended after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes",
+                             n, exchange->length);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&exchange->reply), g_free);
+}
+
+static void
+exchange_written_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (exchange->stream),
+                                 exchange->reply, exchange->length, G_PRIORITY_DEFAULT,
+                                 g_task_get_cancellable (task), exchange_read_cb,
+                                 g_object_ref (task));
+}
+
+void
+aio_test_echo_exchange_async (GIOStream           *stream,
+                              const char          *message,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Exchange *exchange = g_new0 (Exchange, 1);
+
+  exchange->stream = g_object_ref (stream);
+  exchange->message = g_strdup (message);
+  exchange->length = strlen (message);
+  exchange->reply = g_malloc0 (exchange->length + 1);
+  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   exchange->message, exchange->length, G_PRIORITY_DEFAULT,
+                                   cancellable, exchange_written_cb, task);
+}
+
+char *
+aio_test_echo_exchange_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+read_to_end_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  GError *error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else if (g_bytes_get_size (bytes) == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_input_stream_read_bytes_async (G_INPUT_STREAM (object), 4096, G_PRIORITY_DEFAULT,
+                                     g_task_get_cancellable (task), read_to_end_cb,
+                                     g_object_ref (task));
+}
+
+void
+aio_test_read_to_end_async (GIOStream           *stream,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (stream), 4096,
+                                   G_PRIORITY_DEFAULT, cancellable, read_to_end_cb, task);
+}
+
+gboolean
+aio_test_read_to_end_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Log capture */
+
+typedef struct
+{
+  GLogLevelFlags  level;
+  char           *message;
+} Captured;
+
+static GPtrArray *captured;   /* Captured */
+static GMutex captured_lock;
+
+static void
+captured_free (Captured *c)
+{
+  g_free (c->message);
+  g_free (c);
+}
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  GLogLevelFlags level = log_level & G_LOG_LEVEL_MASK;
+
+  if (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING))
+    {
+      Captured *c = g_new0 (Captured, 1);
+
+      c->level = level;
+      for (gsize i = 0; i < n_fields; i++)
+        if (g_str_equal (fields[i].key, "MESSAGE"))
+          c->message = g_strdup (fields[i].value);
+      if (c->message == NULL)
+        c->message = g_strdup ("");
+      g_mutex_lock (&captured_lock);
+      g_ptr_array_add (captured, c);
+      g_mutex_unlock (&captured_lock);
+      if ((level & G_LOG_LEVEL_WARNING) && !g_test_verbose ())
+        return G_LOG_WRITER_HANDLED;
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+void
+aio_test_log_capture (void)
+{
+  captured = g_ptr_array_new_with_free_func ((GDestroyNotify) captured_free);
+  /* Warnings are expected (and checked): keep only criticals fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+}
+
+GPtrArray *
+aio_test_log_find (GLogLevelFlags  level,
+                   const char     *needle)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+  g_mutex_lock (&captured_lock);
+  for (guint i = 0; i < captured->len; i++)
+    {
+      Captured *c = g_ptr_array_index (captured, i);
+
+      if ((c->level & level) && strstr (c->message, needle) != NULL)
+        g_ptr_array_add (found, g_strdup (c->message));
+    }
+  g_mutex_unlock (&captured_lock);
+
+  return found;
+}
+
+guint
+aio_test_log_count (GLogLevelFlags  level,
+                    const char     *needle)
+{
+  g_autoptr(GPtrArray) found = aio_test_log_find (level, needle);
+
+  return found->len;
+}
+
+void
+aio_test_log_clear (void)
+{
+  g_mutex_lock (&captured_lock);
+  g_ptr_array_set_size (captured, 0);
+  g_mutex_unlock (&captured_lock);
 }

@@ -63,4 +63,34 @@ void               aio_test_echo_server_free       (AioTestEchoServer      *self
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AioTestEchoServer, aio_test_echo_server_free)
 
+/* Client side: writes @message and reads as many bytes back; the result is
+ * what came back (a string), or an error (G_IO_ERROR_CONNECTION_CLOSED if
+ * the connection ended first). */
+void  aio_test_echo_exchange_async  (GIOStream           *stream,
+                                     const char          *message,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+char *aio_test_echo_exchange_finish (GAsyncResult        *result,
+                                     GError             **error);
+/* Reads (and drops) until the end of the stream: TRUE at EOF, or the
+ * error (reset, cancelled, …). */
+void     aio_test_read_to_end_async  (GIOStream           *stream,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean aio_test_read_to_end_finish (GAsyncResult        *result,
+                                      GError             **error);
+
+/* Log capture: installs a writer that records every message of level
+ * info, message and warning (warnings are not printed unless --verbose).
+ * Call once, in main(), after g_test_init(). */
+void   aio_test_log_capture  (void);
+/* Messages of @level containing @needle, in order (transfer container). */
+GPtrArray *aio_test_log_find (GLogLevelFlags  level,
+                              const char     *needle);
+guint  aio_test_log_count    (GLogLevelFlags  level,
+                              const char     *needle);
+void   aio_test_log_clear    (void);
+
 G_END_DECLS
