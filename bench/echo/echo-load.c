@@ -361,7 +361,7 @@ receive_some (Connection *conn)
       /* More bytes than were sent would be read by the next request's
        * check below, so every byte of every echo is checked. */
       if (conn->received + (size_t) n > conn->sent)
-        fail ("the server sent %zu bytes before it was sent them",
+        fail ("the server echoed %zu bytes, more than it was sent",
               conn->received + (size_t) n);
       if (memcmp (scratch, message + conn->received, (size_t) n) != 0)
         fail ("the echo differs from the message");

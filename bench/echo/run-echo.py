@@ -136,7 +136,8 @@ class Server:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise NotAvailable("no 'listening on' line in %.0f s" % START_TIMEOUT)
+                    raise NotAvailable("no 'listening on' line on stdout in %.0f s (is it flushed?)"
+                                       % START_TIMEOUT)
                 if not selector.select(left):
                     continue
                 chunk = os.read(out.fileno(), 4096)
@@ -222,7 +223,8 @@ def measure(name, command, load, size, conns, options):
     try:
         server = Server(command, options.server_cpu)
     except NotAvailable as error:
-        return {"error": str(error)}
+        # It would not start for the next runs either.
+        return {"error": str(error), "fatal": True}
     try:
         return run_load(load, server, size, conns, options.duration, options.warmup,
                         options.load_cpu)
@@ -352,9 +354,12 @@ def main(argv):
     results = {}
     for name in names:
         command = known[name][1](build)
+        unavailable = None
         for size, conns in cells:
-            r = measure(name, command, load, size, conns, options)
+            r = unavailable or measure(name, command, load, size, conns, options)
             results[name, size, conns] = r
+            if r.get("fatal"):
+                unavailable = r
             if "error" in r:
                 print("  %-15s %7s × %-4d n/a: %s" % (name, size_label(size), conns, r["error"]),
                       file=sys.stderr)
