@@ -50,6 +50,7 @@ import argparse
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -100,11 +101,17 @@ def size_label(size):
     return "%d B" % size
 
 
-def pinning(cpu):
-    def pin():
-        if cpu is not None:
-            os.sched_setaffinity(0, {cpu})
-    return pin
+TASKSET = shutil.which("taskset")
+
+
+def pinned(command, cpu):
+    """The command, run on one CPU (taskset execs it: same process)."""
+    if cpu is None:
+        return command, None
+    if TASKSET:
+        return [TASKSET, "-c", str(cpu)] + command, None
+    # preexec_fn is only a fallback: it is not safe while threads run.
+    return command, lambda: os.sched_setaffinity(0, {cpu})
 
 
 class Server:
@@ -113,10 +120,11 @@ class Server:
         self.stderr = tempfile.TemporaryFile()
         if not os.access(command[0], os.X_OK):
             raise NotAvailable("%s: not built" % command[0])
+        argv, preexec = pinned(command, cpu)
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                             stdout=subprocess.PIPE, stderr=self.stderr,
-                                            preexec_fn=pinning(cpu))
+                                            preexec_fn=preexec)
         except OSError as error:
             raise NotAvailable("%s: %s" % (command[0], error.strerror))
         try:
@@ -186,9 +194,10 @@ def run_load(load, server, size, conns, duration, warmup, cpu):
                "--connections", str(conns), "--size", str(size),
                "--duration", str(duration), "--warmup", str(warmup),
                "--server-pid", str(server.process.pid)]
+    argv, preexec = pinned(command, cpu)
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, preexec_fn=pinning(cpu),
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, preexec_fn=preexec,
                               timeout=duration + warmup + 60)
     except subprocess.TimeoutExpired:
         raise NotAvailable("echo-load did not finish")
