@@ -4,6 +4,7 @@
  */
 #include "aiomisc-glib.h"
 #include "aio-task-private.h"
+#include "aio-backoff-private.h"
 
 /**
  * AioBackoff:
@@ -1040,31 +1041,45 @@ backoff_pause_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
-/* The pause after run->tries failed attempts, in seconds:
- * pause × exponent^(tries - 1), capped. (Multiplied step by step: it stops
- * at the cap or at infinity, and the library does not link libm.) */
+/* The pause after @tries failed attempts, in seconds:
+ * pause × exponent^(tries - 1), capped at @max_pause (0: no cap), then with
+ * "full jitter" when @rand is given: drawn uniformly between 0 and that.
+ * (Multiplied step by step: it stops at the cap or at infinity, and the
+ * library does not link libm.) Shared with AioRobustTcpClient; the caller
+ * serialises the use of @rand. */
+double
+_aio_backoff_compute_pause (double  pause,
+                            double  exponent,
+                            double  max_pause,
+                            guint   tries,
+                            GRand  *rand)
+{
+  if (exponent > 1)
+    for (guint i = 1; i < tries && isfinite (pause); i++)
+      {
+        if (max_pause > 0 && pause >= max_pause)
+          break;
+        pause *= exponent;
+      }
+  if (max_pause > 0 && !(pause <= max_pause))
+    pause = max_pause;
+
+  if (rand != NULL && pause > 0)
+    pause *= g_rand_double (rand);
+
+  return pause;
+}
+
 static double
 backoff_compute_pause (BackoffRun *run)
 {
   const Config *config = &run->config;
-  double pause = config->pause;
+  double pause;
 
-  if (config->exponent > 1)
-    for (guint i = 1; i < run->tries && isfinite (pause); i++)
-      {
-        if (config->max_pause > 0 && pause >= config->max_pause)
-          break;
-        pause *= config->exponent;
-      }
-  if (config->max_pause > 0 && !(pause <= config->max_pause))
-    pause = config->max_pause;
-
-  if (config->jitter && pause > 0)
-    {
-      g_mutex_lock (&run->self->mutex);
-      pause *= g_rand_double (run->self->rand);
-      g_mutex_unlock (&run->self->mutex);
-    }
+  g_mutex_lock (&run->self->mutex);
+  pause = _aio_backoff_compute_pause (config->pause, config->exponent, config->max_pause,
+                                      run->tries, config->jitter ? run->self->rand : NULL);
+  g_mutex_unlock (&run->self->mutex);
 
   return pause;
 }

@@ -11,10 +11,147 @@
 #include <gio/gio.h>
 
 #include "aio-version.h"
+#include "aio-clock.h"
 #include "aio-service.h"
 
 G_BEGIN_DECLS
 
-/* placeholder: filled in by the network work (issue 3) */
+/**
+ * AioTcpClientError:
+ * @AIO_TCP_CLIENT_ERROR_FAILED: generic failure (not raised by the client
+ *   itself: connection errors keep their own domain and code)
+ * @AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT: a property has a bad value (no
+ *   address, port 0, a key file without a certificate file, …); the message
+ *   names the property and the value
+ *
+ * Errors in the %AIO_TCP_CLIENT_ERROR domain.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  AIO_TCP_CLIENT_ERROR_FAILED,
+  AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+} AioTcpClientError;
+
+/**
+ * AIO_TCP_CLIENT_ERROR:
+ *
+ * The error domain of [class@Aio.TcpClient].
+ *
+ * Since: 0.1
+ */
+#define AIO_TCP_CLIENT_ERROR (aio_tcp_client_error_quark ())
+AIO_AVAILABLE_IN_ALL
+GQuark aio_tcp_client_error_quark (void);
+
+#define AIO_TYPE_TCP_CLIENT (aio_tcp_client_get_type ())
+AIO_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (AioTcpClient, aio_tcp_client, AIO, TCP_CLIENT, AioService)
+
+/**
+ * AioTcpClientClass:
+ * @parent_class: the parent class
+ * @handle_connection_async: talks to the server over @connection (a
+ *   #GSocketConnection, or a #GTlsClientConnection over one when
+ *   [property@Aio.TcpClient:tls] is set) until the work is done.
+ *   @cancellable is cancelled when the service stops. The client closes
+ *   @connection once the handler has completed. The default fails with
+ *   %G_IO_ERROR_NOT_SUPPORTED: subclasses override it.
+ * @handle_connection_finish: finishes @handle_connection_async; the default
+ *   propagates a boolean #GTask.
+ *
+ * The virtual methods of a TCP client. `start` and `stop` of
+ * [class@Aio.Service] are implemented already.
+ *
+ * Since: 0.1
+ */
+struct _AioTcpClientClass
+{
+  AioServiceClass parent_class;
+
+  void     (*handle_connection_async)  (AioTcpClient         *self,
+                                        GIOStream            *connection,
+                                        GCancellable         *cancellable,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data);
+  gboolean (*handle_connection_finish) (AioTcpClient         *self,
+                                        GAsyncResult         *result,
+                                        GError              **error);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_handle_connection_async  (AioTcpClient         *self,
+                                                      GIOStream            *connection,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+AIO_AVAILABLE_IN_ALL
+gboolean     aio_tcp_client_handle_connection_finish (AioTcpClient         *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_address               (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_address               (AioTcpClient         *self,
+                                                       const char           *address);
+AIO_AVAILABLE_IN_ALL
+guint        aio_tcp_client_get_port                  (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_port                  (AioTcpClient         *self,
+                                                       guint                 port);
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_unix_path             (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_unix_path             (AioTcpClient         *self,
+                                                       const char           *unix_path);
+AIO_AVAILABLE_IN_ALL
+int          aio_tcp_client_get_connect_attempts      (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_connect_attempts      (AioTcpClient         *self,
+                                                       int                   connect_attempts);
+AIO_AVAILABLE_IN_ALL
+double       aio_tcp_client_get_connect_retry_timeout (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_connect_retry_timeout (AioTcpClient         *self,
+                                                       double                connect_retry_timeout);
+AIO_AVAILABLE_IN_ALL
+gboolean     aio_tcp_client_get_tls                   (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls                   (AioTcpClient         *self,
+                                                       gboolean              tls);
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_tls_ca_file           (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls_ca_file           (AioTcpClient         *self,
+                                                       const char           *tls_ca_file);
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_tls_certificate_file  (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls_certificate_file  (AioTcpClient         *self,
+                                                       const char           *tls_certificate_file);
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_tls_key_file          (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls_key_file          (AioTcpClient         *self,
+                                                       const char           *tls_key_file);
+AIO_AVAILABLE_IN_ALL
+const char  *aio_tcp_client_get_tls_server_name       (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls_server_name       (AioTcpClient         *self,
+                                                       const char           *tls_server_name);
+AIO_AVAILABLE_IN_ALL
+gboolean     aio_tcp_client_get_tls_insecure          (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_tls_insecure          (AioTcpClient         *self,
+                                                       gboolean              tls_insecure);
+AIO_AVAILABLE_IN_ALL
+AioClock    *aio_tcp_client_get_clock                 (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_clock                 (AioTcpClient         *self,
+                                                       AioClock             *clock);
 
 G_END_DECLS

@@ -2,4 +2,1714 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <glib/gstdio.h>
+
 #include "aiomisc-glib.h"
+#include "aio-net-private.h"
+#include "aio-task-private.h"
+#include "aio-tls-private.h"
+#include "aio-transport-private.h"
+
+/**
+ * AioTcpServer:
+ *
+ * A TCP (or Unix stream socket) server service: aiomisc's `TCPServer`.
+ *
+ * Its start binds the socket (or takes the one it is given, or an
+ * inherited one, see below) and starts accepting; it fails with a #GError
+ * that names the value at fault for a port in use (`address:port`), a bad
+ * address, or an unreadable TLS file. After the start,
+ * [property@Aio.TcpServer:port] is the bound port (useful with port 0).
+ *
+ * Every accepted client is served on one of two paths:
+ *
+ * - *streams*: the `handle_client_async`/`handle_client_finish` pair of
+ *   [struct@Aio.TcpServerClass] gets the connection as a #GIOStream (a
+ *   #GSocketConnection, or the #GTlsServerConnection over one once its
+ *   handshake is done) and a #GCancellable. The server closes the stream
+ *   when the handler completes.
+ * - *protocol*: when [property@Aio.TcpServer:protocol-type] is set (or
+ *   `create_protocol` is overridden), every client gets its own
+ *   [class@Aio.StreamProtocol], driven by an [class@Aio.Transport] in the
+ *   asyncio `Protocol` style, without a #GTask per read.
+ *
+ * On both paths every client is tracked: a handler that fails is logged as
+ * a warning with the address of the peer and the server goes on. With
+ * [property@Aio.TcpServer:max-connections], the server stops accepting at
+ * the limit (clients wait in the listen backlog; none is accepted and
+ * dropped) and resumes when a client ends.
+ *
+ * The stop is graceful: the server stops accepting and closes its listening
+ * socket, lets the clients finish for up to
+ * [property@Aio.TcpServer:drain-timeout] seconds, then cancels their
+ * cancellables and waits for them. Cancelling the stop's own cancellable
+ * cancels the clients at once.
+ *
+ * ## Where the socket comes from
+ *
+ * In this order: [property@Aio.TcpServer:socket] (an already bound
+ * socket); the socket inherited through systemd socket activation
+ * (`LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`) named
+ * [property@Aio.TcpServer:activation-name]; a Unix stream socket at
+ * [property@Aio.TcpServer:unix-path] (a stale socket file is removed
+ * first); the only inherited socket, if exactly one stream socket was
+ * passed; a new socket bound to [property@Aio.TcpServer:address] and
+ * [property@Aio.TcpServer:port] with `SO_REUSEADDR` (and `SO_REUSEPORT`
+ * with [property@Aio.TcpServer:reuse-port], for several processes on one
+ * port).
+ *
+ * ## TLS
+ *
+ * With [property@Aio.TcpServer:tls-certificate-file] set, every client is
+ * wrapped in a #GTlsServerConnection and its handshake completes before the
+ * handler or the protocol sees the connection; a failed handshake is
+ * logged and the client dropped. [property@Aio.TcpServer:tls-ca-file]
+ * verifies client certificates and
+ * [property@Aio.TcpServer:require-client-cert] makes them mandatory. TLS is
+ * GIO's (glib-networking at run time): GIO offers no way to choose cipher
+ * suites or protocol versions, which are the system's policy
+ * (e.g. `/etc/gnutls/config`, or `G_TLS_GNUTLS_PRIORITY`), so there are no
+ * properties for them.
+ *
+ * ```c
+ * static void
+ * echo_handle_client_async (AioTcpServer        *server,
+ *                           GIOStream           *stream,
+ *                           GCancellable        *cancellable,
+ *                           GAsyncReadyCallback  callback,
+ *                           gpointer             user_data)
+ * {
+ *   GTask *task = g_task_new (server, cancellable, callback, user_data);
+ *
+ *   // g_output_stream_splice_async() the input to the output, then
+ *   // g_task_return_boolean (task, TRUE)
+ * }
+ * ```
+ *
+ * Since: 0.1
+ */
+
+/* Clients accepted per wake-up of the listening socket, at most: enough
+ * to absorb a burst, few enough to let the connections run. */
+#define ACCEPT_BATCH 64
+/* After an error such as "too many open files": wait before accepting. */
+#define ACCEPT_RETRY_MS 100
+
+typedef struct
+{
+  /* properties */
+  char          *address;
+  guint          port;
+  char          *unix_path;
+  GSocket       *socket;
+  char          *activation_name;
+  int            backlog;
+  gboolean       reuse_port;
+  guint          max_connections;
+  double         drain_timeout;
+  GType          protocol_type;
+  char          *tls_certificate_file;
+  char          *tls_key_file;
+  char          *tls_ca_file;
+  gboolean       require_client_cert;
+
+  /* while running */
+  GSocket       *listener;
+  gboolean       listener_owned;
+  char          *bound_unix_path;     /* removed on stop */
+  GSource       *accept_source;
+  GSource       *retry_source;
+  GMainContext  *context;
+  GTlsCertificate *tls_certificate;
+  GTlsDatabase  *tls_database;
+  GQueue         clients;             /* of Client, by their links */
+  GCancellable  *clients_cancellable; /* cancelled at the end of the drain */
+  GTask         *stop_task;
+  GSource       *drain_source;
+  GSource       *stop_cancel_source;
+  gboolean       accepting;
+} AioTcpServerPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SERVICE)
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_UNIX_PATH,
+  PROP_SOCKET,
+  PROP_ACTIVATION_NAME,
+  PROP_BACKLOG,
+  PROP_REUSE_PORT,
+  PROP_MAX_CONNECTIONS,
+  PROP_DRAIN_TIMEOUT,
+  PROP_PROTOCOL_TYPE,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_TLS_CA_FILE,
+  PROP_REQUIRE_CLIENT_CERT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* One accepted client. */
+typedef struct
+{
+  GList               link;        /* in priv->clients; data is the client */
+  AioTcpServer       *server;      /* strong */
+  GSocketConnection  *connection;
+  GIOStream          *stream;      /* connection, or the TLS connection over it */
+  AioStreamProtocol  *protocol;
+} Client;
+
+static void start_accepting (AioTcpServer *self);
+static void client_serve (Client *client);
+
+/* Client life cycle */
+
+static char *
+client_peer (Client *client)
+{
+  return _aio_net_remote_to_string (g_socket_connection_get_socket (client->connection));
+}
+
+static void
+maybe_finish_stop (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+
+  if (priv->stop_task == NULL || priv->clients.length > 0)
+    return;
+
+  task = g_steal_pointer (&priv->stop_task);
+  _aio_cancellable_unlink (&priv->stop_cancel_source);
+  if (priv->drain_source != NULL)
+    {
+      g_source_destroy (priv->drain_source);
+      g_clear_pointer (&priv->drain_source, g_source_unref);
+    }
+  g_clear_object (&priv->clients_cancellable);
+  g_clear_object (&priv->tls_certificate);
+  g_clear_object (&priv->tls_database);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+
+  g_debug ("Server '%s' stopped", aio_service_get_name (AIO_SERVICE (self)));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+client_free (Client *client)
+{
+  AioTcpServer *self = client->server;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  g_queue_unlink (&priv->clients, &client->link);
+  g_clear_object (&client->protocol);
+  g_clear_object (&client->stream);
+  g_clear_object (&client->connection);
+  g_free (client);
+
+  if (priv->stop_task != NULL)
+    maybe_finish_stop (self);
+  else if (!priv->accepting && priv->listener != NULL && priv->retry_source == NULL &&
+           (priv->max_connections == 0 || priv->clients.length < priv->max_connections))
+    start_accepting (self);
+
+  g_object_unref (self);
+}
+
+static void
+tls_closed_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Client *client = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
+  /* Whatever the TLS layer did, the socket is closed now. */
+  g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+  client_free (client);
+}
+
+static void
+client_close (Client *client)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (client->server);
+
+  if (client->stream != G_IO_STREAM (client->connection))
+    {
+      /* Sends the TLS close_notify; once the drain is over, the cancelled
+       * cancellable cuts it short. */
+      g_io_stream_close_async (client->stream, G_PRIORITY_DEFAULT,
+                               priv->clients_cancellable, tls_closed_cb, client);
+      return;
+    }
+
+  g_io_stream_close (client->stream, NULL, NULL);
+  client_free (client);
+}
+
+/* Logs the failure of a client's handler; never fatal to the server. */
+static void
+client_report (Client       *client,
+               const GError *error)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (client->server);
+  g_autofree char *peer = client_peer (client);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      priv->clients_cancellable != NULL &&
+      g_cancellable_is_cancelled (priv->clients_cancellable))
+    g_debug ("Server '%s': client %s cancelled on stop",
+             aio_service_get_name (AIO_SERVICE (client->server)), peer);
+  else
+    g_warning ("Server '%s': client %s failed: %s",
+               aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
+}
+
+static void
+client_handled_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Client *client = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!AIO_TCP_SERVER_GET_CLASS (client->server)->handle_client_finish (client->server,
+                                                                        result, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                     "handle_client failed without saying why");
+      client_report (client, error);
+    }
+
+  client_close (client);
+}
+
+static void
+client_served_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Client *client = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!_aio_transport_serve_finish (result, &error))
+    client_report (client, error);
+
+  client_close (client);
+}
+
+static void
+client_serve (Client *client)
+{
+  AioTcpServer *self = client->server;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  AioTcpServerClass *klass = AIO_TCP_SERVER_GET_CLASS (self);
+
+  client->protocol = klass->create_protocol (self);
+  if (client->protocol != NULL)
+    _aio_transport_serve_async (client->protocol, client->stream,
+                                priv->clients_cancellable, client_served_cb, client);
+  else
+    klass->handle_client_async (self, client->stream, priv->clients_cancellable,
+                                client_handled_cb, client);
+}
+
+static void
+handshake_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Client *client = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
+    {
+      g_autofree char *peer = client_peer (client);
+
+      /* A client that cannot talk TLS to us is routine, not a failure of
+       * the server. */
+      g_message ("Server '%s': TLS handshake with %s failed: %s",
+                 aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
+      g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+      client_free (client);
+      return;
+    }
+
+  client_serve (client);
+}
+
+static void
+client_start (AioTcpServer *self,
+              GSocket      *socket)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+  GTlsServerConnection *tls;
+  Client *client;
+
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+  client = g_new0 (Client, 1);
+  client->link.data = client;
+  client->server = g_object_ref (self);
+  client->connection = g_socket_connection_factory_create_connection (socket);
+  g_queue_push_tail_link (&priv->clients, &client->link);
+
+  if (priv->tls_certificate == NULL)
+    {
+      client->stream = g_object_ref (G_IO_STREAM (client->connection));
+      client_serve (client);
+      return;
+    }
+
+  tls = (GTlsServerConnection *) g_tls_server_connection_new (G_IO_STREAM (client->connection),
+                                                             priv->tls_certificate, &error);
+  if (tls == NULL)
+    {
+      g_autofree char *peer = client_peer (client);
+
+      g_warning ("Server '%s': cannot set up TLS for %s: %s",
+                 aio_service_get_name (AIO_SERVICE (self)), peer, error->message);
+      g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+      client_free (client);
+      return;
+    }
+
+  client->stream = G_IO_STREAM (tls);
+  if (priv->tls_database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (tls), priv->tls_database);
+  g_object_set (tls, "authentication-mode",
+                priv->require_client_cert ? G_TLS_AUTHENTICATION_REQUIRED :
+                priv->tls_database != NULL ? G_TLS_AUTHENTICATION_REQUESTED :
+                G_TLS_AUTHENTICATION_NONE,
+                NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    priv->clients_cancellable, handshake_cb, client);
+}
+
+/* Accepting */
+
+static gboolean at_limit (AioTcpServerPrivate *priv)
+{
+  return priv->max_connections > 0 && priv->clients.length >= priv->max_connections;
+}
+
+static void
+stop_accepting (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  priv->accepting = FALSE;
+  if (priv->accept_source != NULL)
+    {
+      g_source_destroy (priv->accept_source);
+      g_clear_pointer (&priv->accept_source, g_source_unref);
+    }
+  if (priv->retry_source != NULL)
+    {
+      g_source_destroy (priv->retry_source);
+      g_clear_pointer (&priv->retry_source, g_source_unref);
+    }
+}
+
+static gboolean
+retry_accept_cb (gpointer user_data)
+{
+  AioTcpServer *self = user_data;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  g_clear_pointer (&priv->retry_source, g_source_unref);
+  if (!at_limit (priv))
+    start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+accept_cb (GSocket      *listener,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  AioTcpServer *self = user_data;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = NULL;
+
+      if (at_limit (priv))
+        {
+          /* Back-pressure: new clients wait in the backlog until one ends. */
+          g_debug ("Server '%s': %u connections, pausing accept",
+                   aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
+          stop_accepting (self);
+          return G_SOURCE_REMOVE;
+        }
+
+      socket = g_socket_accept (listener, NULL, &error);
+      if (socket == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+            continue; /* the client went away before we accepted it */
+
+          /* Out of descriptors or memory: the listening socket stays
+           * readable, so wait a little rather than spin. */
+          g_warning ("Server '%s': cannot accept: %s; retrying in %d ms",
+                     aio_service_get_name (AIO_SERVICE (self)), error->message,
+                     ACCEPT_RETRY_MS);
+          stop_accepting (self);
+          priv->retry_source = g_timeout_source_new (ACCEPT_RETRY_MS);
+          g_source_set_static_name (priv->retry_source, "[aiomisc-glib] accept retry");
+          g_source_set_callback (priv->retry_source, retry_accept_cb, self, NULL);
+          g_source_attach (priv->retry_source, priv->context);
+          return G_SOURCE_REMOVE;
+        }
+
+      client_start (self, socket);
+      if (priv->listener == NULL)
+        return G_SOURCE_REMOVE; /* a handler stopped the server */
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_accepting (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->accept_source != NULL || priv->listener == NULL)
+    return;
+
+  priv->accepting = TRUE;
+  priv->accept_source = g_socket_create_source (priv->listener, G_IO_IN, NULL);
+  g_source_set_static_name (priv->accept_source, "[aiomisc-glib] TCP accept");
+  g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
+  g_source_attach (priv->accept_source, priv->context);
+}
+
+static void
+close_listener (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  stop_accepting (self);
+  if (priv->listener != NULL && priv->listener_owned)
+    g_socket_close (priv->listener, NULL);
+  g_clear_object (&priv->listener);
+  if (priv->bound_unix_path != NULL)
+    {
+      g_unlink (priv->bound_unix_path);
+      g_clear_pointer (&priv->bound_unix_path, g_free);
+    }
+}
+
+/* Service */
+
+static gboolean
+load_tls (AioTcpServer  *self,
+          GError       **error)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->tls_certificate_file == NULL)
+    {
+      if (priv->tls_key_file != NULL || priv->tls_ca_file != NULL || priv->require_client_cert)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Server '%s': TLS settings (%s) without tls-certificate-file",
+                       aio_service_get_name (AIO_SERVICE (self)),
+                       priv->tls_key_file != NULL ? priv->tls_key_file :
+                       priv->tls_ca_file != NULL ? priv->tls_ca_file : "require-client-cert");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  priv->tls_certificate = _aio_tls_load_certificate (priv->tls_certificate_file,
+                                                     priv->tls_key_file, error);
+  if (priv->tls_certificate == NULL)
+    return FALSE;
+
+  if (priv->tls_ca_file != NULL)
+    {
+      priv->tls_database = _aio_tls_load_ca (priv->tls_ca_file, error);
+      if (priv->tls_database == NULL)
+        {
+          g_clear_object (&priv->tls_certificate);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+aio_tcp_server_start_async (AioService          *service,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (service);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *where = NULL;
+  AioNetListenOptions options = {
+    .address = priv->address,
+    .port = priv->port,
+    .unix_path = priv->unix_path,
+    .socket = priv->socket,
+    .activation_name = priv->activation_name,
+    .backlog = priv->backlog,
+    .reuse_port = priv->reuse_port,
+  };
+  GError *error = NULL;
+  guint port;
+
+  g_task_set_source_tag (task, aio_tcp_server_start_async);
+
+  if (priv->protocol_type != G_TYPE_NONE &&
+      (!g_type_is_a (priv->protocol_type, AIO_TYPE_STREAM_PROTOCOL) ||
+       G_TYPE_IS_ABSTRACT (priv->protocol_type)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "Server '%s': protocol-type %s is not an instantiable AioStreamProtocol",
+                               aio_service_get_name (service),
+                               g_type_name (priv->protocol_type));
+      return;
+    }
+  if (!(priv->drain_timeout >= 0) || isinf (priv->drain_timeout))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "Server '%s': invalid drain-timeout %g: finite and 0 or more is expected",
+                               aio_service_get_name (service), priv->drain_timeout);
+      return;
+    }
+
+  if (!load_tls (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  priv->listener = _aio_net_listen (&options, G_SOCKET_TYPE_STREAM, &priv->listener_owned, &error);
+  if (priv->listener == NULL)
+    {
+      g_clear_object (&priv->tls_certificate);
+      g_clear_object (&priv->tls_database);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (priv->listener_owned && priv->unix_path != NULL &&
+      g_socket_get_family (priv->listener) == G_SOCKET_FAMILY_UNIX &&
+      priv->activation_name == NULL)
+    priv->bound_unix_path = g_strdup (priv->unix_path);
+
+  port = _aio_net_get_local_port (priv->listener);
+  if (port != 0 && port != priv->port)
+    {
+      priv->port = port;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+    }
+
+  priv->context = g_main_context_ref_thread_default ();
+  priv->clients_cancellable = g_cancellable_new ();
+  start_accepting (self);
+
+  where = _aio_net_local_to_string (priv->listener);
+  g_info ("Server '%s' listening on %s%s", aio_service_get_name (service), where,
+          priv->tls_certificate != NULL ? " (TLS)" : "");
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+drain_timeout_cb (gpointer user_data)
+{
+  AioTcpServer *self = user_data;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  g_clear_pointer (&priv->drain_source, g_source_unref);
+  g_debug ("Server '%s': drain timeout, cancelling %u clients",
+           aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
+  g_cancellable_cancel (priv->clients_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+aio_tcp_server_stop_async (AioService          *service,
+                           const GError        *reason,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (service);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aio_tcp_server_stop_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  close_listener (self);
+
+  priv->stop_task = task;
+  if (priv->clients.length > 0)
+    {
+      g_debug ("Server '%s': draining %u clients for up to %g s",
+               aio_service_get_name (service), priv->clients.length, priv->drain_timeout);
+      if (priv->drain_timeout <= 0)
+        g_cancellable_cancel (priv->clients_cancellable);
+      else
+        {
+          priv->drain_source = g_timeout_source_new ((guint) MIN (priv->drain_timeout * 1000.0 + 0.5,
+                                                                   (double) G_MAXUINT));
+          g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain timeout");
+          g_source_set_callback (priv->drain_source, drain_timeout_cb, self, NULL);
+          g_source_attach (priv->drain_source, priv->context);
+          priv->stop_cancel_source = _aio_cancellable_link (cancellable,
+                                                            priv->clients_cancellable,
+                                                            priv->context);
+        }
+    }
+  maybe_finish_stop (self);
+}
+
+static void
+aio_tcp_server_real_handle_client_async (AioTcpServer        *self,
+                                         GIOStream           *stream,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_task_report_new_error (self, callback, user_data, aio_tcp_server_real_handle_client_async,
+                           G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "%s overrides neither handle_client_async nor create_protocol, "
+                           "and protocol-type is not set",
+                           G_OBJECT_TYPE_NAME (self));
+}
+
+static gboolean
+aio_tcp_server_real_handle_client_finish (AioTcpServer  *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static AioStreamProtocol *
+aio_tcp_server_real_create_protocol (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->protocol_type == G_TYPE_NONE)
+    return NULL;
+  return g_object_new (priv->protocol_type, NULL);
+}
+
+static void
+aio_tcp_server_dispose (GObject *object)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (object);
+
+  /* Clients reference the server: none is left here. */
+  close_listener (self);
+
+  G_OBJECT_CLASS (aio_tcp_server_parent_class)->dispose (object);
+}
+
+static void
+aio_tcp_server_finalize (GObject *object)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (object);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  g_free (priv->address);
+  g_free (priv->unix_path);
+  g_clear_object (&priv->socket);
+  g_free (priv->activation_name);
+  g_free (priv->tls_certificate_file);
+  g_free (priv->tls_key_file);
+  g_free (priv->tls_ca_file);
+  g_clear_object (&priv->tls_certificate);
+  g_clear_object (&priv->tls_database);
+  g_clear_object (&priv->clients_cancellable);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (aio_tcp_server_parent_class)->finalize (object);
+}
+
+static void
+aio_tcp_server_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (object);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      g_value_set_string (value, priv->address);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, priv->port);
+      break;
+    case PROP_UNIX_PATH:
+      g_value_set_string (value, priv->unix_path);
+      break;
+    case PROP_SOCKET:
+      g_value_set_object (value, priv->socket);
+      break;
+    case PROP_ACTIVATION_NAME:
+      g_value_set_string (value, priv->activation_name);
+      break;
+    case PROP_BACKLOG:
+      g_value_set_int (value, priv->backlog);
+      break;
+    case PROP_REUSE_PORT:
+      g_value_set_boolean (value, priv->reuse_port);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, priv->max_connections);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      g_value_set_double (value, priv->drain_timeout);
+      break;
+    case PROP_PROTOCOL_TYPE:
+      g_value_set_gtype (value, priv->protocol_type);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, priv->tls_certificate_file);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_value_set_string (value, priv->tls_key_file);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, priv->tls_ca_file);
+      break;
+    case PROP_REQUIRE_CLIENT_CERT:
+      g_value_set_boolean (value, priv->require_client_cert);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aio_tcp_server_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  AioTcpServer *self = AIO_TCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      aio_tcp_server_set_address (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      aio_tcp_server_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_UNIX_PATH:
+      aio_tcp_server_set_unix_path (self, g_value_get_string (value));
+      break;
+    case PROP_SOCKET:
+      aio_tcp_server_set_socket (self, g_value_get_object (value));
+      break;
+    case PROP_ACTIVATION_NAME:
+      aio_tcp_server_set_activation_name (self, g_value_get_string (value));
+      break;
+    case PROP_BACKLOG:
+      aio_tcp_server_set_backlog (self, g_value_get_int (value));
+      break;
+    case PROP_REUSE_PORT:
+      aio_tcp_server_set_reuse_port (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      aio_tcp_server_set_max_connections (self, g_value_get_uint (value));
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      aio_tcp_server_set_drain_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_PROTOCOL_TYPE:
+      aio_tcp_server_set_protocol_type (self, g_value_get_gtype (value));
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      aio_tcp_server_set_tls_certificate_file (self, g_value_get_string (value));
+      break;
+    case PROP_TLS_KEY_FILE:
+      aio_tcp_server_set_tls_key_file (self, g_value_get_string (value));
+      break;
+    case PROP_TLS_CA_FILE:
+      aio_tcp_server_set_tls_ca_file (self, g_value_get_string (value));
+      break;
+    case PROP_REQUIRE_CLIENT_CERT:
+      aio_tcp_server_set_require_client_cert (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aio_tcp_server_class_init (AioTcpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  AioServiceClass *service_class = AIO_SERVICE_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = aio_tcp_server_dispose;
+  object_class->finalize = aio_tcp_server_finalize;
+  object_class->get_property = aio_tcp_server_get_property;
+  object_class->set_property = aio_tcp_server_set_property;
+
+  service_class->start_async = aio_tcp_server_start_async;
+  service_class->stop_async = aio_tcp_server_stop_async;
+
+  klass->handle_client_async = aio_tcp_server_real_handle_client_async;
+  klass->handle_client_finish = aio_tcp_server_real_handle_client_finish;
+  klass->create_protocol = aio_tcp_server_real_create_protocol;
+
+  /**
+   * AioTcpServer:address:
+   *
+   * The IP address to bind: `"127.0.0.1"` (the default), `"::"` (every
+   * address, IPv6 and IPv4), `"0.0.0.0"`, `"localhost"` (127.0.0.1)...
+   * Host names other than `localhost` are not resolved: the start fails
+   * with %G_IO_ERROR_INVALID_ARGUMENT naming the value.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ADDRESS] =
+    g_param_spec_string ("address", NULL, NULL, "127.0.0.1", flags);
+
+  /**
+   * AioTcpServer:port:
+   *
+   * The port to bind; 0 (the default) picks a free one. Once the server
+   * has started, it is the bound port (notified when it changes).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, flags);
+
+  /**
+   * AioTcpServer:unix-path:
+   *
+   * The path of a Unix stream socket to serve on instead of an address
+   * and a port. A stale socket file is removed before binding and the file
+   * is removed on stop; a path where another process listens is an error.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_UNIX_PATH] =
+    g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
+
+  /**
+   * AioTcpServer:socket:
+   *
+   * An already bound stream socket to serve on (the server listens on it if
+   * it does not yet). The server does not close it on stop: it belongs to
+   * whoever set it.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SOCKET] =
+    g_param_spec_object ("socket", NULL, NULL, G_TYPE_SOCKET, flags);
+
+  /**
+   * AioTcpServer:activation-name:
+   *
+   * The name (systemd's `FileDescriptorName=`, in `LISTEN_FDNAMES`) of the
+   * inherited socket to serve on. When set, the start fails with
+   * %G_IO_ERROR_NOT_FOUND naming it unless such a socket was passed to
+   * this process. When not set, the server uses the only inherited socket
+   * if exactly one stream socket was passed and no
+   * [property@Aio.TcpServer:socket] or [property@Aio.TcpServer:unix-path]
+   * is set.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ACTIVATION_NAME] =
+    g_param_spec_string ("activation-name", NULL, NULL, NULL, flags);
+
+  /**
+   * AioTcpServer:backlog:
+   *
+   * The length of the queue of connections waiting to be accepted.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_BACKLOG] =
+    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
+
+  /**
+   * AioTcpServer:reuse-port:
+   *
+   * Whether to set `SO_REUSEPORT`, so that several processes serve one
+   * port, the kernel spreading the connections among them.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REUSE_PORT] =
+    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE, flags);
+
+  /**
+   * AioTcpServer:max-connections:
+   *
+   * The most clients served at once; 0 (the default) for no limit. At the
+   * limit the server stops accepting, so new clients wait in the listen
+   * backlog, and resumes when a client ends.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
+  /**
+   * AioTcpServer:drain-timeout:
+   *
+   * The seconds a stopping server lets its clients finish before it
+   * cancels them; 0 cancels them at once.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DRAIN_TIMEOUT] =
+    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, 5.0, flags);
+
+  /**
+   * AioTcpServer:protocol-type:
+   *
+   * A type deriving from [class@Aio.StreamProtocol]: when set, every
+   * client is served on the protocol path by an instance of it (the
+   * default `create_protocol`). %G_TYPE_NONE (the default) serves clients
+   * on the streams path. The start fails with %G_IO_ERROR_INVALID_ARGUMENT
+   * for a type that is not an instantiable stream protocol.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PROTOCOL_TYPE] =
+    g_param_spec_gtype ("protocol-type", NULL, NULL, G_TYPE_NONE, flags);
+
+  /**
+   * AioTcpServer:tls-certificate-file:
+   *
+   * A PEM file with the server certificate (and its chain); setting it
+   * makes the server speak TLS. The private key is in
+   * [property@Aio.TcpServer:tls-key-file], or in this file when that is not
+   * set. An unreadable or invalid file fails the start with an error
+   * naming it.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_TLS_CERTIFICATE_FILE] =
+    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL, flags);
+
+  /**
+   * AioTcpServer:tls-key-file:
+   *
+   * A PEM file with the private key of
+   * [property@Aio.TcpServer:tls-certificate-file].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_TLS_KEY_FILE] =
+    g_param_spec_string ("tls-key-file", NULL, NULL, NULL, flags);
+
+  /**
+   * AioTcpServer:tls-ca-file:
+   *
+   * A PEM file with the certificate authorities client certificates are
+   * verified against. With it, clients are asked for a certificate;
+   * see [property@Aio.TcpServer:require-client-cert].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_TLS_CA_FILE] =
+    g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, flags);
+
+  /**
+   * AioTcpServer:require-client-cert:
+   *
+   * Whether clients must present a valid certificate; the handshake of a
+   * client without one fails.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REQUIRE_CLIENT_CERT] =
+    g_param_spec_boolean ("require-client-cert", NULL, NULL, FALSE, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+aio_tcp_server_init (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  priv->address = g_strdup ("127.0.0.1");
+  priv->backlog = 128;
+  priv->drain_timeout = 5.0;
+  priv->protocol_type = G_TYPE_NONE;
+  g_queue_init (&priv->clients);
+}
+
+/**
+ * aio_tcp_server_new:
+ * @address: (nullable): the address to bind, or %NULL for `"127.0.0.1"`
+ * @port: the port to bind, or 0 for any free port
+ *
+ * Creates a plain TCP server; it is useful with
+ * [property@Aio.TcpServer:protocol-type] set. For the streams path,
+ * subclass [class@Aio.TcpServer] instead.
+ *
+ * Returns: (transfer full): a new server
+ *
+ * Since: 0.1
+ */
+AioTcpServer *
+aio_tcp_server_new (const char *address,
+                    guint       port)
+{
+  return g_object_new (AIO_TYPE_TCP_SERVER,
+                       "address", address != NULL ? address : "127.0.0.1",
+                       "port", port,
+                       NULL);
+}
+
+/**
+ * aio_tcp_server_handle_client_async: (virtual handle_client_async)
+ * @self: a TCP server
+ * @stream: the connection of the client: a #GSocketConnection, or a
+ *   #GTlsServerConnection over one
+ * @cancellable: (nullable): cancelled when the server stops and its drain
+ *   timeout has passed
+ * @callback: (scope async): called when the client is served
+ * @user_data: (closure): data for @callback
+ *
+ * Serves one client on the streams path. The server calls it for every
+ * accepted client and closes @stream once it completes; subclasses override
+ * it. The default fails with %G_IO_ERROR_NOT_SUPPORTED.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_handle_client_async (AioTcpServer        *self,
+                                    GIOStream           *stream,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  AIO_TCP_SERVER_GET_CLASS (self)->handle_client_async (self, stream, cancellable,
+                                                        callback, user_data);
+}
+
+/**
+ * aio_tcp_server_handle_client_finish: (virtual handle_client_finish)
+ * @self: a TCP server
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Aio.TcpServer.handle_client_async].
+ *
+ * Returns: %TRUE if the client was served without error
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_tcp_server_handle_client_finish (AioTcpServer  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  return AIO_TCP_SERVER_GET_CLASS (self)->handle_client_finish (self, result, error);
+}
+
+/**
+ * aio_tcp_server_create_protocol: (virtual create_protocol)
+ * @self: a TCP server
+ *
+ * Makes the protocol object of a new client (asyncio's protocol factory).
+ * The default makes an instance of [property@Aio.TcpServer:protocol-type].
+ *
+ * Returns: (transfer full) (nullable): a new protocol, or %NULL to serve
+ *   the client on the streams path
+ *
+ * Since: 0.1
+ */
+AioStreamProtocol *
+aio_tcp_server_create_protocol (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+
+  return AIO_TCP_SERVER_GET_CLASS (self)->create_protocol (self);
+}
+
+
+#define PRIV(self) ((AioTcpServerPrivate *) aio_tcp_server_get_instance_private (self))
+
+/**
+ * aio_tcp_server_get_address:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:address].
+ *
+ * Returns: (nullable): the address to bind
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_address (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->address;
+}
+
+/**
+ * aio_tcp_server_set_address:
+ * @self: a TCP server
+ * @address: (nullable): the address to bind
+ *
+ * Sets [property@Aio.TcpServer:address]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_address (AioTcpServer *self,
+                            const char   *address)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->address, address, properties[PROP_ADDRESS]);
+}
+
+/**
+ * aio_tcp_server_get_port:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:port]: once the server has started, the
+ * bound port.
+ *
+ * Returns: the port
+ *
+ * Since: 0.1
+ */
+guint
+aio_tcp_server_get_port (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->port;
+}
+
+/**
+ * aio_tcp_server_set_port:
+ * @self: a TCP server
+ * @port: the port to bind, 0 for any free port
+ *
+ * Sets [property@Aio.TcpServer:port]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_port (AioTcpServer *self,
+                         guint         port)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (port <= G_MAXUINT16);
+
+  if (PRIV (self)->port == port)
+    return;
+  PRIV (self)->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+/**
+ * aio_tcp_server_get_unix_path:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:unix-path].
+ *
+ * Returns: (nullable) (type filename): the path of the Unix socket
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_unix_path (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->unix_path;
+}
+
+/**
+ * aio_tcp_server_set_unix_path:
+ * @self: a TCP server
+ * @path: (nullable) (type filename): the path of the Unix socket, or %NULL
+ *
+ * Sets [property@Aio.TcpServer:unix-path]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_unix_path (AioTcpServer *self,
+                              const char   *path)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->unix_path, path, properties[PROP_UNIX_PATH]);
+}
+
+/**
+ * aio_tcp_server_get_socket:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:socket].
+ *
+ * Returns: (nullable) (transfer none): the socket set to serve on
+ *
+ * Since: 0.1
+ */
+GSocket *
+aio_tcp_server_get_socket (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->socket;
+}
+
+/**
+ * aio_tcp_server_set_socket:
+ * @self: a TCP server
+ * @socket: (nullable): an already bound stream socket, or %NULL
+ *
+ * Sets [property@Aio.TcpServer:socket]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_socket (AioTcpServer *self,
+                           GSocket      *socket)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
+
+  if (g_set_object (&PRIV (self)->socket, socket))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOCKET]);
+}
+
+/**
+ * aio_tcp_server_get_activation_name:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:activation-name].
+ *
+ * Returns: (nullable): the name of the inherited socket to serve on
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_activation_name (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->activation_name;
+}
+
+/**
+ * aio_tcp_server_set_activation_name:
+ * @self: a TCP server
+ * @name: (nullable): the name of an inherited socket, or %NULL
+ *
+ * Sets [property@Aio.TcpServer:activation-name]; it applies at the next
+ * start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_activation_name (AioTcpServer *self,
+                                    const char   *name)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->activation_name, name, properties[PROP_ACTIVATION_NAME]);
+}
+
+/**
+ * aio_tcp_server_get_backlog:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:backlog].
+ *
+ * Returns: the listen backlog
+ *
+ * Since: 0.1
+ */
+int
+aio_tcp_server_get_backlog (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->backlog;
+}
+
+/**
+ * aio_tcp_server_set_backlog:
+ * @self: a TCP server
+ * @backlog: the listen backlog, 1 or more
+ *
+ * Sets [property@Aio.TcpServer:backlog]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_backlog (AioTcpServer *self,
+                            int           backlog)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (backlog > 0);
+
+  if (PRIV (self)->backlog == backlog)
+    return;
+  PRIV (self)->backlog = backlog;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKLOG]);
+}
+
+/**
+ * aio_tcp_server_get_reuse_port:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:reuse-port].
+ *
+ * Returns: whether `SO_REUSEPORT` is set
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_tcp_server_get_reuse_port (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), FALSE);
+  return PRIV (self)->reuse_port;
+}
+
+/**
+ * aio_tcp_server_set_reuse_port:
+ * @self: a TCP server
+ * @reuse_port: whether to set `SO_REUSEPORT`
+ *
+ * Sets [property@Aio.TcpServer:reuse-port]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_reuse_port (AioTcpServer *self,
+                               gboolean      reuse_port)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+
+  if (PRIV (self)->reuse_port == !!reuse_port)
+    return;
+  PRIV (self)->reuse_port = !!reuse_port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
+}
+
+/**
+ * aio_tcp_server_get_max_connections:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:max-connections].
+ *
+ * Returns: the most clients served at once, 0 for no limit
+ *
+ * Since: 0.1
+ */
+guint
+aio_tcp_server_get_max_connections (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->max_connections;
+}
+
+/**
+ * aio_tcp_server_set_max_connections:
+ * @self: a TCP server
+ * @max_connections: the most clients served at once, 0 for no limit
+ *
+ * Sets [property@Aio.TcpServer:max-connections]; a running server applies
+ * it at the next accepted or ended client.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_max_connections (AioTcpServer *self,
+                                    guint         max_connections)
+{
+  AioTcpServerPrivate *priv;
+
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  priv = PRIV (self);
+
+  if (priv->max_connections == max_connections)
+    return;
+  priv->max_connections = max_connections;
+  if (!priv->accepting && priv->listener != NULL && priv->stop_task == NULL &&
+      priv->retry_source == NULL && !at_limit (priv))
+    start_accepting (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
+}
+
+/**
+ * aio_tcp_server_get_drain_timeout:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:drain-timeout].
+ *
+ * Returns: the seconds clients may take to finish on stop
+ *
+ * Since: 0.1
+ */
+double
+aio_tcp_server_get_drain_timeout (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->drain_timeout;
+}
+
+/**
+ * aio_tcp_server_set_drain_timeout:
+ * @self: a TCP server
+ * @seconds: the seconds clients may take to finish on stop, 0 or more
+ *
+ * Sets [property@Aio.TcpServer:drain-timeout]; it applies at the next stop.
+ * An invalid value fails the start with %G_IO_ERROR_INVALID_ARGUMENT.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_drain_timeout (AioTcpServer *self,
+                                  double        seconds)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+
+  if (PRIV (self)->drain_timeout == seconds)
+    return;
+  PRIV (self)->drain_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAIN_TIMEOUT]);
+}
+
+/**
+ * aio_tcp_server_get_protocol_type:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:protocol-type].
+ *
+ * Returns: the protocol type, or %G_TYPE_NONE
+ *
+ * Since: 0.1
+ */
+GType
+aio_tcp_server_get_protocol_type (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), G_TYPE_NONE);
+  return PRIV (self)->protocol_type;
+}
+
+/**
+ * aio_tcp_server_set_protocol_type:
+ * @self: a TCP server
+ * @protocol_type: a type deriving from [class@Aio.StreamProtocol], or
+ *   %G_TYPE_NONE for the streams path
+ *
+ * Sets [property@Aio.TcpServer:protocol-type]. Clients accepted from now
+ * on are served with it; a type that is not an instantiable stream protocol
+ * fails the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_protocol_type (AioTcpServer *self,
+                                  GType         protocol_type)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+
+  if (PRIV (self)->protocol_type == protocol_type)
+    return;
+  PRIV (self)->protocol_type = protocol_type;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL_TYPE]);
+}
+
+/**
+ * aio_tcp_server_get_tls_certificate_file:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:tls-certificate-file].
+ *
+ * Returns: (nullable) (type filename): the certificate file
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_tls_certificate_file (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->tls_certificate_file;
+}
+
+/**
+ * aio_tcp_server_set_tls_certificate_file:
+ * @self: a TCP server
+ * @file: (nullable) (type filename): a PEM certificate file, or %NULL for
+ *   no TLS
+ *
+ * Sets [property@Aio.TcpServer:tls-certificate-file]; it applies at the
+ * next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_tls_certificate_file (AioTcpServer *self,
+                                         const char   *file)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_certificate_file, file, properties[PROP_TLS_CERTIFICATE_FILE]);
+}
+
+/**
+ * aio_tcp_server_get_tls_key_file:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:tls-key-file].
+ *
+ * Returns: (nullable) (type filename): the private key file
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_tls_key_file (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->tls_key_file;
+}
+
+/**
+ * aio_tcp_server_set_tls_key_file:
+ * @self: a TCP server
+ * @file: (nullable) (type filename): a PEM private key file, or %NULL
+ *
+ * Sets [property@Aio.TcpServer:tls-key-file]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_tls_key_file (AioTcpServer *self,
+                                 const char   *file)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_key_file, file, properties[PROP_TLS_KEY_FILE]);
+}
+
+/**
+ * aio_tcp_server_get_tls_ca_file:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:tls-ca-file].
+ *
+ * Returns: (nullable) (type filename): the CA file
+ *
+ * Since: 0.1
+ */
+const char *
+aio_tcp_server_get_tls_ca_file (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
+  return PRIV (self)->tls_ca_file;
+}
+
+/**
+ * aio_tcp_server_set_tls_ca_file:
+ * @self: a TCP server
+ * @file: (nullable) (type filename): a PEM file of certificate
+ *   authorities, or %NULL
+ *
+ * Sets [property@Aio.TcpServer:tls-ca-file]; it applies at the next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_tls_ca_file (AioTcpServer *self,
+                                const char   *file)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_ca_file, file, properties[PROP_TLS_CA_FILE]);
+}
+
+/**
+ * aio_tcp_server_get_require_client_cert:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:require-client-cert].
+ *
+ * Returns: whether clients must present a certificate
+ *
+ * Since: 0.1
+ */
+gboolean
+aio_tcp_server_get_require_client_cert (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), FALSE);
+  return PRIV (self)->require_client_cert;
+}
+
+/**
+ * aio_tcp_server_set_require_client_cert:
+ * @self: a TCP server
+ * @require: whether clients must present a valid certificate
+ *
+ * Sets [property@Aio.TcpServer:require-client-cert]; it applies at the
+ * next start.
+ *
+ * Since: 0.1
+ */
+void
+aio_tcp_server_set_require_client_cert (AioTcpServer *self,
+                                        gboolean      require)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+
+  if (PRIV (self)->require_client_cert == !!require)
+    return;
+  PRIV (self)->require_client_cert = !!require;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUIRE_CLIENT_CERT]);
+}
+
+/**
+ * aio_tcp_server_get_n_connections:
+ * @self: a TCP server
+ *
+ * Gets the number of clients the server serves now (TLS handshakes in
+ * progress included).
+ *
+ * Returns: the number of clients
+ *
+ * Since: 0.1
+ */
+guint
+aio_tcp_server_get_n_connections (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->clients.length;
+}

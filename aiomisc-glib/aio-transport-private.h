@@ -15,7 +15,15 @@ G_BEGIN_DECLS
  * thread-default context) once connection_lost has been called: TRUE when
  * the peer closed or the protocol closed the transport, FALSE with the error
  * otherwise. When @cancellable fires the transport is aborted and the
- * operation fails with G_IO_ERROR_CANCELLED.
+ * operation fails with G_IO_ERROR_CANCELLED (connection_lost gets that
+ * error too). The stream is closed when the operation completes.
+ *
+ * A plain GSocketConnection is driven through its socket's file descriptor
+ * (one GSource per connection, no allocation per read); any other stream
+ * whose input and output streams are pollable (a GTlsConnection) through
+ * its pollable streams. Other streams fail with G_IO_ERROR_NOT_SUPPORTED; a
+ * protocol that serves another connection already with G_IO_ERROR_PENDING.
+ * aio_stream_protocol_serve_async() is the public form of this.
  */
 void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
                                       GIOStream            *stream,
@@ -24,5 +32,19 @@ void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
                                       gpointer              user_data);
 gboolean _aio_transport_serve_finish (GAsyncResult         *result,
                                       GError              **error);
+
+/*
+ * For a server's graceful stop (drain): closes the connection that
+ * @protocol is served on the way aio_transport_close() does — no more
+ * reading (no new requests), what is queued for writing (the replies to the
+ * requests already received) is sent, then the stream is closed,
+ * connection_lost (NULL) is called and the serve operation completes with
+ * TRUE. Writes the protocol makes before the queue is empty are still sent.
+ * A connection that never empties its queue (a peer that does not read) is
+ * ended by cancelling the serve operation (the drain timeout).
+ *
+ * Returns TRUE if @protocol was being served, FALSE (nothing done) if not.
+ */
+gboolean _aio_transport_drain        (AioStreamProtocol    *protocol);
 
 G_END_DECLS

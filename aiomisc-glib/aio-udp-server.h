@@ -15,6 +15,70 @@
 
 G_BEGIN_DECLS
 
-/* placeholder: filled in by the network work (issue 3) */
+#define AIO_TYPE_UDP_SERVER (aio_udp_server_get_type ())
+AIO_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (AioUdpServer, aio_udp_server, AIO, UDP_SERVER, AioService)
+
+/**
+ * AioUdpServerClass:
+ * @parent_class: the parent class
+ * @handle_datagram: called on the main context of the server for every
+ *   datagram received: @data is its payload and @from its sender. The
+ *   default does nothing.
+ *
+ * The virtual methods of a UDP server.
+ *
+ * Since: 0.1
+ */
+struct _AioUdpServerClass
+{
+  AioServiceClass parent_class;
+
+  void (*handle_datagram) (AioUdpServer   *self,
+                           GBytes         *data,
+                           GSocketAddress *from);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+AIO_AVAILABLE_IN_ALL
+AioUdpServer *aio_udp_server_new                 (const char     *address,
+                                                  guint           port);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_handle_datagram     (AioUdpServer   *self,
+                                                  GBytes         *data,
+                                                  GSocketAddress *from);
+AIO_AVAILABLE_IN_ALL
+gboolean      aio_udp_server_send_to             (AioUdpServer   *self,
+                                                  GBytes         *data,
+                                                  GSocketAddress *to,
+                                                  GError        **error);
+
+AIO_AVAILABLE_IN_ALL
+const char   *aio_udp_server_get_address         (AioUdpServer   *self);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_set_address         (AioUdpServer   *self,
+                                                  const char     *address);
+AIO_AVAILABLE_IN_ALL
+guint         aio_udp_server_get_port            (AioUdpServer   *self);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_set_port            (AioUdpServer   *self,
+                                                  guint           port);
+AIO_AVAILABLE_IN_ALL
+GSocket      *aio_udp_server_get_socket          (AioUdpServer   *self);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_set_socket          (AioUdpServer   *self,
+                                                  GSocket        *socket);
+AIO_AVAILABLE_IN_ALL
+const char   *aio_udp_server_get_activation_name (AioUdpServer   *self);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_set_activation_name (AioUdpServer   *self,
+                                                  const char     *name);
+AIO_AVAILABLE_IN_ALL
+gboolean      aio_udp_server_get_reuse_port      (AioUdpServer   *self);
+AIO_AVAILABLE_IN_ALL
+void          aio_udp_server_set_reuse_port      (AioUdpServer   *self,
+                                                  gboolean        reuse_port);
 
 G_END_DECLS
