@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+# test_timers.py: Aio.PeriodicCallback, Aio.PeriodicService, Aio.CronService
+#
+# SPDX-License-Identifier: MIT
+
+import contextlib
+import os
+import tempfile
+import unittest
+
+import aiotest
+from aiotest import iterate_until, until
+from gi.repository import Aio, GLib
+
+SECOND = 1000000
+JAN_1_2024 = 1704067200 * SECOND   # a Monday, 00:00:00 UTC
+
+
+def drain(context=None):
+    """Dispatches what is ready now (what a manual clock made due)."""
+    context = context or GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
+
+
+def advance(clock, seconds):
+    """Moves a manual clock and dispatches what became due."""
+    clock.advance(int(seconds * SECOND))
+    drain()
+
+
+def stopped(stoppable):
+    """Stops a periodic callback and waits until it has stopped."""
+    result = []
+    stoppable.stop(callback=result.append, errback=result.append)
+    iterate_until(lambda: result)
+    return result[0]
+
+
+@contextlib.contextmanager
+def captured_stderr(lines):
+    """Collects what is written on file descriptor 2 (the GLib log
+    writers write there) into ``lines``."""
+    with tempfile.TemporaryFile() as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines.extend(capture.read().decode(errors='replace').splitlines())
+
+
+class PeriodicCallbackTest(unittest.TestCase):
+
+    def setUp(self):
+        self.clock = Aio.ManualClock.new(JAN_1_2024)
+
+    def test_fires_repeatedly_with_its_arguments(self):
+        calls = []
+        periodic = Aio.PeriodicCallback(lambda *args: calls.append(args), 'a', 2,
+                                        name='ticker')
+        self.assertIsInstance(periodic, Aio.PeriodicCallback)
+        self.assertEqual(periodic.props.name, 'ticker')
+        periodic.start(0.005)
+        self.assertTrue(periodic.is_running())
+        iterate_until(lambda: len(calls) >= 3)
+        self.assertIsNone(stopped(periodic))
+        self.assertFalse(periodic.is_running())
+        self.assertEqual(set(calls), {('a', 2)})
+
+    def test_delay_then_interval(self):
+        calls = []
+        periodic = Aio.PeriodicCallback(lambda: calls.append(self.clock.get_monotonic_time()),
+                                        clock=self.clock)
+        periodic.start(1.0, delay=5.0)
+        advance(self.clock, 4.9)
+        self.assertEqual(calls, [])
+        advance(self.clock, 0.1)
+        self.assertEqual(len(calls), 1)
+        advance(self.clock, 0.9)
+        self.assertEqual(len(calls), 1)
+        advance(self.clock, 0.1)
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[1] - calls[0], SECOND)
+        stopped(periodic)
+
+    def test_slow_async_callback_never_overlaps(self):
+        # interval 0.1 s, each call takes 0.5 s (on the manual clock): the
+        # next call comes 0.1 s after the previous one completed.
+        events = []
+        pending = []
+
+        def work(done):
+            events.append('start')
+            pending.append(done)
+
+        periodic = Aio.PeriodicCallback(work, clock=self.clock)
+        periodic.start(0.1)
+        advance(self.clock, 0.1)
+        self.assertEqual(events, ['start'])
+        for _ in range(5):
+            advance(self.clock, 0.1)   # the call is still running
+        self.assertEqual(events, ['start'])
+        events.append('end')
+        pending.pop()()
+        drain()
+        advance(self.clock, 0.05)
+        self.assertEqual(events, ['start', 'end'])
+        advance(self.clock, 0.05)
+        self.assertEqual(events, ['start', 'end', 'start'])
+        events.append('end')
+        pending.pop()()
+        stopped(periodic)
+        self.assertEqual(events, ['start', 'end'] * 2)
+
+    def test_failures_are_logged_and_the_schedule_goes_on(self):
+        calls = []
+
+        def work(n):
+            calls.append(n)
+            if len(calls) % 2:
+                raise ValueError('odd call %d' % len(calls))
+
+        errors = Aio.statistics_get('periodic', 'errors')
+        lines = []
+        periodic = Aio.PeriodicCallback(work, 7, name='flaky', clock=self.clock)
+        with captured_stderr(lines):
+            periodic.start(1.0)
+            for _ in range(4):
+                advance(self.clock, 1.0)
+        self.assertEqual(calls, [7] * 4)
+        self.assertEqual(Aio.statistics_get('periodic', 'errors') - errors, 2)
+        warnings = [line for line in lines if 'flaky' in line and 'ValueError: odd call' in line]
+        self.assertEqual(len(warnings), 2, lines)
+        stopped(periodic)
+
+    def test_stop_cancels_the_running_call_unless_shielded(self):
+        for shield in (False, True):
+            with self.subTest(shield=shield):
+                held = []
+                periodic = Aio.PeriodicCallback(held.append, clock=self.clock)
+                periodic.start(1.0, shield=shield)
+                advance(self.clock, 1.0)
+                done = held[0]
+                result = []
+                periodic.stop(callback=result.append)
+                drain()
+                self.assertEqual(done.cancellable.is_cancelled(), not shield)
+                if shield:
+                    self.assertEqual(result, [])   # waits for the call
+                    done()
+                iterate_until(lambda: result)
+                self.assertTrue(done.called)
+                self.assertFalse(periodic.is_running())
+
+    def test_restart_after_stop_and_bad_interval(self):
+        calls = []
+        periodic = Aio.PeriodicCallback(lambda: calls.append(1), clock=self.clock)
+        with self.assertRaises(GLib.Error) as caught:
+            periodic.start(0)
+        self.assertTrue(caught.exception.matches(Aio.periodic_error_quark(),
+                                                 Aio.PeriodicError.INVALID_ARGUMENT))
+        periodic.start(1.0)
+        advance(self.clock, 1.0)
+        stopped(periodic)
+        advance(self.clock, 5.0)
+        self.assertEqual(len(calls), 1)
+        periodic.start()   # keeps the interval
+        advance(self.clock, 1.0)
+        self.assertEqual(len(calls), 2)
+        stopped(periodic)
+
+
+class Counter(Aio.PeriodicService):
+    interval = 0.005   # aiomisc style: a class attribute gives the default
+
+    def callback(self):
+        self.calls = getattr(self, 'calls', 0) + 1
+
+
+class AsyncCounter(Aio.PeriodicService):
+    """Completes each call from an idle, and checks none overlaps."""
+
+    running = False
+    calls = 0
+    overlaps = 0
+
+    def callback(self, done):
+        if self.running:
+            self.overlaps += 1
+        self.running = True
+
+        def finish():
+            self.running = False
+            self.calls += 1
+            done()
+            return GLib.SOURCE_REMOVE
+
+        GLib.timeout_add(2, finish)
+
+
+class PeriodicServiceTest(unittest.TestCase):
+
+    def test_runs_under_an_entrypoint(self):
+        counter = Counter()
+        self.assertEqual(counter.props.interval, 0.005)
+        Aio.run(until(lambda: getattr(counter, 'calls', 0) >= 3), counter, log_config=False)
+        self.assertGreaterEqual(counter.calls, 3)
+        self.assertEqual(counter.get_state(), Aio.ServiceState.STOPPED)
+
+    def test_keywords_and_async_callback(self):
+        service = AsyncCounter(interval=0.001, delay=0.001, shield=True, name='async')
+        self.assertEqual((service.props.interval, service.props.delay, service.props.shield,
+                          service.props.name), (0.001, 0.001, True, 'async'))
+        Aio.run(until(lambda: service.calls >= 3), service, log_config=False)
+        self.assertEqual(service.overlaps, 0)
+        self.assertFalse(service.running)   # shielded: the last call finished
+
+    def test_errors_do_not_stop_the_service(self):
+        class Flaky(Aio.PeriodicService):
+            calls = 0
+
+            def callback(self):
+                self.calls += 1
+                if self.calls == 1:
+                    raise RuntimeError('first call fails')
+
+        service = Flaky(interval=0.001)
+        lines = []
+        with captured_stderr(lines):
+            Aio.run(until(lambda: service.calls >= 3), service, log_config=False)
+        self.assertTrue(any("'Flaky'" in line and 'RuntimeError: first call fails' in line
+                            for line in lines), lines)
+
+    def test_manual_clock_and_cancelled_call_on_stop(self):
+        clock = Aio.ManualClock.new(JAN_1_2024)
+        held = []
+
+        class Holder(Aio.PeriodicService):
+            def callback(self, done):
+                held.append(done)
+
+        def main(entrypoint):
+            advance(clock, 10.0)
+            self.assertEqual(len(held), 1)
+            advance(clock, 10.0)       # still running: no second call
+            self.assertEqual(len(held), 1)
+
+        Aio.run(main, Holder(interval=1.0, clock=clock), log_config=False)
+        self.assertTrue(held[0].cancellable.is_cancelled())
+        self.assertTrue(held[0].called)
+
+    def test_invalid_interval_fails_the_start(self):
+        with self.assertRaises(GLib.Error) as caught:
+            Aio.run(lambda: None, Counter(interval=-1), log_config=False)
+        self.assertTrue(caught.exception.matches(Aio.periodic_error_quark(),
+                                                 Aio.PeriodicError.INVALID_ARGUMENT))
+
+    def test_missing_callback(self):
+        class Empty(Aio.PeriodicService):
+            pass
+
+        service = Empty(interval=0.001)
+        errors = Aio.statistics_get('periodic', 'errors')
+        lines = []
+        with captured_stderr(lines):
+            Aio.run(until(lambda: Aio.statistics_get('periodic', 'errors') > errors),
+                    service, log_config=False)
+        self.assertTrue(any('NotImplementedError' in line for line in lines), lines)
+
+
+class CronServiceTest(unittest.TestCase):
+
+    def test_fires_on_schedule_with_a_manual_clock(self):
+        clock = Aio.ManualClock.new(JAN_1_2024)
+        service = Aio.CronService(clock=clock)
+        seconds = []
+        minutes = []
+        service.register(lambda: seconds.append(clock.get_real_time()), '* * * * * */2')
+        service.register('* * * * *', lambda tag: minutes.append((tag, clock.get_real_time())),
+                         'minute')  # the C order is taken too
+        self.assertEqual(len(service.callbacks), 2)
+
+        def main(entrypoint):
+            for _ in range(65):
+                advance(clock, 1.0)
+
+        Aio.run(main, service, log_config=False)
+        self.assertEqual([(t - JAN_1_2024) // SECOND for t in seconds], list(range(2, 66, 2)))
+        self.assertEqual(minutes, [('minute', JAN_1_2024 + 60 * SECOND)])
+
+    def test_async_job_errors_and_names(self):
+        clock = Aio.ManualClock.new(JAN_1_2024)
+        service = Aio.CronService(clock=clock, name='jobs')
+        runs = []
+
+        def job(done):
+            runs.append(clock.get_real_time())
+            if len(runs) == 1:
+                GLib.idle_add(done.fail, ConnectionError('backend down'))
+            else:
+                GLib.idle_add(done)
+
+        callback = service.register(job, '* * * * * *', name='every-second', shield=True)
+        self.assertEqual(callback.props.name, 'every-second')
+        self.assertTrue(callback.props.shield)
+        lines = []
+
+        def main(entrypoint, done):
+            def step():
+                if len(runs) >= 3:
+                    done()
+                    return GLib.SOURCE_REMOVE
+                clock.advance(SECOND)
+                return GLib.SOURCE_CONTINUE
+            GLib.timeout_add(1, step)
+
+        with captured_stderr(lines):
+            Aio.run(main, service, log_config=False)
+        self.assertGreaterEqual(len(runs), 3)
+        self.assertTrue(any('every-second' in line and 'ConnectionError: backend down' in line
+                            for line in lines), lines)
+
+    def test_invalid_expression(self):
+        service = Aio.CronService()
+        with self.assertRaises(GLib.Error) as caught:
+            service.register(print, '* * 32 * *')
+        self.assertEqual(caught.exception.domain, GLib.quark_to_string(Aio.cron_error_quark()))
+        self.assertIn('32', caught.exception.message)
+        with self.assertRaises(TypeError):
+            service.register('not callable', '* * * * *')
+
+
+if __name__ == '__main__':
+    aiotest.main()
