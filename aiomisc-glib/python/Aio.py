@@ -740,9 +740,15 @@ class _Call:
 
 
 def _wants_done(func, nargs):
-    """Whether func takes a ``done`` after ``nargs`` positional arguments."""
-    arity = _positional_arity(func)
-    return arity is not None and arity > nargs
+    """Whether func declares a ``done`` after ``nargs`` positional arguments
+    (a parameter with a default value does not count)."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(required) > nargs
 
 
 def _main_call(main, entrypoint):
@@ -1442,11 +1448,13 @@ class Backoff(Aio.Backoff):
         or the limits are reached; then ``callback(value)``, or
         ``errback(exception)`` with the last exception it raised (a
         ``GLib.Error`` for a time-out, a cancellation or bad properties)."""
+        self._aio_run(func, args, callback, errback, cancellable, 'Backoff of %s')
+
+    def _aio_run(self, func, args, callback, errback, cancellable, what):
         op = _Operation(func, args)
         operations = getattr(self, '_aio_operations', set())
         operations.add(op)
-        deliver = _outcome_handler(callback, errback,
-                                   lambda: 'Backoff of %s' % _func_name(func))
+        deliver = _outcome_handler(callback, errback, lambda: what % _func_name(func))
 
         def finished(ok, value):
             operations.discard(op)
@@ -1467,8 +1475,8 @@ def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
     until it succeeds; then ``callback(value)`` or ``errback(exception)``
     with the last exception. ``exceptions`` limits the retried types,
     ``giveup(exception)`` returning true stops at once."""
-    Backoff(pause=pause, max_tries=max_tries, giveup=giveup, exceptions=exceptions).run(
-        func, *args, callback=callback, errback=errback, cancellable=cancellable)
+    backoff = Backoff(pause=pause, max_tries=max_tries, giveup=giveup, exceptions=exceptions)
+    backoff._aio_run(func, args, callback, errback, cancellable, 'retry(%s)')
 
 
 __all__.append('retry')

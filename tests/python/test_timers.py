@@ -3,30 +3,14 @@
 #
 # SPDX-License-Identifier: MIT
 
-import contextlib
-import os
-import tempfile
 import unittest
 
 import aiotest
-from aiotest import iterate_until, until
+from aiotest import advance, captured_stderr, drain, iterate_until, until
 from gi.repository import Aio, GLib
 
 SECOND = 1000000
 JAN_1_2024 = 1704067200 * SECOND   # a Monday, 00:00:00 UTC
-
-
-def drain(context=None):
-    """Dispatches what is ready now (what a manual clock made due)."""
-    context = context or GLib.MainContext.default()
-    while context.pending():
-        context.iteration(False)
-
-
-def advance(clock, seconds):
-    """Moves a manual clock and dispatches what became due."""
-    clock.advance(int(seconds * SECOND))
-    drain()
 
 
 def stopped(stoppable):
@@ -35,22 +19,6 @@ def stopped(stoppable):
     stoppable.stop(callback=result.append, errback=result.append)
     iterate_until(lambda: result)
     return result[0]
-
-
-@contextlib.contextmanager
-def captured_stderr(lines):
-    """Collects what is written on file descriptor 2 (the GLib log
-    writers write there) into ``lines``."""
-    with tempfile.TemporaryFile() as capture:
-        saved = os.dup(2)
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            lines.extend(capture.read().decode(errors='replace').splitlines())
 
 
 class PeriodicCallbackTest(unittest.TestCase):
