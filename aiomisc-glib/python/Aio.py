@@ -1349,49 +1349,70 @@ def _error_key(error):
     return (error.domain, error.code, error.message)
 
 
-class _Operation:
-    """A Python function as the AioTaskFunc of timeout, backoff and retry:
-    ``func(*args, done)`` (``done.cancellable`` is the operation's
-    cancellable, cancelled on timeout) or, synchronous, ``func(*args)``. Its
-    value travels through C in a GValue of Python objects; an exception
-    becomes a GLib.Error and is found again by :meth:`exception_for`."""
+def _python_value(value):
+    return GObject.Value(GObject.TYPE_PYOBJECT, value)
 
-    def __init__(self, func, args):
+
+class _Operation:
+    """A Python function as the AioTaskFunc of timeout, backoff, retry and
+    select: ``func(*args, done)`` (``done.cancellable`` is the operation's
+    cancellable, cancelled on timeout) or, synchronous, ``func(*args)``. Its
+    value travels through C in a GValue (of Python objects, unless
+    ``to_gvalue`` says otherwise); an exception becomes a GLib.Error and is
+    found again by :func:`_raised_by`."""
+
+    def __init__(self, func, args=(), nargs=None):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func = func
         self.args = args
-        self.wants_done = _wants_done(func, len(args))
+        self.wants_done = _wants_done(func, len(args) if nargs is None else nargs)
         self.raised = {}
 
     def __call__(self, task, cancellable, *data):
+        self.start(task, cancellable, self.args)
+
+    def start(self, task, cancellable, args, to_gvalue=_python_value):
         def finished(call):
-            if call.exception is None:
-                task.return_value(GObject.Value(GObject.TYPE_PYOBJECT, call.value))
-                return
-            error = _to_gerror(call.exception)
+            exc = call.exception
+            if exc is None:
+                try:
+                    task.return_value(to_gvalue(call.value))
+                    return
+                except Exception as bad_value:
+                    exc = bad_value
+            error = _to_gerror(exc)
             if not call.interrupted:
-                self.raised[_error_key(error)] = call.exception
+                self.raised[_error_key(error)] = exc
+                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
+                    del self.raised[next(iter(self.raised))]
             task.return_error(error)
 
-        _Call(self.func, self.args, self.wants_done,
+        _Call(self.func, args, self.wants_done,
               what='The operation %s' % _func_name(self.func)).begin(cancellable, finished)
-
-    def exception_for(self, error):
-        """The exception the function raised for ``error``, else ``error``."""
-        return self.raised.get(_error_key(error), error)
 
     def deliver_to(self, deliver, finish):
         """An AsyncReadyCallback that hands ``finish(result)`` (a value) or
         the original exception to ``deliver(ok, value)``."""
+        operations = (self,)
+
         def ready(source, result, *user_data):
             try:
                 value = finish(result)
             except GLib.Error as error:
-                deliver(False, self.exception_for(error))
+                deliver(False, _raised_by(operations, error) or error)
             else:
                 deliver(True, value)
         return ready
+
+
+def _raised_by(operations, error):
+    """The exception one of the operations raised that became ``error``."""
+    for op in list(operations):
+        exc = op.raised.get(_error_key(error))
+        if exc is not None:
+            return exc
+    return None
 
 
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
@@ -1416,11 +1437,7 @@ def _giveup_func(giveup, exceptions, operations):
     of the running ``operations`` raised; other errors (attempt timeouts)
     only to ``giveup``."""
     def func(error, *user_data):
-        exc = None
-        for op in list(operations):
-            exc = op.raised.get(_error_key(error))
-            if exc is not None:
-                break
+        exc = _raised_by(operations, error)
         if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
             return True
         return bool(giveup(exc if exc is not None else error)) if giveup else False
@@ -1537,3 +1554,107 @@ def _breaker_filter(exceptions, raised):
 
 CircuitBreaker = override(CircuitBreaker)
 __all__.append('CircuitBreaker')
+
+
+def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, wait=True):
+    """aiomisc's ``select``: starts every ``func(done)`` (or ``func()``) and
+    reports the first to complete, with ``callback((index, value))`` or
+    ``errback(exception)``. The others are cancelled (``cancel=False``
+    leaves them running) and waited for (``wait=False`` does not)."""
+    if not funcs:
+        raise TypeError('Aio.select() needs at least one function')
+    ops = [_Operation(func) for func in funcs]
+    deliver = _outcome_handler(callback, errback, lambda: 'select(%s)' % ', '.join(
+        _func_name(func) for func in funcs))
+    flags = Aio.SelectFlags.NONE
+    if not cancel:
+        flags |= Aio.SelectFlags.NO_CANCEL
+    if not wait:
+        flags |= Aio.SelectFlags.NO_WAIT
+
+    def start(task, index, op_cancellable, *data):
+        ops[index].start(task, op_cancellable, ())
+
+    def ready(source, result, *user_data):
+        try:
+            winner, value = Aio.select_finish(result)
+        except GLib.Error as error:
+            deliver(False, _raised_by(ops, error) or error)
+        else:
+            deliver(True, (winner, value))
+
+    Aio.select_async(len(ops), flags, start, cancellable=cancellable, callback=ready)
+
+
+__all__.append('select')
+
+
+class _Batch:
+    """The batch function of an Aio.Aggregator over Python objects: the C
+    side carries keys (``t``) of the items and of the results, kept here."""
+
+    def __init__(self, func):
+        self.op = _Operation(func, nargs=1)
+        self.items = {}
+        self.results = {}
+        self.keys = iter(range(1, 2 ** 64))
+
+    def add(self, item):
+        key = next(self.keys)
+        self.items[key] = item
+        return GLib.Variant('t', key)
+
+    def __call__(self, task, items, cancellable, *data):
+        keys = items.unpack()
+
+        def to_gvalue(results):
+            results = list(results)
+            if len(results) != len(keys):
+                raise ValueError('The batch function returned %d results for %d items'
+                                 % (len(results), len(keys)))
+            self.results.update(zip(keys, results))
+            return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('at', keys))
+
+        self.op.start(task, cancellable, ([self.items[key] for key in keys],), to_gvalue)
+
+    def take(self, key):
+        """Forgets the item of ``key``; returns its result."""
+        self.items.pop(key, None)
+        return self.results.pop(key, None)
+
+
+class Aggregator(Aio.Aggregator):
+    """``Aio.Aggregator(func, leeway=0.1, max_count=None, **properties)``:
+    aiomisc's ``aggregate``. ``call(item, callback=...)`` gathers items
+    for ``leeway`` seconds (or until ``max_count``), then ``func(items)``
+    (or ``func(items, done)``) returns one result per item, in order; each
+    caller gets its own, or the batch's exception."""
+
+    def __init__(self, func, leeway=0.1, max_count=None, **props):
+        props.update(leeway=leeway, max_count=-1 if max_count is None else max_count)
+        super().__init__(**_object_props(Aio.Aggregator, props))
+        self._aio_batch = _Batch(func)
+        self.set_func(self._aio_batch)
+
+    def call(self, item, callback=None, errback=None, cancellable=None):
+        """Adds ``item`` (any Python object) to the current batch; then
+        ``callback(result)`` or ``errback(exception)``."""
+        batch = self._aio_batch
+        key = batch.add(item)
+        deliver = _outcome_handler(callback, errback,
+                                   lambda: 'Aggregator of %s' % _func_name(batch.op.func))
+
+        def ready(source, result, *user_data):
+            try:
+                source.call_finish(result)
+            except GLib.Error as error:
+                batch.take(key.unpack())
+                deliver(False, _raised_by((batch.op,), error) or error)
+            else:
+                deliver(True, batch.take(key.unpack()))
+
+        self.call_async(key, cancellable, ready)
+
+
+Aggregator = override(Aggregator)
+__all__.append('Aggregator')

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test_resilience.py: Aio.timeout, Aio.retry, Aio.Backoff, Aio.CircuitBreaker
+# test_resilience.py: Aio.timeout, retry, Backoff, CircuitBreaker, select, Aggregator
 #
 # SPDX-License-Identifier: MIT
 
@@ -335,6 +335,113 @@ class CircuitBreakerTest(unittest.TestCase):
             Aio.CircuitBreaker(0.5, 1.0, ratio=2)
         breaker = Aio.CircuitBreaker(error_ratio=0.2, response_time=3)
         self.assertEqual((breaker.props.error_ratio, breaker.props.response_time), (0.2, 3.0))
+
+
+class SelectTest(unittest.TestCase):
+
+    def test_first_wins_and_losers_are_cancelled(self):
+        slow = Hanging()
+        out = Outcome()
+        Aio.select(slow, lambda done: GLib.idle_add(done, ['won']), slow, **out.kw)
+        self.assertEqual(out.wait(), [(1, ['won'])])
+        self.assertEqual(sorted(slow.cancelled), [1, 2])
+        self.assertTrue(all(done.called for done in slow.dones))
+
+    def test_a_failure_can_win(self):
+        slow = Hanging()
+        out = Outcome()
+        exc = OSError('first to fail')
+
+        def failing():
+            raise exc
+
+        Aio.select(slow, failing, **out.kw)
+        self.assertEqual(out.wait(), [exc])
+        self.assertEqual(slow.cancelled, [1])
+
+    def test_losers_left_running(self):
+        slow = Hanging()
+        out = Outcome()
+        Aio.select(slow, lambda: 'sync', cancel=False, **out.kw)
+        self.assertEqual(out.wait(), [(1, 'sync')])
+        self.assertEqual(slow.cancelled, [])
+        slow.dones[0]('later')
+        drain()
+        self.assertEqual(out.values, [(1, 'sync')])
+        with self.assertRaises(TypeError):
+            Aio.select()
+
+
+class AggregatorTest(unittest.TestCase):
+
+    def setUp(self):
+        self.clock = Aio.ManualClock.new(0)
+        self.batches = []
+
+    def double(self, items):
+        self.batches.append(items)
+        return [item * 2 for item in items]
+
+    def test_batches_by_leeway(self):
+        aggregator = Aio.Aggregator(self.double, leeway=0.5, clock=self.clock)
+        out = Outcome()
+        for item in (1, 2, 3):
+            aggregator.call(item, **out.kw)
+        advance(self.clock, 0.4)
+        self.assertEqual(self.batches, [])
+        advance(self.clock, 0.1)
+        iterate_until(lambda: len(out.values) == 3)
+        self.assertEqual(out.values, [2, 4, 6])
+        self.assertEqual(self.batches, [[1, 2, 3]])
+
+    def test_batches_by_max_count_with_python_objects(self):
+        aggregator = Aio.Aggregator(lambda items: [(item, len(items)) for item in items],
+                                    leeway=60, max_count=2, clock=self.clock)
+        out = Outcome()
+        first, second = object(), {'key': 'value'}
+        aggregator.call(first, **out.kw)
+        aggregator.call(second, **out.kw)
+        iterate_until(lambda: len(out.values) == 2)
+        self.assertIs(out.values[0][0], first)
+        self.assertIs(out.values[1][0], second)
+        self.assertEqual([n for _, n in out.values], [2, 2])
+
+    def test_batch_error_reaches_every_caller_and_async_batch(self):
+        exc = LookupError('backend')
+
+        def failing(items, done):
+            GLib.idle_add(done.fail, exc)
+
+        aggregator = Aio.Aggregator(failing, leeway=0.1, clock=self.clock)
+        out = Outcome()
+        aggregator.call('a', **out.kw)
+        aggregator.call('b', **out.kw)
+        advance(self.clock, 0.1)
+        iterate_until(lambda: len(out.errors) == 2)
+        self.assertIs(out.errors[0], exc)
+        self.assertIs(out.errors[1], exc)
+
+        aggregator = Aio.Aggregator(lambda items: [1], max_count=2)
+        out = Outcome()
+        aggregator.call('a', **out.kw)
+        aggregator.call('b', **out.kw)
+        iterate_until(lambda: len(out.errors) == 2)
+        self.assertIsInstance(out.errors[0], ValueError)   # one result for two items
+
+    def test_a_cancelled_caller_does_not_break_the_batch(self):
+        aggregator = Aio.Aggregator(self.double, leeway=0.5, clock=self.clock)
+        out = Outcome()
+        cancellable = Gio.Cancellable()
+        aggregator.call(1, **out.kw)
+        aggregator.call(2, cancellable=cancellable, **out.kw)
+        aggregator.call(3, **out.kw)
+        cancellable.cancel()
+        iterate_until(lambda: out.errors)
+        self.assertTrue(out.errors[0].matches(IO_ERROR, Gio.IOErrorEnum.CANCELLED))
+        advance(self.clock, 0.5)
+        iterate_until(lambda: len(out.values) == 2)
+        self.assertEqual(out.values, [2, 6])
+        self.assertEqual(self.batches, [[1, 3]])
 
 
 if __name__ == '__main__':
