@@ -123,6 +123,62 @@ long-running and ends with ``done(value)`` or ``done.fail(error)``.
 ``quit()`` or a failing service interrupts a main, ``done.cancellable`` is
 cancelled, later ``done`` calls are ignored and the run raises that failure,
 or a ``GLib.Error`` ``Gio.IOErrorEnum.CANCELLED`` after a signal or quit.
+
+Timers and resilience
+---------------------
+The functions these take follow the ``done`` convention of ``start``: a
+function that declares one more (required) positional parameter than the
+arguments it is given is asynchronous and gets a ``done``, whose
+``cancellable`` is cancelled when the work should give up (then it is
+completed as cancelled and later ``done`` calls are ignored); any other is
+called synchronously and its return or exception is the outcome. Results
+are reported as by ``run_in_thread``: ``callback(value)`` or
+``errback(exception)``, where ``exception`` is what the function raised (or
+a ``GLib.Error`` of the library: a time-out, a cancellation, a broken
+circuit); without errback a failure is logged. Timers take a ``clock``
+(``Aio.ManualClock.new(start_us)`` in tests, moved with ``advance(us)``)::
+
+    class Cleaner(Aio.PeriodicService):   # aiomisc's PeriodicService
+        interval = 60                     # or Cleaner(interval=60, delay=5, shield=True)
+        def callback(self):               # or callback(self, done)
+            remove_stale_files()
+
+    periodic = Aio.PeriodicCallback(refresh, cache)   # refresh(cache)
+    periodic.start(30, delay=1)           # .stop(callback=...) later
+    recurring = Aio.RecurringCallback(poll)           # aiomisc's RecurringCallback
+    recurring.start(lambda r: 5 if healthy() else None)  # seconds, or None: stop
+
+    cron = Aio.CronService()              # aiomisc's CronService
+    cron.register(report, "0 8 * * mon-fri")       # a 6th field: seconds
+    Aio.run(None, Cleaner(), cron)
+
+Calls never overlap: the next one comes ``interval`` seconds after the
+previous one completed. A failure (an exception, ``done.fail``) is logged as
+a warning naming the callback and counted in ``Aio.statistics_get``; the
+schedule goes on. A stop cancels the call in progress unless ``shield``.
+``Aio.PeriodicService`` subclasses keep the C start and stop (an invalid
+``interval`` fails the start with ``Aio.PeriodicError``); ``CronService``
+is final, so it is configured with ``register``, not subclassed.
+
+``Aio.timeout(seconds, func, *args, callback=..., errback=...)`` runs
+``func(*args, done)``; at the deadline ``done.cancellable`` is cancelled and
+the errback gets a ``GLib.Error`` ``Gio.IOErrorEnum.TIMED_OUT``.
+``Aio.retry(func, *args, max_tries=3, pause=0.1, exceptions=None,
+giveup=None, callback=..., errback=...)`` is aiomisc's ``asyncretry``;
+``Aio.Backoff(attempt_timeout, deadline, pause=0.1, max_tries=None,
+exceptions=None, giveup=None, exponent=..., max_pause=..., jitter=...)``
+its ``asyncbackoff``, run with ``backoff.run(func, *args, callback=...)``;
+both report the last exception raised. ``Aio.CircuitBreaker(error_ratio,
+response_time, exceptions=None, broken_time=..., recovery_time=...,
+passing_time=...)`` is aiomisc's ``CircuitBreaker``: ``breaker.call(func,
+*args, **kwargs)`` returns what ``func`` returns or raises what it raises,
+and raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once while
+the circuit is broken (from any thread). ``Aio.select(*funcs, callback=...)``
+calls back with ``(index, value)`` of the first to complete and cancels the
+others (``cancel=False``, ``wait=False``). ``Aio.Aggregator(func,
+leeway=0.1, max_count=None)`` is aiomisc's ``aggregate``: ``call(item,
+callback=...)`` batches items (any objects) into ``func(items)``, which
+returns one result per item.
 """
 
 import contextlib
@@ -1262,6 +1318,56 @@ class PeriodicCallback(Aio.PeriodicCallback):
 
 PeriodicCallback = override(PeriodicCallback)
 __all__.append('PeriodicCallback')
+
+
+def _strategy_func(strategy):
+    """An AioRecurringStrategy over a Python one that returns the delay
+    before the next call, None to stop, or a (delay, Aio.RecurringAction)."""
+    def func(recurring, *user_data):
+        try:
+            decision = strategy(recurring)
+        except Exception as exc:
+            _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                 'Recurring callback %r: its strategy raised %s; stopping'
+                 % (recurring.props.name, _describe(exc)))
+            return 0.0, Aio.RecurringAction.STOP
+        if decision is None:
+            return 0.0, Aio.RecurringAction.STOP
+        if isinstance(decision, tuple):
+            return float(decision[0]), decision[1]
+        return float(decision), Aio.RecurringAction.RUN_AFTER
+    return func
+
+
+class RecurringCallback(Aio.RecurringCallback):
+    """``Aio.RecurringCallback(func, *args)``: aiomisc's
+    ``RecurringCallback``; ``start(strategy)`` asks ``strategy(recurring)``
+    for the delay before each call."""
+
+    def __new__(cls, func, *args, name=None, clock=None):
+        return Aio.RecurringCallback.new(_Job(func, args))
+
+    def __init__(self, func, *args, name=None, clock=None):
+        if name is not None:
+            self.props.name = name
+        if clock is not None:
+            self.props.clock = clock
+
+    def start(self, strategy, shield=None):
+        """Starts calling: ``strategy(recurring)`` returns the seconds to
+        wait before the next call, ``None`` to stop, or ``(seconds,
+        Aio.RecurringAction.SKIP)`` to ask again later without calling."""
+        if shield is not None:
+            self.props.shield = shield
+        return Aio.RecurringCallback.start(self, _strategy_func(strategy))
+
+    def stop(self, callback=None, errback=None):
+        """Stops; ``callback(None)`` once the call in progress completed."""
+        _stop_with_callbacks(self, callback, errback)
+
+
+RecurringCallback = override(RecurringCallback)
+__all__.append('RecurringCallback')
 
 
 def _do_callback_async(self, cancellable, callback, *user_data):

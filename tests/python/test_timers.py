@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test_timers.py: Aio.PeriodicCallback, Aio.PeriodicService, Aio.CronService
+# test_timers.py: Aio.PeriodicCallback, RecurringCallback, PeriodicService, CronService
 #
 # SPDX-License-Identifier: MIT
 
@@ -140,6 +140,37 @@ class PeriodicCallbackTest(unittest.TestCase):
         advance(self.clock, 1.0)
         self.assertEqual(len(calls), 2)
         stopped(periodic)
+
+
+class RecurringCallbackTest(unittest.TestCase):
+
+    def test_strategy_decides_each_delay(self):
+        clock = Aio.ManualClock.new(0)
+        calls = []
+        asked = []
+
+        def strategy(recurring):
+            asked.append(recurring.props.name)
+            return {1: 1.0, 2: 2.0, 3: (1.0, Aio.RecurringAction.SKIP), 4: 0.5}.get(len(asked))
+
+        recurring = Aio.RecurringCallback(lambda tag: calls.append((tag, clock.get_monotonic_time())),
+                                          'tick', name='poller', clock=clock)
+        self.assertTrue(recurring.start(strategy))
+        for _ in range(10):
+            advance(clock, 0.5)
+        self.assertEqual(calls, [('tick', 1 * SECOND), ('tick', 3 * SECOND),
+                                 ('tick', 4500000)])
+        self.assertEqual(asked, ['poller'] * 5)
+        self.assertFalse(recurring.is_running())   # None: stopped
+
+    def test_a_raising_strategy_stops(self):
+        recurring = Aio.RecurringCallback(lambda: None, name='broken')
+        lines = []
+        with captured_stderr(lines):
+            recurring.start(lambda r: 1 / 0)
+            iterate_until(lambda: not recurring.is_running())
+        self.assertTrue(any("'broken'" in line and 'ZeroDivisionError' in line
+                            for line in lines), lines)
 
 
 class Counter(Aio.PeriodicService):
