@@ -1279,15 +1279,13 @@ def _stop_with_callbacks(stoppable, callback, errback):
     stoppable.stop_async(None, stopped)
 
 
-class PeriodicCallback(Aio.PeriodicCallback):
-    """``Aio.PeriodicCallback(func, *args)``: aiomisc's ``PeriodicCallback``;
-    ``start(interval)`` calls ``func(*args)`` (or, asynchronous,
-    ``func(*args, done)``) every ``interval`` seconds after the previous
-    call completed. See the module documentation."""
+class _ScheduledCallback:
+    """What Aio.PeriodicCallback and Aio.RecurringCallback share: made
+    with a Python function (the C types take theirs at construction only),
+    stopped with a callback."""
 
     def __new__(cls, func, *args, name=None, clock=None):
-        # AioPeriodicCallback takes its function at construction only.
-        return Aio.PeriodicCallback.new(_Job(func, args))
+        return cls.new(_Job(func, args))
 
     def __init__(self, func, *args, name=None, clock=None):
         # Constructed by __new__: only the keywords are left to apply.
@@ -1295,6 +1293,22 @@ class PeriodicCallback(Aio.PeriodicCallback):
             self.props.name = name
         if clock is not None:
             self.props.clock = clock
+
+    def stop(self, callback=None, errback=None):
+        """Stops the schedule; the call in progress is cancelled unless
+        shielded. ``callback(None)`` is called once it has completed."""
+        _stop_with_callbacks(self, callback, errback)
+
+    def __repr__(self):
+        return '<Aio.%s %r %s>' % (type(self).__name__, self.props.name,
+                                   'running' if self.is_running() else 'stopped')
+
+
+class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
+    """``Aio.PeriodicCallback(func, *args, name=None, clock=None)``:
+    aiomisc's ``PeriodicCallback``; ``start(interval)`` calls ``func(*args)``
+    (or, asynchronous, ``func(*args, done)``) every ``interval`` seconds
+    after the previous call completed. See the module documentation."""
 
     def start(self, interval=None, delay=None, shield=None):
         """Starts the schedule (aiomisc's ``start(interval, delay=0,
@@ -1305,15 +1319,6 @@ class PeriodicCallback(Aio.PeriodicCallback):
             if value is not None:
                 self.set_property(key, value)
         return Aio.PeriodicCallback.start(self)
-
-    def stop(self, callback=None, errback=None):
-        """Ends the schedule; the call in progress is cancelled unless
-        shielded. ``callback(None)`` is called once it has completed."""
-        _stop_with_callbacks(self, callback, errback)
-
-    def __repr__(self):
-        return '<Aio.PeriodicCallback %r %s>' % (self.props.name,
-                                                 'running' if self.is_running() else 'stopped')
 
 
 PeriodicCallback = override(PeriodicCallback)
@@ -1339,19 +1344,10 @@ def _strategy_func(strategy):
     return func
 
 
-class RecurringCallback(Aio.RecurringCallback):
-    """``Aio.RecurringCallback(func, *args)``: aiomisc's
-    ``RecurringCallback``; ``start(strategy)`` asks ``strategy(recurring)``
-    for the delay before each call."""
-
-    def __new__(cls, func, *args, name=None, clock=None):
-        return Aio.RecurringCallback.new(_Job(func, args))
-
-    def __init__(self, func, *args, name=None, clock=None):
-        if name is not None:
-            self.props.name = name
-        if clock is not None:
-            self.props.clock = clock
+class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
+    """``Aio.RecurringCallback(func, *args, name=None, clock=None)``:
+    aiomisc's ``RecurringCallback``; ``start(strategy)`` asks
+    ``strategy(recurring)`` for the delay before each call."""
 
     def start(self, strategy, shield=None):
         """Starts calling: ``strategy(recurring)`` returns the seconds to
@@ -1360,10 +1356,6 @@ class RecurringCallback(Aio.RecurringCallback):
         if shield is not None:
             self.props.shield = shield
         return Aio.RecurringCallback.start(self, _strategy_func(strategy))
-
-    def stop(self, callback=None, errback=None):
-        """Stops; ``callback(None)`` once the call in progress completed."""
-        _stop_with_callbacks(self, callback, errback)
 
 
 RecurringCallback = override(RecurringCallback)
@@ -1616,9 +1608,15 @@ class CircuitBreaker(Aio.CircuitBreaker):
         if response_time is not None:
             props['response_time'] = response_time
         super().__init__(**_object_props(Aio.CircuitBreaker, props))
-        self._aio_raised = threading.local()
         if exceptions is not None:
-            self.set_filter_func(_breaker_filter(_exception_types(exceptions), self._aio_raised))
+            self.set_filter_func(_breaker_filter(_exception_types(exceptions),
+                                                 self._aio_raised))
+
+    @property
+    def _aio_raised(self):
+        # Per thread: what the function of the current call raised. (Made
+        # here for breakers built by Aio.CircuitBreaker.new() too.)
+        return self.__dict__.setdefault('_aio_raised_local', threading.local())
 
     def call(self, func, *args, **kwargs):
         """Calls ``func(*args, **kwargs)`` and returns what it returns,

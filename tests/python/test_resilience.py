@@ -333,6 +333,8 @@ class CircuitBreakerTest(unittest.TestCase):
     def test_keywords(self):
         with self.assertRaises(TypeError):
             Aio.CircuitBreaker(0.5, 1.0, ratio=2)
+        self.assertEqual(Aio.CircuitBreaker.new(0.5, 1.0).call(str.upper, 'made in C'),
+                         'MADE IN C')
         breaker = Aio.CircuitBreaker(error_ratio=0.2, response_time=3)
         self.assertEqual((breaker.props.error_ratio, breaker.props.response_time), (0.2, 3.0))
 
