@@ -3,6 +3,7 @@
 #
 # SPDX-License-Identifier: MIT
 
+import threading
 import unittest
 
 import aiotest
@@ -217,6 +218,24 @@ class PeriodicServiceTest(unittest.TestCase):
         Aio.run(until(lambda: service.calls >= 3), service, log_config=False)
         self.assertEqual(service.overlaps, 0)
         self.assertFalse(service.running)   # shielded: the last call finished
+
+    def test_blocking_work_in_the_thread_pool(self):
+        class Poller(Aio.PeriodicService):
+            results = []
+
+            def callback(self, done):
+                Aio.run_in_thread(threading.get_ident, callback=self.got(done))
+
+            def got(self, done):
+                def record(worker):
+                    self.results.append(worker)
+                    done()
+                return record
+
+        service = Poller(interval=0.001)
+        Aio.run(until(lambda: len(service.results) >= 3), service, log_config=False,
+                pool_size=2)
+        self.assertNotIn(threading.get_ident(), service.results)
 
     def test_errors_do_not_stop_the_service(self):
         class Flaky(Aio.PeriodicService):
