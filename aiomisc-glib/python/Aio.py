@@ -123,6 +123,62 @@ long-running and ends with ``done(value)`` or ``done.fail(error)``.
 ``quit()`` or a failing service interrupts a main, ``done.cancellable`` is
 cancelled, later ``done`` calls are ignored and the run raises that failure,
 or a ``GLib.Error`` ``Gio.IOErrorEnum.CANCELLED`` after a signal or quit.
+
+Timers and resilience
+---------------------
+The functions these take follow the ``done`` convention of ``start``: a
+function that declares one more (required) positional parameter than the
+arguments it is given is asynchronous and gets a ``done``, whose
+``cancellable`` is cancelled when the work should give up (then it is
+completed as cancelled and later ``done`` calls are ignored); any other is
+called synchronously and its return or exception is the outcome. Results
+are reported as by ``run_in_thread``: ``callback(value)`` or
+``errback(exception)``, where ``exception`` is what the function raised (or
+a ``GLib.Error`` of the library: a time-out, a cancellation, a broken
+circuit); without errback a failure is logged. Timers take a ``clock``
+(``Aio.ManualClock.new(start_us)`` in tests, moved with ``advance(us)``)::
+
+    class Cleaner(Aio.PeriodicService):   # aiomisc's PeriodicService
+        interval = 60                     # or Cleaner(interval=60, delay=5, shield=True)
+        def callback(self):               # or callback(self, done)
+            remove_stale_files()
+
+    periodic = Aio.PeriodicCallback(refresh, cache)   # refresh(cache)
+    periodic.start(30, delay=1)           # .stop(callback=...) later
+    recurring = Aio.RecurringCallback(poll)           # aiomisc's RecurringCallback
+    recurring.start(lambda r: 5 if healthy() else None)  # seconds, or None: stop
+
+    cron = Aio.CronService()              # aiomisc's CronService
+    cron.register(report, "0 8 * * mon-fri")       # a 6th field: seconds
+    Aio.run(None, Cleaner(), cron)
+
+Calls never overlap: the next one comes ``interval`` seconds after the
+previous one completed. A failure (an exception, ``done.fail``) is logged as
+a warning naming the callback and counted in ``Aio.statistics_get``; the
+schedule goes on. A stop cancels the call in progress unless ``shield``.
+``Aio.PeriodicService`` subclasses keep the C start and stop (an invalid
+``interval`` fails the start with ``Aio.PeriodicError``); ``CronService``
+is final, so it is configured with ``register``, not subclassed.
+
+``Aio.timeout(seconds, func, *args, callback=..., errback=...)`` runs
+``func(*args, done)``; at the deadline ``done.cancellable`` is cancelled and
+the errback gets a ``GLib.Error`` ``Gio.IOErrorEnum.TIMED_OUT``.
+``Aio.retry(func, *args, max_tries=3, pause=0.1, exceptions=None,
+giveup=None, callback=..., errback=...)`` is aiomisc's ``asyncretry``;
+``Aio.Backoff(attempt_timeout, deadline, pause=0.1, max_tries=None,
+exceptions=None, giveup=None, exponent=..., max_pause=..., jitter=...)``
+its ``asyncbackoff``, run with ``backoff.run(func, *args, callback=...)``;
+both report the last exception raised. ``Aio.CircuitBreaker(error_ratio,
+response_time, exceptions=None, broken_time=..., recovery_time=...,
+passing_time=...)`` is aiomisc's ``CircuitBreaker``: ``breaker.call(func,
+*args, **kwargs)`` returns what ``func`` returns or raises what it raises,
+and raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once while
+the circuit is broken (from any thread). ``Aio.select(*funcs, callback=...)``
+calls back with ``(index, value)`` of the first to complete and cancels the
+others (``cancel=False``, ``wait=False``). ``Aio.Aggregator(func,
+leeway=0.1, max_count=None)`` is aiomisc's ``aggregate``: ``call(item,
+callback=...)`` batches items (any objects) into ``func(items)``, which
+returns one result per item.
 """
 
 import contextlib
@@ -419,6 +475,14 @@ def _do_stop_async(self, reason, cancellable, callback, *user_data):
         complete(None, exc)
 
 
+def _introspected_base(cls):
+    """The nearest class of cls (itself included) that wraps a C type."""
+    for base in cls.__mro__:
+        if base.__module__ == Aio.__name__:
+            return base
+    return None
+
+
 _do_start_async._aio_injected = True
 _do_stop_async._aio_injected = True
 
@@ -433,6 +497,10 @@ class Service(Aio.Service):
         # Hook start_async/stop_async of the first Python subclass (later
         # ones inherit the hook from its class structure) to call the plain
         # start()/stop(), unless the class implements the GIO vfuncs itself.
+        # The wrappers of C services (Aio.PeriodicService...) and their
+        # Python subclasses keep the C start and stop.
+        if _introspected_base(cls) is not Aio.Service:
+            return
         for name, impl in (('do_start_async', _do_start_async),
                            ('do_stop_async', _do_stop_async)):
             if name in cls.__dict__:
@@ -575,17 +643,23 @@ def _property_value(pspec, key, value):
     return value
 
 
-def _entrypoint_props(kwargs):
-    pspecs = {p.name.replace('-', '_'): p
-              for p in GObject.list_properties(Aio.Entrypoint)}
+def _object_props(cls, kwargs):
+    """Checks keyword arguments that name properties of cls (TypeError for
+    an unknown one, ValueError for a bad value) for its constructor."""
+    pspecs = {p.name.replace('-', '_'): p for p in GObject.list_properties(cls)}
     props = {}
     for key, value in kwargs.items():
         pspec = pspecs.get(key.replace('-', '_'))
         if pspec is None:
-            raise TypeError('Aio.Entrypoint() got an unexpected keyword argument %r '
-                            '(expected one of %s)' % (key, ', '.join(sorted(pspecs))))
+            raise TypeError('Aio.%s() got an unexpected keyword argument %r '
+                            '(expected one of %s)'
+                            % (cls.__name__, key, ', '.join(sorted(pspecs))))
         props[key.replace('-', '_')] = _property_value(pspec, key, value)
     return props
+
+
+def _entrypoint_props(kwargs):
+    return _object_props(Aio.Entrypoint, kwargs)
 
 
 _PY_LEVELS = {
@@ -649,12 +723,21 @@ def _python_signals_kept():
                 signal.signal(signum, handler)
 
 
-class _MainRun:
-    """Runs a plain Python main for Aio.run and run_until_complete."""
+class _Call:
+    """One call of a plain Python function that may complete later:
+    ``func(*args)``, or ``func(*args, done)`` (see :class:`_Done`) when
+    ``wants_done``. ``begin(cancellable, on_finished)`` calls it;
+    ``on_finished(call)`` runs once, when it returned or raised, when
+    ``done`` was called, or when ``cancellable`` was cancelled (then with
+    ``Gio.IOErrorEnum.CANCELLED`` and ``interrupted`` set; later ``done``
+    calls are ignored). Mains, periodic and cron jobs, and the operations of
+    timeout, retry and backoff are run this way."""
 
-    def __init__(self, main, entrypoint):
-        self.main = main
-        self.entrypoint = entrypoint
+    def __init__(self, func, args=(), wants_done=False, invoker=None, what='The call'):
+        self.func = func
+        self.what = what
+        self.args = args
+        self.wants_done = wants_done
         self.finished = False
         self.interrupted = False
         self.value = None
@@ -662,25 +745,28 @@ class _MainRun:
         self.cancellable = None
         self.on_finished = None
         self.done = None
-        self._invoker = None
+        self._invoker = invoker
         self._cancel_id = 0
 
     def begin(self, cancellable, on_finished):
         self.cancellable = cancellable
         self.on_finished = on_finished
-        self._invoker = _Invoker(self.entrypoint._aio_context())
+        if self._invoker is None:
+            self._invoker = _Invoker()
         if cancellable is not None:
+            if cancellable.is_cancelled():
+                self.interrupted = True
+                self._complete(None, _cancelled_error('%s was cancelled before it ran'
+                                                      % self.what))
+                return
             self._cancel_id = GObject.Object.connect(cancellable, 'cancelled',
                                                      self._on_cancelled)
-        arity = _positional_arity(self.main)
-        if arity is None:
-            arity = 1
         try:
-            if arity >= 2:
+            if self.wants_done:
                 self.done = _Done(self._complete, cancellable, self._invoker)
-                self.main(self.entrypoint, self.done)
+                self.func(*self.args, self.done)
                 return
-            value = self.main(self.entrypoint) if arity == 1 else self.main()
+            value = self.func(*self.args)
         except BaseException as exc:
             self._complete(None, exc)
         else:
@@ -690,7 +776,7 @@ class _MainRun:
         if not self.finished:
             self.interrupted = True
         self._invoker.invoke(self._complete, None,
-                             _cancelled_error('The main function was interrupted'))
+                             _cancelled_error('%s was interrupted' % self.what))
 
     def _complete(self, value, error):
         if self.finished:
@@ -707,6 +793,28 @@ class _MainRun:
             self._cancel_id = 0
             self._invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
         self.on_finished(self)
+
+
+def _wants_done(func, nargs):
+    """Whether func declares a ``done`` after ``nargs`` positional arguments
+    (a parameter with a default value does not count)."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(required) > nargs
+
+
+def _main_call(main, entrypoint):
+    """A main as a _Call: ``main()``, ``main(entrypoint)`` or
+    ``main(entrypoint, done)``."""
+    arity = _positional_arity(main)
+    if arity is None:
+        arity = 1
+    return _Call(main, (entrypoint,) if arity >= 1 else (), arity >= 2,
+                 _Invoker(entrypoint._aio_context()), 'The main function')
 
 
 class Entrypoint(Aio.Entrypoint):
@@ -900,7 +1008,7 @@ class Entrypoint(Aio.Entrypoint):
             if state['looping']:
                 self.quit()
 
-        run = _MainRun(main, self)
+        run = _main_call(main, self)
         cancellable = Gio.Cancellable()
         context = self._aio_context()
         context.push_thread_default()
@@ -938,7 +1046,7 @@ class Entrypoint(Aio.Entrypoint):
     def _aio_run_main(self, main):
         run = None
         if main is not None:
-            run = _MainRun(main, self)
+            run = _main_call(main, self)
 
             def main_func(entrypoint, task, *user_data):
                 def finished(r):
@@ -1041,6 +1149,30 @@ __all__.append('Context')
 
 # aiomisc.threaded
 
+def _outcome_handler(callback, errback, what):
+    """``deliver(ok, value)`` for the callback/errback style of the module:
+    ``callback(value)`` or ``errback(exception)``; a ``done`` may be the
+    callback (its ``fail`` is then the errback); without errback, a failure
+    is logged as a warning naming ``what()``."""
+    if errback is None and isinstance(callback, _Done):
+        errback = callback.fail
+
+    def deliver(ok, value):
+        if ok:
+            if callback is not None:
+                callback(value)
+        elif errback is not None:
+            errback(value)
+        else:
+            _log(GLib.LogLevelFlags.LEVEL_WARNING, '%s failed: %s' % (what(), _describe(value)))
+
+    return deliver
+
+
+def _func_name(func):
+    return getattr(func, '__qualname__', None) or repr(func)
+
+
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     """Runs the blocking ``func(*args)`` on the worker pool of the current
     entrypoint (aiomisc's ``@threaded``), then, on the calling thread's
@@ -1050,8 +1182,8 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     errback. Without errback, a failure is logged. Cancelling
     ``cancellable`` before ``func`` runs fails with ``Gio.IOErrorEnum.CANCELLED``;
     ``func`` itself is not interrupted."""
-    if errback is None and isinstance(callback, _Done):
-        errback = callback.fail
+    deliver = _outcome_handler(callback, errback,
+                               lambda: 'run_in_thread(%s)' % _func_name(func))
 
     def work(*data):
         try:
@@ -1066,15 +1198,7 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
             ok, value = Aio.run_in_thread_value_finish(result)
         except GLib.Error as error:
             ok, value = False, error
-        if ok:
-            if callback is not None:
-                callback(value)
-        elif errback is not None:
-            errback(value)
-        else:
-            _log(GLib.LogLevelFlags.LEVEL_WARNING,
-                 'run_in_thread(%s) failed: %s'
-                 % (getattr(func, '__qualname__', func), _describe(value)))
+        deliver(ok, value)
 
     Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
 
@@ -1095,3 +1219,546 @@ def run(main=None, *services, **kwargs):
 
 
 __all__.append('run')
+
+
+# Timers: periodic and cron jobs
+
+def _job_error(call, what):
+    """The GLib.Error a periodic or cron job failed with (None if it
+    succeeded); the traceback of a Python exception goes to the debug log,
+    the C side logs the failure as a warning with the job's name."""
+    exc = call.exception
+    if exc is None:
+        return None
+    if not isinstance(exc, GLib.Error) and not call.interrupted:
+        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
+             '%s raised:\n%s' % (what, ''.join(traceback.format_exception(exc)).rstrip()))
+    return _to_gerror(exc)
+
+
+class _Job:
+    """The Python function of an Aio.PeriodicCallback or a cron
+    registration, as an AioPeriodicFunc/AioCronFunc: runs ``func(*args)``
+    (or ``func(*args, done)``) and completes the GTask with its outcome."""
+
+    def __init__(self, func, args):
+        if not callable(func):
+            raise TypeError('%r is not callable' % (func,))
+        self.func = func
+        self.args = args
+        self.wants_done = _wants_done(func, len(args))
+
+    def __call__(self, owner, task, *user_data):
+        what = '%s %r' % (type(owner).__name__, owner.props.name)
+
+        def finished(call):
+            error = _job_error(call, what)
+            if error is None:
+                task.return_boolean(True)
+            else:
+                task.return_error(error)
+
+        _Call(self.func, self.args, self.wants_done, what=what).begin(
+            task.get_cancellable(), finished)
+
+
+def _stop_with_callbacks(stoppable, callback, errback):
+    """Calls stop_async of a periodic or cron callback; callback(None) or
+    errback(error) once it has stopped."""
+    deliver = _outcome_handler(callback, errback,
+                               lambda: 'Stopping %r' % stoppable.props.name)
+
+    def stopped(source, result, *user_data):
+        try:
+            source.stop_finish(result)
+        except GLib.Error as error:
+            deliver(False, error)
+        else:
+            deliver(True, None)
+
+    stoppable.stop_async(None, stopped)
+
+
+class _ScheduledCallback:
+    """What Aio.PeriodicCallback and Aio.RecurringCallback share: made
+    with a Python function (the C types take theirs at construction only),
+    stopped with a callback."""
+
+    def __new__(cls, func, *args, name=None, clock=None):
+        return cls.new(_Job(func, args))
+
+    def __init__(self, func, *args, name=None, clock=None):
+        # Constructed by __new__: only the keywords are left to apply.
+        if name is not None:
+            self.props.name = name
+        if clock is not None:
+            self.props.clock = clock
+
+    def stop(self, callback=None, errback=None):
+        """Stops the schedule; the call in progress is cancelled unless
+        shielded. ``callback(None)`` is called once it has completed."""
+        _stop_with_callbacks(self, callback, errback)
+
+    def __repr__(self):
+        return '<Aio.%s %r %s>' % (type(self).__name__, self.props.name,
+                                   'running' if self.is_running() else 'stopped')
+
+
+class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
+    """``Aio.PeriodicCallback(func, *args, name=None, clock=None)``:
+    aiomisc's ``PeriodicCallback``; ``start(interval)`` calls ``func(*args)``
+    (or, asynchronous, ``func(*args, done)``) every ``interval`` seconds
+    after the previous call completed. See the module documentation."""
+
+    def start(self, interval=None, delay=None, shield=None):
+        """Starts the schedule (aiomisc's ``start(interval, delay=0,
+        shield=False)``); arguments left out keep the values of the
+        properties. Raises a ``GLib.Error`` (``Aio.PeriodicError``) if the
+        interval is not greater than 0 or the callback is running."""
+        for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
+            if value is not None:
+                self.set_property(key, value)
+        return Aio.PeriodicCallback.start(self)
+
+
+PeriodicCallback = override(PeriodicCallback)
+__all__.append('PeriodicCallback')
+
+
+def _strategy_func(strategy):
+    """An AioRecurringStrategy over a Python one that returns the delay
+    before the next call, None to stop, or a (delay, Aio.RecurringAction)."""
+    def func(recurring, *user_data):
+        try:
+            decision = strategy(recurring)
+        except Exception as exc:
+            _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                 'Recurring callback %r: its strategy raised %s; stopping'
+                 % (recurring.props.name, _describe(exc)))
+            return 0.0, Aio.RecurringAction.STOP
+        if decision is None:
+            return 0.0, Aio.RecurringAction.STOP
+        if isinstance(decision, tuple):
+            return float(decision[0]), decision[1]
+        return float(decision), Aio.RecurringAction.RUN_AFTER
+    return func
+
+
+class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
+    """``Aio.RecurringCallback(func, *args, name=None, clock=None)``:
+    aiomisc's ``RecurringCallback``; ``start(strategy)`` asks
+    ``strategy(recurring)`` for the delay before each call."""
+
+    def start(self, strategy, shield=None):
+        """Starts calling: ``strategy(recurring)`` returns the seconds to
+        wait before the next call, ``None`` to stop, or ``(seconds,
+        Aio.RecurringAction.SKIP)`` to ask again later without calling."""
+        if shield is not None:
+            self.props.shield = shield
+        return Aio.RecurringCallback.start(self, _strategy_func(strategy))
+
+
+RecurringCallback = override(RecurringCallback)
+__all__.append('RecurringCallback')
+
+
+def _do_callback_async(self, cancellable, callback, *user_data):
+    invoker = _Invoker()
+    what = 'Periodic service %r' % self.props.name
+
+    def finished(call):
+        _complete_vfunc(self, callback, invoker, _job_error(call, what))
+
+    _Call(self.callback, (), _wants_done(self.callback, 0), invoker, what).begin(
+        cancellable, finished)
+
+
+class PeriodicService(Aio.PeriodicService):
+    """A service that calls its ``callback`` every ``interval`` seconds
+    (aiomisc's ``PeriodicService``); see the module documentation."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # As Service does for start/stop: the first Python subclass gets a
+        # callback_async vfunc that calls the plain callback().
+        if 'do_callback_async' not in cls.__dict__ and \
+                isinstance(getattr(cls, 'do_callback_async', None), VFuncInfo):
+            cls.do_callback_async = _do_callback_async
+
+    def __init__(self, **kwargs):
+        # aiomisc style: class attributes give the defaults of the keywords.
+        for key in ('interval', 'delay', 'shield'):
+            default = getattr(type(self), key, None)
+            if key not in kwargs and isinstance(default, (int, float)):
+                kwargs[key] = default
+        super().__init__(**kwargs)
+
+    def callback(self):
+        """The periodic work: ``callback(self)``, or ``callback(self,
+        done)`` when asynchronous. Subclasses override it."""
+        raise NotImplementedError('%s does not define callback()' % type(self).__name__)
+
+
+PeriodicService = override(PeriodicService)
+__all__.append('PeriodicService')
+
+
+class CronService(Aio.CronService):
+    """A service that runs functions on cron schedules (aiomisc's
+    ``CronService``): ``service.register(func, "*/5 * * * *")``."""
+
+    def register(self, func, spec, *args, shield=None, name=None):
+        """Runs ``func(*args)`` (or ``func(*args, done)``) on the schedule
+        of the cron expression ``spec`` while the service runs; returns the
+        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.CronError``)
+        naming the bad field of an invalid expression. (The C order,
+        ``register(spec, func)``, is taken too.)"""
+        if isinstance(func, str) and callable(spec):
+            func, spec = spec, func
+        callback = Aio.CronService.register(self, spec, _Job(func, args))
+        if shield is not None:
+            callback.props.shield = shield
+        if name is not None:
+            callback.props.name = name
+        return callback
+
+    @property
+    def callbacks(self):
+        """The registered ``Aio.CronCallback``s, as a list."""
+        return list(self.dup_callbacks())
+
+
+CronService = override(CronService)
+__all__.append('CronService')
+
+
+# Resilience: timeout, retry, backoff, circuit breaker
+
+def _exception_types(exceptions):
+    """``exceptions`` (a type, or a list or tuple of them) as a tuple, or None."""
+    if exceptions is None or isinstance(exceptions, tuple):
+        return exceptions
+    if isinstance(exceptions, type):
+        return (exceptions,)
+    return tuple(exceptions)
+
+
+def _error_key(error):
+    return (error.domain, error.code, error.message)
+
+
+def _python_value(value):
+    return GObject.Value(GObject.TYPE_PYOBJECT, value)
+
+
+class _Operation:
+    """A Python function as the AioTaskFunc of timeout, backoff, retry and
+    select: ``func(*args, done)`` (``done.cancellable`` is the operation's
+    cancellable, cancelled on timeout) or, synchronous, ``func(*args)``. Its
+    value travels through C in a GValue (of Python objects, unless
+    ``to_gvalue`` says otherwise); an exception becomes a GLib.Error and is
+    found again by :func:`_raised_by`."""
+
+    def __init__(self, func, args=(), nargs=None):
+        if not callable(func):
+            raise TypeError('%r is not callable' % (func,))
+        self.func = func
+        self.args = args
+        self.wants_done = _wants_done(func, len(args) if nargs is None else nargs)
+        self.raised = {}
+
+    def __call__(self, task, cancellable, *data):
+        self.start(task, cancellable, self.args)
+
+    def start(self, task, cancellable, args, to_gvalue=_python_value):
+        def finished(call):
+            exc = call.exception
+            if exc is None:
+                try:
+                    task.return_value(to_gvalue(call.value))
+                    return
+                except Exception as bad_value:
+                    exc = bad_value
+            error = _to_gerror(exc)
+            if not call.interrupted:
+                self.raised[_error_key(error)] = exc
+                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
+                    del self.raised[next(iter(self.raised))]
+            task.return_error(error)
+
+        _Call(self.func, args, self.wants_done,
+              what='The operation %s' % _func_name(self.func)).begin(cancellable, finished)
+
+    def deliver_to(self, deliver, finish):
+        """An AsyncReadyCallback that hands ``finish(result)`` (a value) or
+        the original exception to ``deliver(ok, value)``."""
+        operations = (self,)
+
+        def ready(source, result, *user_data):
+            try:
+                value = finish(result)
+            except GLib.Error as error:
+                deliver(False, _raised_by(operations, error) or error)
+            else:
+                deliver(True, value)
+        return ready
+
+
+def _raised_by(operations, error):
+    """The exception one of the operations raised that became ``error``."""
+    for op in list(operations):
+        exc = op.raised.get(_error_key(error))
+        if exc is not None:
+            return exc
+    return None
+
+
+def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
+    """Runs ``func(*args, done)`` with a time limit (aiomisc's ``timeout``):
+    ``callback(value)`` with what it completed with, or ``errback(error)``
+    with its exception, or a ``GLib.Error`` ``Gio.IOErrorEnum.TIMED_OUT``
+    once ``seconds`` have passed. At the deadline ``done.cancellable`` is
+    cancelled and later ``done`` calls are ignored."""
+    op = _Operation(func, args)
+    deliver = _outcome_handler(callback, errback,
+                               lambda: 'timeout(%s)' % _func_name(func))
+    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
+                           callback=op.deliver_to(deliver, Aio.timeout_full_finish))
+
+
+__all__.append('timeout')
+
+
+def _giveup_func(giveup, exceptions, operations):
+    """An AioBackoffGiveupFunc over Python predicates: ``giveup(exception)``
+    and ``exceptions`` (the types retried), applied to what the functions
+    of the running ``operations`` raised; other errors (attempt timeouts)
+    only to ``giveup``."""
+    def func(error, *user_data):
+        exc = _raised_by(operations, error)
+        if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
+            return True
+        return bool(giveup(exc if exc is not None else error)) if giveup else False
+    return func
+
+
+class Backoff(Aio.Backoff):
+    """``Aio.Backoff(attempt_timeout=None, deadline=None, pause=0.1,
+    max_tries=None, giveup=None, exceptions=None, **properties)``: aiomisc's
+    ``asyncbackoff`` as an object; ``run(func, *args, callback=...)``."""
+
+    def __init__(self, attempt_timeout=None, deadline=None, pause=0.1, max_tries=None,
+                 giveup=None, exceptions=None, **props):
+        props.update(attempt_timeout=attempt_timeout or 0.0, deadline=deadline or 0.0,
+                     pause=pause, max_tries=-1 if max_tries is None else max_tries)
+        props = _object_props(Aio.Backoff, props)
+        super().__init__(**props)
+        self._aio_operations = set()
+        if giveup is not None or exceptions is not None:
+            self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions),
+                                              self._aio_operations))
+
+    def run(self, func, *args, callback=None, errback=None, cancellable=None):
+        """Runs ``func(*args, done)`` (or ``func(*args)``) until it succeeds
+        or the limits are reached; then ``callback(value)``, or
+        ``errback(exception)`` with the last exception it raised (a
+        ``GLib.Error`` for a time-out, a cancellation or bad properties)."""
+        self._aio_run(func, args, callback, errback, cancellable, 'Backoff of %s')
+
+    def _aio_run(self, func, args, callback, errback, cancellable, what):
+        op = _Operation(func, args)
+        operations = getattr(self, '_aio_operations', set())
+        operations.add(op)
+        deliver = _outcome_handler(callback, errback, lambda: what % _func_name(func))
+
+        def finished(ok, value):
+            operations.discard(op)
+            deliver(ok, value)
+
+        self.run_async(op, cancellable=cancellable,
+                       callback=op.deliver_to(finished, self.run_finish))
+
+
+Backoff = override(Backoff)
+__all__.append('Backoff')
+
+
+def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
+          callback=None, errback=None, cancellable=None):
+    """aiomisc's ``asyncretry``: runs ``func(*args, done)`` (or
+    ``func(*args)``) up to ``max_tries`` times, ``pause`` seconds apart,
+    until it succeeds; then ``callback(value)`` or ``errback(exception)``
+    with the last exception. ``exceptions`` limits the retried types,
+    ``giveup(exception)`` returning true stops at once."""
+    backoff = Backoff(pause=pause, max_tries=max_tries, giveup=giveup, exceptions=exceptions)
+    backoff._aio_run(func, args, callback, errback, cancellable, 'retry(%s)')
+
+
+__all__.append('retry')
+
+
+class CircuitBreaker(Aio.CircuitBreaker):
+    """``Aio.CircuitBreaker(error_ratio, response_time, exceptions=None,
+    **properties)``: aiomisc's ``CircuitBreaker``; ``call(func, *args)``
+    calls ``func`` unless the breaker is broken."""
+
+    def __init__(self, error_ratio=None, response_time=None, exceptions=None, **props):
+        if error_ratio is not None:
+            props['error_ratio'] = error_ratio
+        if response_time is not None:
+            props['response_time'] = response_time
+        super().__init__(**_object_props(Aio.CircuitBreaker, props))
+        if exceptions is not None:
+            self.set_filter_func(_breaker_filter(_exception_types(exceptions),
+                                                 self._aio_raised))
+
+    @property
+    def _aio_raised(self):
+        # Per thread: what the function of the current call raised. (Made
+        # here for breakers built by Aio.CircuitBreaker.new() too.)
+        return self.__dict__.setdefault('_aio_raised_local', threading.local())
+
+    def call(self, func, *args, **kwargs):
+        """Calls ``func(*args, **kwargs)`` and returns what it returns,
+        raising what it raises, unless the breaker refuses the call: then
+        raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once.
+        The outcome is recorded. May be called from any thread."""
+        raised = self._aio_raised
+        state = {}
+
+        def guarded(*user_data):
+            try:
+                state['value'] = func(*args, **kwargs)
+            except BaseException as exc:
+                error = _to_gerror(exc)
+                raised.last = (_error_key(error), exc)
+                raise error
+        try:
+            Aio.CircuitBreaker.call(self, guarded)
+        except GLib.Error as error:
+            last, raised.last = getattr(raised, 'last', None), None
+            if last is not None and last[0] == _error_key(error):
+                raise last[1] from None
+            raise
+        finally:
+            raised.last = None
+        return state.get('value')
+
+
+def _breaker_filter(exceptions, raised):
+    """An AioCircuitBreakerFilterFunc: counts what the function of the
+    current call raised if it is one of ``exceptions``."""
+    def counts(error, *user_data):
+        last = getattr(raised, 'last', None)
+        if last is None or last[0] != _error_key(error):
+            return True
+        return isinstance(last[1], exceptions)
+    return counts
+
+
+CircuitBreaker = override(CircuitBreaker)
+__all__.append('CircuitBreaker')
+
+
+def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, wait=True):
+    """aiomisc's ``select``: starts every ``func(done)`` (or ``func()``) and
+    reports the first to complete, with ``callback((index, value))`` or
+    ``errback(exception)``. The others are cancelled (``cancel=False``
+    leaves them running) and waited for (``wait=False`` does not)."""
+    if not funcs:
+        raise TypeError('Aio.select() needs at least one function')
+    ops = [_Operation(func) for func in funcs]
+    deliver = _outcome_handler(callback, errback, lambda: 'select(%s)' % ', '.join(
+        _func_name(func) for func in funcs))
+    flags = Aio.SelectFlags.NONE
+    if not cancel:
+        flags |= Aio.SelectFlags.NO_CANCEL
+    if not wait:
+        flags |= Aio.SelectFlags.NO_WAIT
+
+    def start(task, index, op_cancellable, *data):
+        ops[index].start(task, op_cancellable, ())
+
+    def ready(source, result, *user_data):
+        try:
+            winner, value = Aio.select_finish(result)
+        except GLib.Error as error:
+            deliver(False, _raised_by(ops, error) or error)
+        else:
+            deliver(True, (winner, value))
+
+    Aio.select_async(len(ops), flags, start, cancellable=cancellable, callback=ready)
+
+
+__all__.append('select')
+
+
+class _Batch:
+    """The batch function of an Aio.Aggregator over Python objects: the C
+    side carries keys (``t``) of the items and of the results, kept here."""
+
+    def __init__(self, func):
+        self.op = _Operation(func, nargs=1)
+        self.items = {}
+        self.results = {}
+        self.keys = iter(range(1, 2 ** 64))
+
+    def add(self, item):
+        key = next(self.keys)
+        self.items[key] = item
+        return GLib.Variant('t', key)
+
+    def __call__(self, task, items, cancellable, *data):
+        keys = items.unpack()
+
+        def to_gvalue(results):
+            results = list(results)
+            if len(results) != len(keys):
+                raise ValueError('The batch function returned %d results for %d items'
+                                 % (len(results), len(keys)))
+            self.results.update(zip(keys, results))
+            return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('at', keys))
+
+        self.op.start(task, cancellable, ([self.items[key] for key in keys],), to_gvalue)
+
+    def take(self, key):
+        """Forgets the item of ``key``; returns its result."""
+        self.items.pop(key, None)
+        return self.results.pop(key, None)
+
+
+class Aggregator(Aio.Aggregator):
+    """``Aio.Aggregator(func, leeway=0.1, max_count=None, **properties)``:
+    aiomisc's ``aggregate``. ``call(item, callback=...)`` gathers items
+    for ``leeway`` seconds (or until ``max_count``), then ``func(items)``
+    (or ``func(items, done)``) returns one result per item, in order; each
+    caller gets its own, or the batch's exception."""
+
+    def __init__(self, func, leeway=0.1, max_count=None, **props):
+        props.update(leeway=leeway, max_count=-1 if max_count is None else max_count)
+        super().__init__(**_object_props(Aio.Aggregator, props))
+        self._aio_batch = _Batch(func)
+        self.set_func(self._aio_batch)
+
+    def call(self, item, callback=None, errback=None, cancellable=None):
+        """Adds ``item`` (any Python object) to the current batch; then
+        ``callback(result)`` or ``errback(exception)``."""
+        batch = self._aio_batch
+        key = batch.add(item)
+        deliver = _outcome_handler(callback, errback,
+                                   lambda: 'Aggregator of %s' % _func_name(batch.op.func))
+
+        def ready(source, result, *user_data):
+            try:
+                source.call_finish(result)
+            except GLib.Error as error:
+                batch.take(key.unpack())
+                deliver(False, _raised_by((batch.op,), error) or error)
+            else:
+                deliver(True, batch.take(key.unpack()))
+
+        self.call_async(key, cancellable, ready)
+
+
+Aggregator = override(Aggregator)
+__all__.append('Aggregator')

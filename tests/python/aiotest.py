@@ -4,10 +4,12 @@
 """Services that record what happens to them, and ways to wait for a
 condition by iterating the main context (never by sleeping)."""
 
+import contextlib
 import os
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -101,6 +103,36 @@ def iterate_until(predicate, timeout=TIMEOUT, context=None):
             context.iteration(True)
     finally:
         wake.destroy()
+
+
+def drain(context=None):
+    """Dispatches what is ready now (what advancing a manual clock made
+    due), without blocking."""
+    context = context or GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
+
+
+def advance(clock, seconds):
+    """Moves an ``Aio.ManualClock`` and dispatches what became due."""
+    clock.advance(int(round(seconds * 1000000)))
+    drain()
+
+
+@contextlib.contextmanager
+def captured_stderr(lines):
+    """Collects what is written on file descriptor 2 (where the GLib log
+    writers write) into ``lines``."""
+    with tempfile.TemporaryFile() as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines.extend(capture.read().decode(errors='replace').splitlines())
 
 
 class Watchdog:
