@@ -362,19 +362,54 @@ transport_schedule_lost (AioTransport *self)
   g_source_set_ready_time (self->source, 0);
 }
 
-/* Closes @stream now, without sending anything more (no TLS close_notify
- * that could block): closing the socket first makes a TLS close fail at
- * once. */
 static void
-close_stream_now (GIOStream *stream,
-                  GSocket   *socket)
+transport_close_done (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
-  if (socket != NULL && !G_IS_SOCKET_CONNECTION (stream))
-    g_socket_close (socket, NULL);
-  if (socket != NULL || G_IS_SOCKET_CONNECTION (stream))
-    g_io_stream_close (stream, NULL, NULL);
-  else
-    g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_autoptr(AioTransport) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_io_stream_close_finish (G_IO_STREAM (object), result, &error))
+    {
+      /* The peer may be gone already: not a reason to fail the connection,
+       * but the cancellation of the serve operation is. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->lost_error == NULL)
+        self->lost_error = g_steal_pointer (&error);
+      else
+        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (object), error->message);
+      /* Whatever the TLS layer did, the socket is closed. */
+      if (self->socket != NULL)
+        g_socket_close (self->socket, NULL);
+    }
+
+  transport_schedule_lost (self);
+}
+
+/* Closes the stream and schedules connection_lost. A socket connection is
+ * closed at once; a TLS one asynchronously (its close_notify, in a GIO
+ * thread), with @cancellable. With @now, a TLS connection's socket is shut
+ * down first: the close sends nothing more, and a thread blocked on the
+ * socket (an implicit handshake) wakes up instead of holding the close. */
+static void
+transport_close_stream (AioTransport *self,
+                        gboolean      now,
+                        GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->fd >= 0)
+    {
+      if (!g_io_stream_close (self->stream, NULL, &error))
+        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (self->stream), error->message);
+      transport_schedule_lost (self);
+      return;
+    }
+
+  if (now && self->socket != NULL)
+    g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, cancellable,
+                           transport_close_done, g_object_ref (self));
 }
 
 /* The connection ends now (abort, failure, cancellation): drops the queue,
@@ -393,53 +428,17 @@ transport_fail (AioTransport *self,
   self->lost_error = error;
   transport_clear_queue (self);
   transport_remove_sources (self);
-  close_stream_now (self->stream, self->socket);
-  transport_schedule_lost (self);
-}
-
-static void
-transport_close_done (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(AioTransport) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_io_stream_close_finish (G_IO_STREAM (object), result, &error))
-    {
-      /* The peer may be gone already: not a reason to fail the connection,
-       * but the cancellation of the serve operation is. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        self->lost_error = g_steal_pointer (&error);
-      else
-        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (object), error->message);
-    }
-
-  transport_schedule_lost (self);
+  transport_close_stream (self, TRUE, NULL);
 }
 
 /* The queue is empty after close(): closes the stream (a TLS one with its
- * close_notify, asynchronously) and schedules connection_lost (NULL). */
+ * close_notify) and schedules connection_lost (NULL). */
 static void
 transport_finish_close (AioTransport *self)
 {
-  g_autoptr(GError) error = NULL;
-
   self->state = STATE_CLOSED;
   transport_remove_sources (self);
-
-  if (self->fd >= 0)
-    {
-      if (!g_io_stream_close (self->stream, NULL, &error))
-        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (self->stream), error->message);
-      transport_schedule_lost (self);
-    }
-  else
-    {
-      g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (self->task),
-                               transport_close_done, g_object_ref (self));
-    }
+  transport_close_stream (self, FALSE, g_task_get_cancellable (self->task));
 }
 
 static void

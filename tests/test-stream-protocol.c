@@ -1289,6 +1289,88 @@ test_tls_abort (void)
   tls_pair_clear (&tls);
 }
 
+/* A server TLS connection whose client never speaks TLS. */
+static GIOStream *
+tls_server_over (Pair         *pair,
+                 AioTestCerts *certs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  GIOStream *server;
+
+  certificate = _aio_tls_load_certificate (certs->server_cert, certs->server_key, &error);
+  g_assert_no_error (error);
+  pair_open (pair, FALSE);
+  server = g_tls_server_connection_new (G_IO_STREAM (pair->server), certificate, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+/* Cancelled while the implicit handshake waits (in a GIO thread) for a
+ * client that says nothing: the abort does not wait for the handshake. */
+static void
+test_tls_cancel_in_handshake (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  server = tls_server_over (&pair, certs);
+  serve (protocol, server, cancellable, &served);
+  /* The start of a record: the transport's read starts the handshake, which
+   * then waits for the rest. */
+  client_write (G_IO_STREAM (pair.client), "\x16\x03\x01", 3);
+  spin (50);
+  g_cancellable_cancel (cancellable);
+  aio_test_wait (&served.done);
+  g_assert_error (served.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (protocol->events->str, ==, "made lost");
+  g_assert_true (g_io_stream_is_closed (server));
+}
+
+/* A client that is not TLS: the handshake fails, connection_lost says so. */
+static void
+test_tls_handshake_error (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  server = tls_server_over (&pair, certs);
+  serve (protocol, server, NULL, &served);
+  client_write (G_IO_STREAM (pair.client), "GET / HTTP/1.0\r\n\r\n", 18);
+  aio_test_wait (&served.done);
+  g_assert_false (served.ok);
+  g_assert_nonnull (served.error);
+  g_assert_nonnull (protocol->lost_error);
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_assert_cmpuint (protocol->data_calls, ==, 0);
+  g_assert_cmpstr (protocol->events->str, ==, "made lost");
+}
+
 /* No descriptor survives a connection, whichever way it ends. */
 static guint
 count_fds (void)
@@ -1400,6 +1482,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/tls-echo", test_tls_echo);
   g_test_add_func ("/Aio/StreamProtocol/tls-implicit-handshake", test_tls_implicit_handshake);
   g_test_add_func ("/Aio/StreamProtocol/tls-abort", test_tls_abort);
+  g_test_add_func ("/Aio/StreamProtocol/tls-cancel-in-handshake", test_tls_cancel_in_handshake);
+  g_test_add_func ("/Aio/StreamProtocol/tls-handshake-error", test_tls_handshake_error);
   g_test_add_func ("/Aio/StreamProtocol/no-fd-leak", test_no_fd_leak);
 
   ret = g_test_run ();
