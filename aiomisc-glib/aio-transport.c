@@ -56,7 +56,9 @@
  *
  * A transport is made by the server for every connection (or by
  * [method@Aio.StreamProtocol.serve_async]); it lives on the main context
- * the connection is served on and is not thread-safe.
+ * the connection is served on and is not thread-safe. Its callbacks never
+ * nest: a protocol that iterates the main context from a callback gets no
+ * other callback of the same connection meanwhile.
  *
  * Since: 0.1
  */
@@ -111,6 +113,7 @@ struct _AioTransport
   guint                   eof : 1;         /* the peer's EOF arrived */
   guint                   writing_paused : 1;
   guint                   lost_pending : 1;
+  guint                   dispatching : 1;
   GError                 *lost_error;
 
   GSocketAddress         *remote_address;
@@ -546,6 +549,12 @@ transport_source_dispatch (GSource     *source,
 {
   AioTransport *self = ((TransportSource *) source)->transport;
 
+  /* A protocol callback that iterates the main context (a nested loop):
+   * no callback inside another one. */
+  if (self->dispatching)
+    return G_SOURCE_CONTINUE;
+  self->dispatching = TRUE;
+
   if (self->fd_tag != NULL)
     {
       GIOCondition revents = g_source_query_unix_fd (source, self->fd_tag);
@@ -560,6 +569,7 @@ transport_source_dispatch (GSource     *source,
         transport_read (self);
     }
 
+  self->dispatching = FALSE;
   if (self->lost_pending)
     {
       g_source_set_ready_time (source, -1);
@@ -760,6 +770,11 @@ transport_new (AioStreamProtocol  *protocol,
   source->transport = self;
   self->source = (GSource *) source;
   g_source_set_static_name (self->source, "[aiomisc-glib] transport");
+  /* Otherwise GLib blocks the source around every dispatch: it takes the
+   * descriptor out of the poll set and puts it back, waking the context up
+   * (an eventfd write and read) — per read, the hot path. The dispatch
+   * guards itself against recursion instead. */
+  g_source_set_can_recurse (self->source, TRUE);
   g_source_attach (self->source, self->context);
 
   return g_steal_pointer (&self);

@@ -28,6 +28,8 @@ struct _TestProtocol
   gboolean           echo;            /* writes back what it receives */
   gboolean           keep_open;       /* what eof_received returns */
   gboolean           pause_on_data;   /* pauses reading at each data_received */
+  GSocket           *nested_peer;     /* data_received sends from it and iterates */
+  gboolean           in_data;
   gsize              produce_total;   /* bytes to write from connection_made */
   gboolean           close_after_produce;
 
@@ -110,6 +112,7 @@ test_protocol_data_received (AioStreamProtocol *protocol,
   TestProtocol *self = TEST_PROTOCOL (protocol);
 
   g_assert_cmpuint (len, >, 0);
+  g_assert_false (self->in_data);
   g_assert_cmpuint (self->eof, ==, 0);
   g_assert_cmpuint (self->lost, ==, 0);
   if (self->data_calls++ == 0)
@@ -120,6 +123,18 @@ test_protocol_data_received (AioStreamProtocol *protocol,
     aio_transport_write (self->transport, data, len);
   if (self->pause_on_data)
     aio_transport_pause_reading (self->transport);
+  if (self->nested_peer != NULL)
+    {
+      GSocket *peer = g_steal_pointer (&self->nested_peer);
+
+      /* More data arrives while the protocol iterates the context (a
+       * nested loop): it must not come in a nested data_received. */
+      self->in_data = TRUE;
+      g_assert_cmpint (g_socket_send (peer, "more", 4, NULL, NULL), ==, 4);
+      for (guint i = 0; i < 50; i++)
+        g_main_context_iteration (NULL, FALSE);
+      self->in_data = FALSE;
+    }
 }
 
 static gboolean
@@ -722,6 +737,32 @@ test_pause_reading (void)
   aio_test_wait (&served.done);
   g_assert_true (served.ok);
   g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+}
+
+static void
+test_nested_iteration (void)
+{
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GSocket) server_socket = NULL;
+
+  pair_open (&pair, FALSE);
+  server_socket = g_object_ref (g_socket_connection_get_socket (pair.server));
+  protocol->nested_peer = g_socket_connection_get_socket (pair.client);
+  serve (protocol, G_IO_STREAM (pair.server), NULL, &served);
+
+  client_write (G_IO_STREAM (pair.client), "first", 5);
+  aio_test_wait (&protocol->got_data);
+  /* Delivered after the first call returned. */
+  while (protocol->received->len < 9)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (protocol->received->data, protocol->received->len, "firstmore", 9);
+  g_assert_cmpuint (protocol->data_calls, ==, 2);
+
+  client_close (G_IO_STREAM (pair.client));
+  aio_test_wait (&served.done);
+  g_assert_true (served.ok);
 }
 
 static void
@@ -1468,6 +1509,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/back-pressure", test_back_pressure);
   g_test_add_func ("/Aio/StreamProtocol/water-marks", test_water_marks);
   g_test_add_func ("/Aio/StreamProtocol/pause-reading", test_pause_reading);
+  g_test_add_func ("/Aio/StreamProtocol/nested-iteration", test_nested_iteration);
   g_test_add_func ("/Aio/StreamProtocol/peer-eof", test_peer_eof);
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
   g_test_add_func ("/Aio/StreamProtocol/abort", test_abort);
