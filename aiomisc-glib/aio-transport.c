@@ -455,8 +455,9 @@ transport_lose (AioTransport *self)
   self->lost_pending = FALSE;
   g_source_destroy (self->source);
 
-  self->klass->connection_lost (protocol, self->lost_error);
+  /* Before the callback: it may serve the protocol on a new connection. */
   g_object_set_qdata (G_OBJECT (protocol), aio_transport_serving_quark (), NULL);
+  self->klass->connection_lost (protocol, self->lost_error);
 
   if (self->lost_error != NULL)
     g_task_return_error (task, g_error_copy (self->lost_error));

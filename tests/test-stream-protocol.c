@@ -943,6 +943,82 @@ test_abort_in_connection_made (void)
   g_assert_cmpuint (((Aborter *) protocol)->lost, ==, 1);
 }
 
+/* A protocol that serves a new connection from its connection_lost (a
+ * reconnecting client does that). */
+typedef struct
+{
+  AioStreamProtocol  parent_instance;
+  GIOStream         *next;
+  gpointer           served;
+  guint              made;
+  guint              lost;
+} Reconnector;
+
+typedef AioStreamProtocolClass ReconnectorClass;
+
+static GType reconnector_get_type (void);
+G_DEFINE_TYPE (Reconnector, reconnector, AIO_TYPE_STREAM_PROTOCOL)
+
+static void
+reconnector_connection_made (AioStreamProtocol *protocol,
+                             AioTransport      *transport)
+{
+  ((Reconnector *) protocol)->made++;
+  aio_transport_close (transport);
+}
+
+static void
+reconnector_connection_lost (AioStreamProtocol *protocol,
+                             const GError      *error)
+{
+  Reconnector *self = (Reconnector *) protocol;
+  GIOStream *next = g_steal_pointer (&self->next);
+
+  self->lost++;
+  if (next != NULL)
+    {
+      _aio_transport_serve_async (protocol, next, NULL, served_cb, self->served);
+      g_object_unref (next);
+    }
+}
+
+static void
+reconnector_class_init (ReconnectorClass *klass)
+{
+  klass->connection_made = reconnector_connection_made;
+  klass->connection_lost = reconnector_connection_lost;
+}
+
+static void
+reconnector_init (Reconnector *self)
+{
+}
+
+static void
+test_serve_again_from_connection_lost (void)
+{
+  g_auto(Pair) first = { 0 };
+  g_auto(Pair) second = { 0 };
+  g_auto(Served) served_first = { 0 };
+  g_auto(Served) served_second = { 0 };
+  g_autoptr(AioStreamProtocol) protocol = g_object_new (reconnector_get_type (), NULL);
+  Reconnector *reconnector = (Reconnector *) protocol;
+
+  pair_open (&first, FALSE);
+  pair_open (&second, FALSE);
+  reconnector->next = g_object_ref (G_IO_STREAM (second.server));
+  reconnector->served = &served_second;
+  _aio_transport_serve_async (protocol, G_IO_STREAM (first.server), NULL, served_cb, &served_first);
+  aio_test_wait (&served_first.done);
+  g_assert_true (served_first.ok);
+  aio_test_wait (&served_second.done);
+  g_assert_no_error (served_second.error);
+  g_assert_cmpuint (reconnector->made, ==, 2);
+  g_assert_cmpuint (reconnector->lost, ==, 2);
+  /* Served no more: a drain finds nothing. */
+  g_assert_false (_aio_transport_drain (protocol));
+}
+
 static void
 test_peer_reset (void)
 {
@@ -1514,6 +1590,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
   g_test_add_func ("/Aio/StreamProtocol/abort", test_abort);
   g_test_add_func ("/Aio/StreamProtocol/abort-in-connection-made", test_abort_in_connection_made);
+  g_test_add_func ("/Aio/StreamProtocol/serve-again-from-connection-lost",
+                   test_serve_again_from_connection_lost);
   g_test_add_func ("/Aio/StreamProtocol/peer-reset", test_peer_reset);
   g_test_add_func ("/Aio/StreamProtocol/write-to-reset-peer", test_write_to_reset_peer);
   g_test_add_func ("/Aio/StreamProtocol/cancel", test_cancel);
