@@ -1553,6 +1553,66 @@ test_no_fd_leak (void)
   g_assert_cmpuint (count_fds (), ==, before);
 }
 
+/* One TLS connection, ended by the client's close (i % 3 == 0), the
+ * protocol's close (1) or a cancellation (2). */
+static void
+tls_connection_round (AioTestCerts *certs,
+                      guint         i)
+{
+  g_auto(Pair) pair = { 0 };
+  TlsPair tls = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GByteArray) echoed = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  tls_pair_open (&pair, &tls, certs, FALSE);
+  protocol->echo = TRUE;
+  serve (protocol, tls.server, cancellable, &served);
+  client_write (tls.client, "ping", 4);
+  client_read (tls.client, echoed, 4, 1024, &error);
+  g_assert_no_error (error);
+  switch (i % 3)
+    {
+    case 0:
+      client_close (tls.client);
+      break;
+    case 1:
+      aio_transport_close (protocol->transport);
+      break;
+    case 2:
+      g_cancellable_cancel (cancellable);
+      break;
+    }
+  aio_test_wait (&served.done);
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_io_stream_close (tls.client, NULL, NULL);
+  tls_pair_clear (&tls);
+}
+
+static void
+test_tls_no_fd_leak (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  tls_connection_round (certs, 0);  /* what the TLS backend opens once */
+  before = count_fds ();
+  for (guint i = 0; i < 9; i++)
+    tls_connection_round (certs, i);
+  g_assert_cmpuint (count_fds (), ==, before);
+}
+
 #ifdef __SANITIZE_ADDRESS__
 static guint
 count_pool_threads (void)
@@ -1605,6 +1665,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/tls-cancel-in-handshake", test_tls_cancel_in_handshake);
   g_test_add_func ("/Aio/StreamProtocol/tls-handshake-error", test_tls_handshake_error);
   g_test_add_func ("/Aio/StreamProtocol/no-fd-leak", test_no_fd_leak);
+  g_test_add_func ("/Aio/StreamProtocol/tls-no-fd-leak", test_tls_no_fd_leak);
 
   ret = g_test_run ();
 
