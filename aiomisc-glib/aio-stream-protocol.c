@@ -60,12 +60,15 @@
  *     def do_connection_made(self, transport):
  *         self.transport = transport
  *
- *     def do_data_received(self, data):
+ *     def do_data_received(self, data, *length):
  *         self.transport.write(data)
  *
  *     def do_connection_lost(self, error):
  *         self.transport = None
  * ```
+ *
+ * In Python `data` comes as `bytes`; PyGObject (3.42 at least) passes its
+ * length too, hence the `*length`.
  *
  * Since: 0.1
  */

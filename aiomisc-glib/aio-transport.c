@@ -56,7 +56,9 @@
  *
  * A transport is made by the server for every connection (or by
  * [method@Aio.StreamProtocol.serve_async]); it lives on the main context
- * the connection is served on and is not thread-safe.
+ * the connection is served on and is not thread-safe. Its callbacks never
+ * nest: a protocol that iterates the main context from a callback gets no
+ * other callback of the same connection meanwhile.
  *
  * Since: 0.1
  */
@@ -111,6 +113,7 @@ struct _AioTransport
   guint                   eof : 1;         /* the peer's EOF arrived */
   guint                   writing_paused : 1;
   guint                   lost_pending : 1;
+  guint                   dispatching : 1;
   GError                 *lost_error;
 
   GSocketAddress         *remote_address;
@@ -362,19 +365,54 @@ transport_schedule_lost (AioTransport *self)
   g_source_set_ready_time (self->source, 0);
 }
 
-/* Closes @stream now, without sending anything more (no TLS close_notify
- * that could block): closing the socket first makes a TLS close fail at
- * once. */
 static void
-close_stream_now (GIOStream *stream,
-                  GSocket   *socket)
+transport_close_done (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
-  if (socket != NULL && !G_IS_SOCKET_CONNECTION (stream))
-    g_socket_close (socket, NULL);
-  if (socket != NULL || G_IS_SOCKET_CONNECTION (stream))
-    g_io_stream_close (stream, NULL, NULL);
-  else
-    g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_autoptr(AioTransport) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_io_stream_close_finish (G_IO_STREAM (object), result, &error))
+    {
+      /* The peer may be gone already: not a reason to fail the connection,
+       * but the cancellation of the serve operation is. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->lost_error == NULL)
+        self->lost_error = g_steal_pointer (&error);
+      else
+        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (object), error->message);
+      /* Whatever the TLS layer did, the socket is closed. */
+      if (self->socket != NULL)
+        g_socket_close (self->socket, NULL);
+    }
+
+  transport_schedule_lost (self);
+}
+
+/* Closes the stream and schedules connection_lost. A socket connection is
+ * closed at once; a TLS one asynchronously (its close_notify, in a GIO
+ * thread), with @cancellable. With @now, a TLS connection's socket is shut
+ * down first: the close sends nothing more, and a thread blocked on the
+ * socket (an implicit handshake) wakes up instead of holding the close. */
+static void
+transport_close_stream (AioTransport *self,
+                        gboolean      now,
+                        GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->fd >= 0)
+    {
+      if (!g_io_stream_close (self->stream, NULL, &error))
+        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (self->stream), error->message);
+      transport_schedule_lost (self);
+      return;
+    }
+
+  if (now && self->socket != NULL)
+    g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, cancellable,
+                           transport_close_done, g_object_ref (self));
 }
 
 /* The connection ends now (abort, failure, cancellation): drops the queue,
@@ -393,53 +431,17 @@ transport_fail (AioTransport *self,
   self->lost_error = error;
   transport_clear_queue (self);
   transport_remove_sources (self);
-  close_stream_now (self->stream, self->socket);
-  transport_schedule_lost (self);
-}
-
-static void
-transport_close_done (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(AioTransport) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_io_stream_close_finish (G_IO_STREAM (object), result, &error))
-    {
-      /* The peer may be gone already: not a reason to fail the connection,
-       * but the cancellation of the serve operation is. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        self->lost_error = g_steal_pointer (&error);
-      else
-        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (object), error->message);
-    }
-
-  transport_schedule_lost (self);
+  transport_close_stream (self, TRUE, NULL);
 }
 
 /* The queue is empty after close(): closes the stream (a TLS one with its
- * close_notify, asynchronously) and schedules connection_lost (NULL). */
+ * close_notify) and schedules connection_lost (NULL). */
 static void
 transport_finish_close (AioTransport *self)
 {
-  g_autoptr(GError) error = NULL;
-
   self->state = STATE_CLOSED;
   transport_remove_sources (self);
-
-  if (self->fd >= 0)
-    {
-      if (!g_io_stream_close (self->stream, NULL, &error))
-        g_debug ("Closing a %s: %s", G_OBJECT_TYPE_NAME (self->stream), error->message);
-      transport_schedule_lost (self);
-    }
-  else
-    {
-      g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (self->task),
-                               transport_close_done, g_object_ref (self));
-    }
+  transport_close_stream (self, FALSE, g_task_get_cancellable (self->task));
 }
 
 static void
@@ -453,8 +455,9 @@ transport_lose (AioTransport *self)
   self->lost_pending = FALSE;
   g_source_destroy (self->source);
 
-  self->klass->connection_lost (protocol, self->lost_error);
+  /* Before the callback: it may serve the protocol on a new connection. */
   g_object_set_qdata (G_OBJECT (protocol), aio_transport_serving_quark (), NULL);
+  self->klass->connection_lost (protocol, self->lost_error);
 
   if (self->lost_error != NULL)
     g_task_return_error (task, g_error_copy (self->lost_error));
@@ -547,6 +550,12 @@ transport_source_dispatch (GSource     *source,
 {
   AioTransport *self = ((TransportSource *) source)->transport;
 
+  /* A protocol callback that iterates the main context (a nested loop):
+   * no callback inside another one. */
+  if (self->dispatching)
+    return G_SOURCE_CONTINUE;
+  self->dispatching = TRUE;
+
   if (self->fd_tag != NULL)
     {
       GIOCondition revents = g_source_query_unix_fd (source, self->fd_tag);
@@ -561,6 +570,7 @@ transport_source_dispatch (GSource     *source,
         transport_read (self);
     }
 
+  self->dispatching = FALSE;
   if (self->lost_pending)
     {
       g_source_set_ready_time (source, -1);
@@ -761,6 +771,11 @@ transport_new (AioStreamProtocol  *protocol,
   source->transport = self;
   self->source = (GSource *) source;
   g_source_set_static_name (self->source, "[aiomisc-glib] transport");
+  /* Otherwise GLib blocks the source around every dispatch: it takes the
+   * descriptor out of the poll set and puts it back, waking the context up
+   * (an eventfd write and read) — per read, the hot path. The dispatch
+   * guards itself against recursion instead. */
+  g_source_set_can_recurse (self->source, TRUE);
   g_source_attach (self->source, self->context);
 
   return g_steal_pointer (&self);

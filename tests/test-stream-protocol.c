@@ -28,6 +28,8 @@ struct _TestProtocol
   gboolean           echo;            /* writes back what it receives */
   gboolean           keep_open;       /* what eof_received returns */
   gboolean           pause_on_data;   /* pauses reading at each data_received */
+  GSocket           *nested_peer;     /* data_received sends from it and iterates */
+  gboolean           in_data;
   gsize              produce_total;   /* bytes to write from connection_made */
   gboolean           close_after_produce;
 
@@ -110,6 +112,7 @@ test_protocol_data_received (AioStreamProtocol *protocol,
   TestProtocol *self = TEST_PROTOCOL (protocol);
 
   g_assert_cmpuint (len, >, 0);
+  g_assert_false (self->in_data);
   g_assert_cmpuint (self->eof, ==, 0);
   g_assert_cmpuint (self->lost, ==, 0);
   if (self->data_calls++ == 0)
@@ -120,6 +123,18 @@ test_protocol_data_received (AioStreamProtocol *protocol,
     aio_transport_write (self->transport, data, len);
   if (self->pause_on_data)
     aio_transport_pause_reading (self->transport);
+  if (self->nested_peer != NULL)
+    {
+      GSocket *peer = g_steal_pointer (&self->nested_peer);
+
+      /* More data arrives while the protocol iterates the context (a
+       * nested loop): it must not come in a nested data_received. */
+      self->in_data = TRUE;
+      g_assert_cmpint (g_socket_send (peer, "more", 4, NULL, NULL), ==, 4);
+      for (guint i = 0; i < 50; i++)
+        g_main_context_iteration (NULL, FALSE);
+      self->in_data = FALSE;
+    }
 }
 
 static gboolean
@@ -725,6 +740,32 @@ test_pause_reading (void)
 }
 
 static void
+test_nested_iteration (void)
+{
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GSocket) server_socket = NULL;
+
+  pair_open (&pair, FALSE);
+  server_socket = g_object_ref (g_socket_connection_get_socket (pair.server));
+  protocol->nested_peer = g_socket_connection_get_socket (pair.client);
+  serve (protocol, G_IO_STREAM (pair.server), NULL, &served);
+
+  client_write (G_IO_STREAM (pair.client), "first", 5);
+  aio_test_wait (&protocol->got_data);
+  /* Delivered after the first call returned. */
+  while (protocol->received->len < 9)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (protocol->received->data, protocol->received->len, "firstmore", 9);
+  g_assert_cmpuint (protocol->data_calls, ==, 2);
+
+  client_close (G_IO_STREAM (pair.client));
+  aio_test_wait (&served.done);
+  g_assert_true (served.ok);
+}
+
+static void
 test_peer_eof (void)
 {
   g_auto(Pair) pair = { 0 };
@@ -900,6 +941,82 @@ test_abort_in_connection_made (void)
   g_assert_true (served.ok);
   spin (10);
   g_assert_cmpuint (((Aborter *) protocol)->lost, ==, 1);
+}
+
+/* A protocol that serves a new connection from its connection_lost (a
+ * reconnecting client does that). */
+typedef struct
+{
+  AioStreamProtocol  parent_instance;
+  GIOStream         *next;
+  gpointer           served;
+  guint              made;
+  guint              lost;
+} Reconnector;
+
+typedef AioStreamProtocolClass ReconnectorClass;
+
+static GType reconnector_get_type (void);
+G_DEFINE_TYPE (Reconnector, reconnector, AIO_TYPE_STREAM_PROTOCOL)
+
+static void
+reconnector_connection_made (AioStreamProtocol *protocol,
+                             AioTransport      *transport)
+{
+  ((Reconnector *) protocol)->made++;
+  aio_transport_close (transport);
+}
+
+static void
+reconnector_connection_lost (AioStreamProtocol *protocol,
+                             const GError      *error)
+{
+  Reconnector *self = (Reconnector *) protocol;
+  GIOStream *next = g_steal_pointer (&self->next);
+
+  self->lost++;
+  if (next != NULL)
+    {
+      _aio_transport_serve_async (protocol, next, NULL, served_cb, self->served);
+      g_object_unref (next);
+    }
+}
+
+static void
+reconnector_class_init (ReconnectorClass *klass)
+{
+  klass->connection_made = reconnector_connection_made;
+  klass->connection_lost = reconnector_connection_lost;
+}
+
+static void
+reconnector_init (Reconnector *self)
+{
+}
+
+static void
+test_serve_again_from_connection_lost (void)
+{
+  g_auto(Pair) first = { 0 };
+  g_auto(Pair) second = { 0 };
+  g_auto(Served) served_first = { 0 };
+  g_auto(Served) served_second = { 0 };
+  g_autoptr(AioStreamProtocol) protocol = g_object_new (reconnector_get_type (), NULL);
+  Reconnector *reconnector = (Reconnector *) protocol;
+
+  pair_open (&first, FALSE);
+  pair_open (&second, FALSE);
+  reconnector->next = g_object_ref (G_IO_STREAM (second.server));
+  reconnector->served = &served_second;
+  _aio_transport_serve_async (protocol, G_IO_STREAM (first.server), NULL, served_cb, &served_first);
+  aio_test_wait (&served_first.done);
+  g_assert_true (served_first.ok);
+  aio_test_wait (&served_second.done);
+  g_assert_no_error (served_second.error);
+  g_assert_cmpuint (reconnector->made, ==, 2);
+  g_assert_cmpuint (reconnector->lost, ==, 2);
+  /* Served no more: a drain finds nothing. */
+  g_assert_false (_aio_transport_drain (protocol));
 }
 
 static void
@@ -1142,8 +1259,9 @@ typedef struct
   GIOStream *client;
 } TlsPair;
 
-/* TLS over a loopback pair; with @handshake, the server's handshake is done
- * before serving, otherwise it is left to the transport (implicit). */
+/* TLS over a loopback pair; with @handshake, the handshakes are done before
+ * serving, otherwise they are implicit: the server's is left to the
+ * transport's first non-blocking read, the client's to its first write. */
 static gboolean
 tls_pair_open (Pair            *pair,
                TlsPair         *tls,
@@ -1168,10 +1286,10 @@ tls_pair_open (Pair            *pair,
   g_assert_no_error (error);
   g_tls_connection_set_database (G_TLS_CONNECTION (tls->client), database);
 
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls->client), G_PRIORITY_DEFAULT, NULL,
-                                    handshake_cb, &client_done);
   if (handshake)
     {
+      g_tls_connection_handshake_async (G_TLS_CONNECTION (tls->client), G_PRIORITY_DEFAULT, NULL,
+                                        handshake_cb, &client_done);
       g_tls_connection_handshake_async (G_TLS_CONNECTION (tls->server), G_PRIORITY_DEFAULT, NULL,
                                         handshake_cb, &server_done);
       aio_test_wait (&server_done.done);
@@ -1288,6 +1406,88 @@ test_tls_abort (void)
   tls_pair_clear (&tls);
 }
 
+/* A server TLS connection whose client never speaks TLS. */
+static GIOStream *
+tls_server_over (Pair         *pair,
+                 AioTestCerts *certs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  GIOStream *server;
+
+  certificate = _aio_tls_load_certificate (certs->server_cert, certs->server_key, &error);
+  g_assert_no_error (error);
+  pair_open (pair, FALSE);
+  server = g_tls_server_connection_new (G_IO_STREAM (pair->server), certificate, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+/* Cancelled while the implicit handshake waits (in a GIO thread) for a
+ * client that says nothing: the abort does not wait for the handshake. */
+static void
+test_tls_cancel_in_handshake (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  server = tls_server_over (&pair, certs);
+  serve (protocol, server, cancellable, &served);
+  /* The start of a record: the transport's read starts the handshake, which
+   * then waits for the rest. */
+  client_write (G_IO_STREAM (pair.client), "\x16\x03\x01", 3);
+  spin (50);
+  g_cancellable_cancel (cancellable);
+  aio_test_wait (&served.done);
+  g_assert_error (served.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (protocol->events->str, ==, "made lost");
+  g_assert_true (g_io_stream_is_closed (server));
+}
+
+/* A client that is not TLS: the handshake fails, connection_lost says so. */
+static void
+test_tls_handshake_error (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  server = tls_server_over (&pair, certs);
+  serve (protocol, server, NULL, &served);
+  client_write (G_IO_STREAM (pair.client), "GET / HTTP/1.0\r\n\r\n", 18);
+  aio_test_wait (&served.done);
+  g_assert_false (served.ok);
+  g_assert_nonnull (served.error);
+  g_assert_nonnull (protocol->lost_error);
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_assert_cmpuint (protocol->data_calls, ==, 0);
+  g_assert_cmpstr (protocol->events->str, ==, "made lost");
+}
+
 /* No descriptor survives a connection, whichever way it ends. */
 static guint
 count_fds (void)
@@ -1353,9 +1553,91 @@ test_no_fd_leak (void)
   g_assert_cmpuint (count_fds (), ==, before);
 }
 
+/* One TLS connection, ended by the client's close (i % 3 == 0), the
+ * protocol's close (1) or a cancellation (2). */
+static void
+tls_connection_round (AioTestCerts *certs,
+                      guint         i)
+{
+  g_auto(Pair) pair = { 0 };
+  TlsPair tls = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GByteArray) echoed = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  tls_pair_open (&pair, &tls, certs, FALSE);
+  protocol->echo = TRUE;
+  serve (protocol, tls.server, cancellable, &served);
+  client_write (tls.client, "ping", 4);
+  client_read (tls.client, echoed, 4, 1024, &error);
+  g_assert_no_error (error);
+  switch (i % 3)
+    {
+    case 0:
+      client_close (tls.client);
+      break;
+    case 1:
+      aio_transport_close (protocol->transport);
+      break;
+    case 2:
+      g_cancellable_cancel (cancellable);
+      break;
+    }
+  aio_test_wait (&served.done);
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_io_stream_close (tls.client, NULL, NULL);
+  tls_pair_clear (&tls);
+}
+
+static void
+test_tls_no_fd_leak (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  tls_connection_round (certs, 0);  /* what the TLS backend opens once */
+  before = count_fds ();
+  for (guint i = 0; i < 9; i++)
+    tls_connection_round (certs, i);
+  g_assert_cmpuint (count_fds (), ==, before);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+static guint
+count_pool_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", name);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "pool-"))
+        count++;
+    }
+  return count;
+}
+#endif
+
 int
 main (int argc, char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Aio/StreamProtocol/echo", test_echo);
@@ -1363,10 +1645,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/back-pressure", test_back_pressure);
   g_test_add_func ("/Aio/StreamProtocol/water-marks", test_water_marks);
   g_test_add_func ("/Aio/StreamProtocol/pause-reading", test_pause_reading);
+  g_test_add_func ("/Aio/StreamProtocol/nested-iteration", test_nested_iteration);
   g_test_add_func ("/Aio/StreamProtocol/peer-eof", test_peer_eof);
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
   g_test_add_func ("/Aio/StreamProtocol/abort", test_abort);
   g_test_add_func ("/Aio/StreamProtocol/abort-in-connection-made", test_abort_in_connection_made);
+  g_test_add_func ("/Aio/StreamProtocol/serve-again-from-connection-lost",
+                   test_serve_again_from_connection_lost);
   g_test_add_func ("/Aio/StreamProtocol/peer-reset", test_peer_reset);
   g_test_add_func ("/Aio/StreamProtocol/write-to-reset-peer", test_write_to_reset_peer);
   g_test_add_func ("/Aio/StreamProtocol/cancel", test_cancel);
@@ -1377,7 +1662,25 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/tls-echo", test_tls_echo);
   g_test_add_func ("/Aio/StreamProtocol/tls-implicit-handshake", test_tls_implicit_handshake);
   g_test_add_func ("/Aio/StreamProtocol/tls-abort", test_tls_abort);
+  g_test_add_func ("/Aio/StreamProtocol/tls-cancel-in-handshake", test_tls_cancel_in_handshake);
+  g_test_add_func ("/Aio/StreamProtocol/tls-handshake-error", test_tls_handshake_error);
   g_test_add_func ("/Aio/StreamProtocol/no-fd-leak", test_no_fd_leak);
+  g_test_add_func ("/Aio/StreamProtocol/tls-no-fd-leak", test_tls_no_fd_leak);
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+#ifdef __SANITIZE_ADDRESS__
+  /* The TLS handshakes ran in GTask's thread pool, and LeakSanitizer
+   * crashes walking the dynamic thread-local storage that gnutls (a module
+   * loaded at run time) leaves in those threads. Idle pool threads wait
+   * half a second before they can be stopped: let them end before exit. */
+  g_thread_pool_set_max_unused_threads (0);
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       count_pool_threads () > 0 && g_get_monotonic_time () < deadline;)
+    {
+      g_thread_pool_stop_unused_threads ();
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+#endif
+  return ret;
 }
