@@ -8,6 +8,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -254,6 +255,16 @@ aio_test_stop_cb (GObject      *object,
   aio_service_stop_finish (AIO_SERVICE (object), result, &error);
   g_assert_no_error (error);
   *(gboolean *) user_data = TRUE;
+}
+
+/* Runs the stop of @service to its end; it must succeed. */
+static inline void
+aio_test_service_stop (AioService *service)
+{
+  gboolean stopped = FALSE;
+
+  aio_service_stop_async (service, NULL, NULL, aio_test_stop_cb, &stopped);
+  aio_test_wait (&stopped);
 }
 
 /* Blocking clients */

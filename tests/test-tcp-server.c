@@ -14,15 +14,6 @@
 #include "aio-test-echo.h"
 #include "aio-transport-private.h"
 
-static void
-stop_service (AioService *service)
-{
-  gboolean stopped = FALSE;
-
-  aio_service_stop_async (service, NULL, NULL, aio_test_stop_cb, &stopped);
-  aio_test_wait (&stopped);
-}
-
 static GSocketConnection *
 connect_tcp (guint port)
 {
@@ -81,7 +72,7 @@ test_echo (void)
   g_assert_cmpuint (server->n_cancelled, ==, 0);
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpuint (aio_tcp_server_get_n_connections (AIO_TCP_SERVER (server)), ==, 0);
 }
@@ -137,7 +128,7 @@ test_unix_echo (void)
   g_assert_nonnull (strstr (error->message, path));
   g_clear_error (&error);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   /* A file that is not a socket is never removed. */
@@ -190,7 +181,7 @@ test_handler_error (void)
 
   server->mode = ECHO_MODE_ECHO;
   g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* The protocol path */
@@ -351,7 +342,7 @@ test_protocol_wired (void)
   else
     g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 static void
@@ -374,7 +365,7 @@ test_protocol_echo (void)
 
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* 1 000 clients at once */
@@ -448,7 +439,7 @@ test_many_clients (void)
   /* Every client was served while all of them were connected. */
   g_assert_cmpuint (server->peak_active, ==, N_MANY);
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* max-connections */
@@ -528,7 +519,7 @@ test_max_connections (void)
   g_assert_no_error (error);
   g_assert_true (aio_test_run_in_thread (echo_client,
                                          GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (warmup)))));
-  stop_service (AIO_SERVICE (warmup));
+  aio_test_service_stop (AIO_SERVICE (warmup));
   fds_before = aio_test_count_fds ();
 
   server = aio_test_echo_server_new ();
@@ -546,7 +537,7 @@ test_max_connections (void)
   aio_test_wait_until (&server->n_done, N_QUEUED);
   g_assert_cmpuint (server->peak_active, ==, 2);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_object_unref (server);
   g_assert_cmpuint (aio_test_count_fds (), ==, fds_before);
 }
@@ -696,12 +687,12 @@ test_start_errors (void)
   aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
   aio_test_service_start (AIO_SERVICE (bad), &error);
   g_assert_no_error (error);
-  stop_service (AIO_SERVICE (bad));
+  aio_test_service_stop (AIO_SERVICE (bad));
 
   aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "::");
   aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
   if (aio_test_service_start (AIO_SERVICE (bad), &error))
-    stop_service (AIO_SERVICE (bad));
+    aio_test_service_stop (AIO_SERVICE (bad));
   else
     {
       /* A machine without IPv6 */
@@ -709,7 +700,7 @@ test_start_errors (void)
       g_clear_error (&error);
     }
 
-  stop_service (AIO_SERVICE (first));
+  aio_test_service_stop (AIO_SERVICE (first));
 }
 
 /* SIGTERM during load loses no completed response */
