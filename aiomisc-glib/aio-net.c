@@ -333,8 +333,8 @@ _aio_net_activation_parse (const char *listen_pid,
   given = listen_fdnames != NULL ? g_strsplit (listen_fdnames, ":", -1) : g_new0 (char *, 1);
   n_given = g_strv_length (given);
   if (listen_fdnames != NULL && n_given != activation->n_fds)
-    g_warning ("LISTEN_FDNAMES=%s names %u sockets but LISTEN_FDS=%s: names ignored",
-               listen_fdnames, n_given, listen_fds);
+    g_debug ("LISTEN_FDNAMES=%s names %u sockets but LISTEN_FDS=%s: names ignored",
+             listen_fdnames, n_given, listen_fds);
   for (guint i = 0; i < activation->n_fds; i++)
     activation->names[i] = g_strdup (n_given == activation->n_fds && *given[i] != '\0'
                                      ? given[i] : "unknown");
