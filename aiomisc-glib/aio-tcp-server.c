@@ -347,6 +347,17 @@ handshake_cb (GObject      *object,
   client_serve (client);
 }
 
+/* GIO asks the server about every client certificate, valid or not:
+ * accept those that verify against the CA file (or the system's CAs). */
+static gboolean
+accept_client_certificate (GTlsConnection       *connection,
+                           GTlsCertificate      *certificate,
+                           GTlsCertificateFlags  errors,
+                           gpointer              user_data)
+{
+  return errors == 0;
+}
+
 static void
 client_start (AioTcpServer *self,
               GSocket      *socket)
@@ -388,11 +399,14 @@ client_start (AioTcpServer *self,
   client->stream = G_IO_STREAM (tls);
   if (priv->tls_database != NULL)
     g_tls_connection_set_database (G_TLS_CONNECTION (tls), priv->tls_database);
-  g_object_set (tls, "authentication-mode",
-                priv->require_client_cert ? G_TLS_AUTHENTICATION_REQUIRED :
-                priv->tls_database != NULL ? G_TLS_AUTHENTICATION_REQUESTED :
-                G_TLS_AUTHENTICATION_NONE,
-                NULL);
+  if (priv->tls_database != NULL || priv->require_client_cert)
+    {
+      g_object_set (tls, "authentication-mode",
+                    priv->require_client_cert ? G_TLS_AUTHENTICATION_REQUIRED
+                                              : G_TLS_AUTHENTICATION_REQUESTED,
+                    NULL);
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_client_certificate), NULL);
+    }
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     priv->clients_cancellable, handshake_cb, client);
 }
