@@ -297,6 +297,8 @@ test_server_missing_files (void)
 int
 main (int argc, char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Aio/Tls/load-and-verify", test_load_and_verify);
@@ -306,5 +308,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Tls/server-client-cert", test_server_client_cert);
   g_test_add_func ("/Aio/Tls/server-missing-files", test_server_missing_files);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  aio_test_stop_pool_threads ();
+  return ret;
 }
