@@ -186,68 +186,6 @@ test_handler_error (void)
 
 /* The protocol path */
 
-#define TEST_TYPE_ECHO_PROTOCOL (test_echo_protocol_get_type ())
-G_DECLARE_FINAL_TYPE (TestEchoProtocol, test_echo_protocol, TEST, ECHO_PROTOCOL, AioStreamProtocol)
-
-struct _TestEchoProtocol
-{
-  AioStreamProtocol  parent_instance;
-  AioTransport      *transport;
-};
-
-G_DEFINE_FINAL_TYPE (TestEchoProtocol, test_echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
-
-/* Declared weak until the protocol work (issue 3) provides the transport's
- * write: the echo test skips itself while it is missing. */
-extern void aio_transport_write (AioTransport *self,
-                                 const guint8 *data,
-                                 gsize         len) __attribute__((weak));
-
-static void
-test_echo_protocol_connection_made (AioStreamProtocol *protocol,
-                                    AioTransport      *transport)
-{
-  g_set_object (&TEST_ECHO_PROTOCOL (protocol)->transport, transport);
-}
-
-static void
-test_echo_protocol_data_received (AioStreamProtocol *protocol,
-                                  const guint8      *data,
-                                  gsize              len)
-{
-  aio_transport_write (TEST_ECHO_PROTOCOL (protocol)->transport, data, len);
-}
-
-static void
-test_echo_protocol_connection_lost (AioStreamProtocol *protocol,
-                                    const GError      *error)
-{
-  g_clear_object (&TEST_ECHO_PROTOCOL (protocol)->transport);
-}
-
-static void
-test_echo_protocol_finalize (GObject *object)
-{
-  g_clear_object (&TEST_ECHO_PROTOCOL (object)->transport);
-  G_OBJECT_CLASS (test_echo_protocol_parent_class)->finalize (object);
-}
-
-static void
-test_echo_protocol_class_init (TestEchoProtocolClass *klass)
-{
-  AioStreamProtocolClass *protocol_class = AIO_STREAM_PROTOCOL_CLASS (klass);
-
-  G_OBJECT_CLASS (klass)->finalize = test_echo_protocol_finalize;
-  protocol_class->connection_made = test_echo_protocol_connection_made;
-  protocol_class->data_received = test_echo_protocol_data_received;
-  protocol_class->connection_lost = test_echo_protocol_connection_lost;
-}
-
-static void
-test_echo_protocol_init (TestEchoProtocol *self)
-{
-}
-
 static void
 probe_cb (GObject      *object,
           GAsyncResult *result,
@@ -267,7 +205,7 @@ transport_is_placeholder (void)
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(AioStreamProtocol) protocol = g_object_new (TEST_TYPE_ECHO_PROTOCOL, NULL);
+  g_autoptr(AioStreamProtocol) protocol = g_object_new (AIO_TEST_TYPE_ECHO_PROTOCOL, NULL);
   AioTestOutcome outcome = { FALSE, FALSE, NULL };
   gboolean placeholder;
   int fds[2];
@@ -287,6 +225,16 @@ transport_is_placeholder (void)
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
   close (fds[1]);
   return placeholder;
+}
+
+/* The protocol-path variants skip themselves until the transport exists. */
+static gboolean
+skip_without_protocol_path (void)
+{
+  if (aio_transport_write != NULL && !transport_is_placeholder ())
+    return FALSE;
+  g_test_skip ("the protocol path (_aio_transport_serve_async) is not implemented yet");
+  return TRUE;
 }
 
 static gpointer
@@ -317,9 +265,9 @@ test_protocol_wired (void)
   guint port;
 
   g_assert_null (aio_tcp_server_create_protocol (server));
-  aio_tcp_server_set_protocol_type (server, TEST_TYPE_ECHO_PROTOCOL);
+  aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   made = aio_tcp_server_create_protocol (server);
-  g_assert_true (TEST_IS_ECHO_PROTOCOL (made));
+  g_assert_true (AIO_TEST_IS_ECHO_PROTOCOL (made));
 
   /* Not a stream protocol: the start says which type. */
   aio_tcp_server_set_protocol_type (bad, G_TYPE_OBJECT);
@@ -352,13 +300,10 @@ test_protocol_echo (void)
   g_autoptr(GError) error = NULL;
   guint port;
 
-  if (aio_transport_write == NULL || transport_is_placeholder ())
-    {
-      g_test_skip ("the protocol path (_aio_transport_serve_async) is not implemented yet");
-      return;
-    }
+  if (skip_without_protocol_path ())
+    return;
 
-  aio_tcp_server_set_protocol_type (server, TEST_TYPE_ECHO_PROTOCOL);
+  aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
   port = aio_tcp_server_get_port (server);
@@ -417,27 +362,42 @@ many_clients (gpointer data)
 }
 
 static void
-test_many_clients (void)
+test_many_clients (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
+  if (protocol && skip_without_protocol_path ())
+    return;
   if (aio_test_raise_fd_limit () < 2 * N_MANY + 64)
     {
       g_test_skip ("not enough file descriptors for 1000 clients");
       return;
     }
 
+  aio_test_protocol_reset ();
+  if (protocol)
+    aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_tcp_server_set_backlog (AIO_TCP_SERVER (server), 1024);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
 
   g_assert_true (aio_test_run_in_thread (many_clients,
                                          GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (server)))));
-  aio_test_wait_until (&server->n_done, N_MANY);
   /* Every client was served while all of them were connected. */
-  g_assert_cmpuint (server->peak_active, ==, N_MANY);
+  if (protocol)
+    {
+      aio_test_wait_until (&aio_test_protocol_lost, N_MANY);
+      g_assert_cmpuint (aio_test_protocol_peak, ==, N_MANY);
+      g_assert_cmpuint (server->n_done, ==, 0);
+    }
+  else
+    {
+      aio_test_wait_until (&server->n_done, N_MANY);
+      g_assert_cmpuint (server->peak_active, ==, N_MANY);
+    }
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
   aio_test_service_stop (AIO_SERVICE (server));
 }
@@ -611,26 +571,41 @@ test_drain (void)
 }
 
 static void
-test_drain_timeout (void)
+test_drain_timeout (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GSocketConnection) stuck = NULL;
   g_autoptr(GError) error = NULL;
   gboolean stopped = FALSE;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
+  if (protocol && skip_without_protocol_path ())
+    return;
+  aio_test_protocol_reset ();
+  if (protocol)
+    aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_tcp_server_set_drain_timeout (AIO_TCP_SERVER (server), 0.2);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
 
   /* A client that never sends: its handler waits for a request forever. */
   stuck = connect_tcp (aio_tcp_server_get_port (AIO_TCP_SERVER (server)));
-  aio_test_wait_until (&server->n_active, 1);
+  aio_test_wait_until (protocol ? &aio_test_protocol_made : &server->n_active, 1);
 
   aio_service_stop_async (AIO_SERVICE (server), NULL, NULL, aio_test_stop_cb, &stopped);
   aio_test_wait (&stopped);
-  g_assert_cmpuint (server->n_cancelled, ==, 1);
-  g_assert_cmpuint (server->n_active, ==, 0);
+  if (protocol)
+    {
+      g_assert_cmpuint (aio_test_protocol_lost, ==, 1);
+      g_assert_cmpuint (aio_test_protocol_cancelled, ==, 1);
+    }
+  else
+    {
+      g_assert_cmpuint (server->n_cancelled, ==, 1);
+      g_assert_cmpuint (server->n_active, ==, 0);
+    }
+  g_assert_cmpuint (aio_tcp_server_get_n_connections (AIO_TCP_SERVER (server)), ==, 0);
   /* A cancellation on stop is no failure. */
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
 }
@@ -758,8 +733,9 @@ load_client (gpointer data)
 }
 
 static void
-test_sigterm_under_load (void)
+test_sigterm_under_load (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) child = NULL;
   g_autofree char *exe = aio_test_self_exe ();
@@ -769,12 +745,16 @@ test_sigterm_under_load (void)
   gint64 deadline;
   Load load;
 
+  if (protocol && skip_without_protocol_path ())
+    return;
+
   memset (&load, 0, sizeof load);
   g_mutex_init (&load.lock);
   g_cond_init (&load.cond);
 
   child = g_subprocess_launcher_spawn (launcher, &error, exe, "--echo-child",
-                                       "--drain-timeout", "0.3", NULL);
+                                       "--drain-timeout", "0.3",
+                                       protocol ? "--protocol" : NULL, "1", NULL);
   g_assert_no_error (error);
   load.port = aio_test_echo_child_wait (child, &output);
   if (load.port == 0)
@@ -820,12 +800,15 @@ main (int   argc,
   g_test_add_func ("/Aio/TcpServer/handler-error", test_handler_error);
   g_test_add_func ("/Aio/TcpServer/protocol-wired", test_protocol_wired);
   g_test_add_func ("/Aio/TcpServer/protocol-echo", test_protocol_echo);
-  g_test_add_func ("/Aio/TcpServer/many-clients", test_many_clients);
+  g_test_add_data_func ("/Aio/TcpServer/many-clients", GINT_TO_POINTER (FALSE), test_many_clients);
+  g_test_add_data_func ("/Aio/TcpServer/many-clients-protocol", GINT_TO_POINTER (TRUE), test_many_clients);
   g_test_add_func ("/Aio/TcpServer/max-connections", test_max_connections);
   g_test_add_func ("/Aio/TcpServer/drain", test_drain);
-  g_test_add_func ("/Aio/TcpServer/drain-timeout", test_drain_timeout);
+  g_test_add_data_func ("/Aio/TcpServer/drain-timeout", GINT_TO_POINTER (FALSE), test_drain_timeout);
+  g_test_add_data_func ("/Aio/TcpServer/drain-timeout-protocol", GINT_TO_POINTER (TRUE), test_drain_timeout);
   g_test_add_func ("/Aio/TcpServer/start-errors", test_start_errors);
-  g_test_add_func ("/Aio/TcpServer/sigterm-under-load", test_sigterm_under_load);
+  g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load", GINT_TO_POINTER (FALSE), test_sigterm_under_load);
+  g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load-protocol", GINT_TO_POINTER (TRUE), test_sigterm_under_load);
 
   return g_test_run ();
 }
