@@ -131,6 +131,7 @@ _aio_net_bind_inet (const char  *address,
   g_autoptr(GSocketAddress) sockaddr = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *where = NULL;
+  struct sockaddr_storage native;
   GSocketProtocol protocol;
 
   g_return_val_if_fail (type == G_SOCKET_TYPE_STREAM || type == G_SOCKET_TYPE_DATAGRAM, NULL);
@@ -156,6 +157,12 @@ _aio_net_bind_inet (const char  *address,
       return NULL;
     }
 
+  /* SO_REUSEADDR for TCP (rebinding a port with connections in
+   * TIME_WAIT); for UDP it would share the port with anybody, so only with
+   * reuse_port. The bind is done here rather than by g_socket_bind(), which
+   * would clear the SO_REUSEPORT of a TCP socket. */
+  if (type == G_SOCKET_TYPE_STREAM || reuse_port)
+    g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
 #ifdef SO_REUSEPORT
   if (reuse_port && !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, &local_error))
     {
@@ -172,16 +179,20 @@ _aio_net_bind_inet (const char  *address,
     }
 #endif
 
-  /* For TCP, GLib's allow_reuse is SO_REUSEADDR (rebinding a port with
-   * connections in TIME_WAIT). For UDP it would share the port with
-   * anybody, so it is only what reuse_port asked for. */
   sockaddr = g_inet_socket_address_new (inet, (guint16) port);
-  if (!g_socket_bind (socket, sockaddr,
-                      type == G_SOCKET_TYPE_STREAM ? TRUE : reuse_port,
-                      &local_error))
+  if (!g_socket_address_to_native (sockaddr, &native, sizeof native, &local_error))
     {
       g_set_error (error, G_IO_ERROR, local_error->code,
                    "Cannot bind %s: %s", where, local_error->message);
+      return NULL;
+    }
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native,
+            (socklen_t) g_socket_address_get_native_size (sockaddr)) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot bind %s: %s", where, g_strerror (saved_errno));
       return NULL;
     }
 

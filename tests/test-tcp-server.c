@@ -678,6 +678,74 @@ test_start_errors (void)
   aio_test_service_stop (AIO_SERVICE (first));
 }
 
+/* Several servers on one port with reuse-port, the kernel spreading the
+ * clients; without it the second one cannot bind. */
+static void
+test_reuse_port (void)
+{
+  g_autoptr(AioTestEchoServer) first = aio_test_echo_server_new ();
+  g_autoptr(AioTestEchoServer) second = aio_test_echo_server_new ();
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (first), TRUE);
+  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (second), TRUE);
+  aio_test_service_start (AIO_SERVICE (first), &error);
+  g_assert_no_error (error);
+  port = aio_tcp_server_get_port (AIO_TCP_SERVER (first));
+  aio_tcp_server_set_port (AIO_TCP_SERVER (second), port);
+  aio_test_service_start (AIO_SERVICE (second), &error);
+  g_assert_no_error (error);
+
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (first));
+
+  /* The second one still serves the port alone. */
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (second));
+}
+
+/* A socket given to the server is served and left open on stop; the
+ * server listens on it if nobody did. */
+static void
+test_given_socket (void)
+{
+  g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocket) udp = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+
+  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), socket);
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  g_assert_cmpuint (port, !=, 0);
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (server));
+  g_assert_false (g_socket_is_closed (socket));
+
+  /* Served again after a restart. */
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (server));
+
+  /* A datagram socket is no stream server's. */
+  udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), udp);
+  g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "datagram"));
+}
+
 /* SIGTERM during load loses no completed response */
 
 #define N_LOAD_THREADS 8
@@ -807,6 +875,8 @@ main (int   argc,
   g_test_add_data_func ("/Aio/TcpServer/drain-timeout", GINT_TO_POINTER (FALSE), test_drain_timeout);
   g_test_add_data_func ("/Aio/TcpServer/drain-timeout-protocol", GINT_TO_POINTER (TRUE), test_drain_timeout);
   g_test_add_func ("/Aio/TcpServer/start-errors", test_start_errors);
+  g_test_add_func ("/Aio/TcpServer/reuse-port", test_reuse_port);
+  g_test_add_func ("/Aio/TcpServer/given-socket", test_given_socket);
   g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load", GINT_TO_POINTER (FALSE), test_sigterm_under_load);
   g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load-protocol", GINT_TO_POINTER (TRUE), test_sigterm_under_load);
 
