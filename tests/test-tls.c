@@ -257,6 +257,42 @@ test_server_client_cert (void)
   aio_test_service_stop (AIO_SERVICE (server));
 }
 
+/* TLS on the protocol path: the transport gets the TLS connection once its
+ * handshake is done. */
+static void
+test_server_protocol_echo (void)
+{
+  g_autoptr(AioTestCerts) certs = NULL;
+  g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
+  g_autoptr(GError) local_error = NULL;
+  TlsClient client = { 0, NULL, NULL, NULL };
+  GError *error;
+
+  if (skip_without_protocol_path ())
+    return;
+  certs = aio_test_certs_new ();
+  if (certs == NULL)
+    return;
+
+  g_object_set (server,
+                "tls-certificate-file", certs->server_cert,
+                "tls-key-file", certs->server_key,
+                "protocol-type", AIO_TEST_TYPE_ECHO_PROTOCOL,
+                NULL);
+  aio_test_protocol_reset ();
+  aio_test_service_start (AIO_SERVICE (server), &local_error);
+  g_assert_no_error (local_error);
+  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.ca_file = certs->ca_cert;
+
+  error = aio_test_run_in_thread (tls_client, &client);
+  g_assert_no_error (error);
+  aio_test_wait_until (&aio_test_protocol_lost, 1);
+  g_assert_cmpuint (server->n_done, ==, 0);
+
+  aio_test_service_stop (AIO_SERVICE (server));
+}
+
 static void
 test_server_missing_files (void)
 {
@@ -306,6 +342,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Tls/invalid-files", test_invalid_files);
   g_test_add_func ("/Aio/Tls/server-echo", test_server_echo);
   g_test_add_func ("/Aio/Tls/server-client-cert", test_server_client_cert);
+  g_test_add_func ("/Aio/Tls/server-protocol-echo", test_server_protocol_echo);
   g_test_add_func ("/Aio/Tls/server-missing-files", test_server_missing_files);
 
   ret = g_test_run ();
