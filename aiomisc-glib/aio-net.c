@@ -366,12 +366,13 @@ _aio_net_activation_find (const AioNetActivation *activation,
   return -1;
 }
 
-/* The activation of this process, parsed once, and which of its sockets
- * were handed out already. Only touched on the threads that start servers,
- * under the lock. */
+/* The activation of this process, parsed once, and the sockets made of its
+ * descriptors so far: they live as long as the process (systemd keeps them
+ * for the next activation anyway), so that a server restarts on the same
+ * socket and servers may share one. Under the lock. */
 static GMutex activation_lock;
 static AioNetActivation *process_activation;
-static gboolean *activation_taken;
+static GSocket **activation_sockets;
 
 static AioNetActivation *
 get_process_activation (void)
@@ -382,7 +383,7 @@ get_process_activation (void)
                                                       g_getenv ("LISTEN_FDS"),
                                                       g_getenv ("LISTEN_FDNAMES"),
                                                       getpid ());
-      activation_taken = g_new0 (gboolean, process_activation->n_fds + 1);
+      activation_sockets = g_new0 (GSocket *, process_activation->n_fds + 1);
       if (process_activation->n_fds > 0)
         g_debug ("Socket activation: %u inherited sockets", process_activation->n_fds);
     }
@@ -432,12 +433,16 @@ _aio_net_take_activated (const char  *name,
       return NULL;
     }
 
-  if (activation_taken[index])
+  if (activation_sockets[index] != NULL)
     {
-      if (name == NULL)
-        return NULL;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "The inherited socket named “%s” is used by another server already", name);
+      GSocketType cached_type = g_socket_get_socket_type (activation_sockets[index]);
+
+      if (cached_type == type)
+        return g_object_ref (activation_sockets[index]);
+      if (name != NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "The inherited socket named “%s” is a %s socket, a %s one is expected",
+                     name, socket_type_name (cached_type), socket_type_name (type));
       return NULL;
     }
 
@@ -488,7 +493,7 @@ _aio_net_take_activated (const char  *name,
   if (flags >= 0)
     fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
 
-  activation_taken[index] = TRUE;
+  activation_sockets[index] = g_object_ref (socket);
   g_debug ("Using the inherited socket “%s” (descriptor %d)", activation->names[index], fd);
   return g_steal_pointer (&socket);
 }
@@ -526,6 +531,7 @@ _aio_net_listen (const AioNetListenOptions  *options,
       socket = _aio_net_take_activated (options->activation_name, type, error);
       if (socket != NULL)
         {
+          *owned = FALSE;
           if (!prepare_socket (socket, options->backlog, "the inherited socket", error))
             {
               g_object_unref (socket);

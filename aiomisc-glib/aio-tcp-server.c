@@ -956,7 +956,8 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * this process. When not set, the server uses the only inherited socket
    * if exactly one stream socket was passed and no
    * [property@Aio.TcpServer:socket] or [property@Aio.TcpServer:unix-path]
-   * is set.
+   * is set. An inherited socket stays open when the server stops (it is
+   * served again at the next start) and several servers may serve one.
    *
    * Since: 0.1
    */

@@ -12,6 +12,8 @@
  */
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "aio-test-echo.h"
 #include "aio-net-private.h"
 
@@ -100,10 +102,11 @@ typedef enum {
 
 /* Starts the echo child with the socket at descriptor 3, as systemd would. */
 static GSubprocess *
-spawn_activated (GSocket     *socket,
-                 const char  *fdnames,
-                 ListenPid    listen_pid,
-                 const char  *activation_name)
+spawn_child (GSocket     *socket,
+             const char  *fdnames,
+             ListenPid    listen_pid,
+             const char  *mode,
+             const char  *activation_name)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -131,7 +134,7 @@ spawn_activated (GSocket     *socket,
     g_subprocess_launcher_setenv (launcher, "LISTEN_PID", pid, TRUE);
 
   g_ptr_array_add (argv, exe);
-  g_ptr_array_add (argv, "--echo-child");
+  g_ptr_array_add (argv, (char *) mode);
   if (activation_name != NULL)
     {
       g_ptr_array_add (argv, "--activation-name");
@@ -142,6 +145,15 @@ spawn_activated (GSocket     *socket,
   child = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   return child;
+}
+
+static GSubprocess *
+spawn_activated (GSocket     *socket,
+                 const char  *fdnames,
+                 ListenPid    listen_pid,
+                 const char  *activation_name)
+{
+  return spawn_child (socket, fdnames, listen_pid, "--echo-child", activation_name);
 }
 
 static void
@@ -227,12 +239,64 @@ test_wrong_pid (void)
   assert_child_fails (child, "“echo”", "is not this process");
 }
 
+/* The child of the restart test: starts, stops and starts again a server
+ * on the inherited socket "echo" (kept open over the stop), then serves
+ * until SIGTERM. */
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static int
+restart_child_main (void)
+{
+  g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean quit = FALSE;
+
+  aio_tcp_server_set_activation_name (AIO_TCP_SERVER (server), "echo");
+  for (guint i = 0; i < 2; i++)
+    {
+      if (i > 0)
+        aio_test_service_stop (AIO_SERVICE (server));
+      if (!aio_test_service_start (AIO_SERVICE (server), &error))
+        {
+          g_printerr ("restart-child: %s\n", error->message);
+          return 1;
+        }
+    }
+
+  g_unix_signal_add (SIGTERM, quit_on_signal, &quit);
+  g_print ("listening on 127.0.0.1:%u\n", aio_tcp_server_get_port (AIO_TCP_SERVER (server)));
+  fflush (stdout);
+  while (!quit)
+    g_main_context_iteration (NULL, TRUE);
+  aio_test_service_stop (AIO_SERVICE (server));
+  return 0;
+}
+
+static void
+test_restart (void)
+{
+  guint port;
+  g_autoptr(GSocket) socket = listening_socket (&port);
+  g_autoptr(GSubprocess) child = spawn_child (socket, "echo", LISTEN_PID_OF_CHILD,
+                                              "--restart-child", NULL);
+
+  g_socket_close (socket, NULL);
+  assert_serves_echo (child, port);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   if (argc > 1 && g_str_equal (argv[1], "--echo-child"))
     return aio_test_echo_child_main (argc, argv);
+  if (argc > 1 && g_str_equal (argv[1], "--restart-child"))
+    return restart_child_main ();
 
   g_test_init (&argc, &argv, NULL);
 
@@ -240,6 +304,7 @@ main (int   argc,
   g_test_add_func ("/Aio/Activation/not-activated", test_not_activated);
   g_test_add_func ("/Aio/Activation/named", test_named);
   g_test_add_func ("/Aio/Activation/only-socket", test_only_socket);
+  g_test_add_func ("/Aio/Activation/restart", test_restart);
   g_test_add_func ("/Aio/Activation/wrong-name", test_wrong_name);
   g_test_add_func ("/Aio/Activation/wrong-pid", test_wrong_pid);
 
