@@ -5,6 +5,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 
@@ -165,6 +166,10 @@ typedef struct
   GSocketConnection  *connection;
   GIOStream          *stream;      /* connection, or the TLS connection over it */
   AioStreamProtocol  *protocol;
+  /* The peer, read at accept: it is still known for the log when the
+   * connection is reset. No allocation; formatted only when needed. */
+  struct sockaddr_storage peer;
+  socklen_t           peer_len;
 } Client;
 
 static void start_accepting (AioTcpServer *self);
@@ -175,7 +180,13 @@ static void client_serve (Client *client);
 static char *
 client_peer (Client *client)
 {
-  return _aio_net_remote_to_string (g_socket_connection_get_socket (client->connection));
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (client->peer_len > 0)
+    address = g_socket_address_new_from_native (&client->peer, client->peer_len);
+  if (address == NULL)
+    return _aio_net_remote_to_string (g_socket_connection_get_socket (client->connection));
+  return _aio_net_address_to_string (address);
 }
 
 static void
@@ -372,6 +383,9 @@ client_start (AioTcpServer *self,
 
   client = g_new0 (Client, 1);
   client->link.data = client;
+  client->peer_len = sizeof client->peer;
+  if (getpeername (g_socket_get_fd (socket), (struct sockaddr *) &client->peer, &client->peer_len) != 0)
+    client->peer_len = 0;
   client->server = g_object_ref (self);
   client->connection = g_socket_connection_factory_create_connection (socket);
   g_queue_push_tail_link (&priv->clients, &client->link);
