@@ -742,7 +742,11 @@ aio_tcp_server_real_create_protocol (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->protocol_type == G_TYPE_NONE)
+  /* The start refused a bad type; one set while running serves nobody
+   * rather than crash (the streams path then reports the client). */
+  if (priv->protocol_type == G_TYPE_NONE ||
+      !g_type_is_a (priv->protocol_type, AIO_TYPE_STREAM_PROTOCOL) ||
+      G_TYPE_IS_ABSTRACT (priv->protocol_type))
     return NULL;
   return g_object_new (priv->protocol_type, NULL);
 }
