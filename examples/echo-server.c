@@ -8,7 +8,7 @@
  * to serve, as AioTcpServer offers:
  *
  * - --streams (the default): handle_client_async() gets the connection as a
- *   GIOStream and splices its input into its output;
+ *   GIOStream and writes back what it reads, until the client closes;
  * - --protocol: an AioStreamProtocol whose data_received() writes the data
  *   back through the transport, without a GTask per read.
  *
@@ -42,18 +42,66 @@ struct _EchoServer
 
 G_DEFINE_FINAL_TYPE (EchoServer, echo_server, AIO_TYPE_TCP_SERVER)
 
+/* One client: read what arrives, write it all back, until the end. */
+typedef struct
+{
+  GInputStream  *input;
+  GOutputStream *output;
+  guint8         buffer[16384];
+} Echo;
+
+static void echo_read (GTask *task);
+
 static void
-spliced_cb (GObject      *object,
+written_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   GError *error = NULL;
 
-  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error) < 0)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  echo_read (task);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Echo *echo = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (n <= 0)
+    {
+      /* The end of the stream (the client closed), or an error. */
+      if (n < 0)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  g_output_stream_write_all_async (echo->output, echo->buffer, (gsize) n, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), written_cb, task);
+}
+
+static void
+echo_read (GTask *task)
+{
+  Echo *echo = g_task_get_task_data (task);
+
+  g_input_stream_read_async (echo->input, echo->buffer, sizeof echo->buffer, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), read_cb, task);
 }
 
 static void
@@ -64,13 +112,14 @@ echo_server_handle_client_async (AioTcpServer        *server,
                                  gpointer             user_data)
 {
   GTask *task = g_task_new (server, cancellable, callback, user_data);
+  Echo *echo = g_new (Echo, 1);
 
-  /* Copies what arrives as it arrives, until the client closes; the server
-   * closes the connection afterwards. */
-  g_output_stream_splice_async (g_io_stream_get_output_stream (stream),
-                                g_io_stream_get_input_stream (stream),
-                                G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT,
-                                cancellable, spliced_cb, task);
+  /* The streams belong to @stream, which the server keeps until the task
+   * completes; it closes the connection afterwards. */
+  echo->input = g_io_stream_get_input_stream (stream);
+  echo->output = g_io_stream_get_output_stream (stream);
+  g_task_set_task_data (task, echo, g_free);
+  echo_read (task);
 }
 
 static void
