@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <netinet/in.h>
+
 #include "aio-test-echo.h"
 
 #define TEST_TYPE_UDP_ECHO (test_udp_echo_get_type ())
@@ -153,6 +155,55 @@ test_given_socket (void)
   g_assert_false (g_socket_is_closed (socket));
 }
 
+/* An error while receiving (here the ICMP "port unreachable" of a
+ * datagram sent to a closed port, which IP_RECVERR turns into an error of
+ * the next receive) is logged and the server goes on. */
+static void
+test_receive_error (void)
+{
+  g_autoptr(TestUdpEcho) server = g_object_new (TEST_TYPE_UDP_ECHO, NULL);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocket) closed = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) nowhere = NULL;
+  g_autoptr(GBytes) data = g_bytes_new_static ("lost", 4);
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_set_size (aio_test_warnings, 0);
+
+  /* A port nobody listens on. */
+  closed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (closed, any, FALSE, &error);
+  g_assert_no_error (error);
+  nowhere = g_socket_get_local_address (closed, &error);
+  g_assert_no_error (error);
+  g_socket_close (closed, NULL);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  if (!g_socket_set_option (socket, IPPROTO_IP, IP_RECVERR, 1, &error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  aio_udp_server_set_socket (AIO_UDP_SERVER (server), socket);
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+
+  aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error);
+  g_assert_no_error (error);
+  aio_test_wait_until (&aio_test_warnings->len, 1);
+  g_assert_cmpuint (aio_test_count_warnings ("receive failed", NULL), ==, 1);
+
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_RUNNING);
+  assert_echo ("127.0.0.1", aio_udp_server_get_port (AIO_UDP_SERVER (server)), "still here");
+  aio_test_service_stop (AIO_SERVICE (server));
+}
+
 static void
 test_reuse_port (void)
 {
@@ -210,9 +261,11 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  aio_test_capture_warnings ();
 
   g_test_add_func ("/Aio/UdpServer/echo", test_echo);
   g_test_add_func ("/Aio/UdpServer/given-socket", test_given_socket);
+  g_test_add_func ("/Aio/UdpServer/receive-error", test_receive_error);
   g_test_add_func ("/Aio/UdpServer/reuse-port", test_reuse_port);
   g_test_add_func ("/Aio/UdpServer/start-errors", test_start_errors);
 
