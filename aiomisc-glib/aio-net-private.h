@@ -65,10 +65,11 @@ int               _aio_net_activation_find  (const AioNetActivation *activation,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AioNetActivation, _aio_net_activation_free)
 
-/* Takes the inherited socket named @name from the environment of the process
+/* The inherited socket named @name from the environment of the process
  * (parsed once); with @name NULL, the only inherited socket if there is
- * exactly one and it is of @type, else NULL without error. A socket is
- * handed out once; FD_CLOEXEC is set on it. Errors name the name. */
+ * exactly one and it is of @type, else NULL without error. The socket is
+ * made once (FD_CLOEXEC set) and kept for the life of the process: asked
+ * again, the same socket is returned. Errors name the name. */
 GSocket      *_aio_net_take_activated (const char  *name,
                                        GSocketType  type,
                                        GError     **error);
@@ -89,7 +90,7 @@ typedef struct
  * the inherited socket named activation_name, the Unix path, the only
  * inherited socket, a new socket bound to address:port. Stream sockets are
  * listening and every socket is non-blocking. *owned tells whether the
- * server closes it when it stops (not a given socket). */
+ * server closes it when it stops (not a given or an inherited socket). */
 GSocket      *_aio_net_listen (const AioNetListenOptions *options,
                                GSocketType                type,
                                gboolean                  *owned,

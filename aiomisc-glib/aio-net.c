@@ -131,6 +131,7 @@ _aio_net_bind_inet (const char  *address,
   g_autoptr(GSocketAddress) sockaddr = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *where = NULL;
+  struct sockaddr_storage native;
   GSocketProtocol protocol;
 
   g_return_val_if_fail (type == G_SOCKET_TYPE_STREAM || type == G_SOCKET_TYPE_DATAGRAM, NULL);
@@ -156,6 +157,12 @@ _aio_net_bind_inet (const char  *address,
       return NULL;
     }
 
+  /* SO_REUSEADDR for TCP (rebinding a port with connections in
+   * TIME_WAIT); for UDP it would share the port with anybody, so only with
+   * reuse_port. The bind is done here rather than by g_socket_bind(), which
+   * would clear the SO_REUSEPORT of a TCP socket. */
+  if (type == G_SOCKET_TYPE_STREAM || reuse_port)
+    g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
 #ifdef SO_REUSEPORT
   if (reuse_port && !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, &local_error))
     {
@@ -172,16 +179,20 @@ _aio_net_bind_inet (const char  *address,
     }
 #endif
 
-  /* For TCP, GLib's allow_reuse is SO_REUSEADDR (rebinding a port with
-   * connections in TIME_WAIT). For UDP it would share the port with
-   * anybody, so it is only what reuse_port asked for. */
   sockaddr = g_inet_socket_address_new (inet, (guint16) port);
-  if (!g_socket_bind (socket, sockaddr,
-                      type == G_SOCKET_TYPE_STREAM ? TRUE : reuse_port,
-                      &local_error))
+  if (!g_socket_address_to_native (sockaddr, &native, sizeof native, &local_error))
     {
       g_set_error (error, G_IO_ERROR, local_error->code,
                    "Cannot bind %s: %s", where, local_error->message);
+      return NULL;
+    }
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native,
+            (socklen_t) g_socket_address_get_native_size (sockaddr)) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot bind %s: %s", where, g_strerror (saved_errno));
       return NULL;
     }
 
@@ -333,8 +344,8 @@ _aio_net_activation_parse (const char *listen_pid,
   given = listen_fdnames != NULL ? g_strsplit (listen_fdnames, ":", -1) : g_new0 (char *, 1);
   n_given = g_strv_length (given);
   if (listen_fdnames != NULL && n_given != activation->n_fds)
-    g_warning ("LISTEN_FDNAMES=%s names %u sockets but LISTEN_FDS=%s: names ignored",
-               listen_fdnames, n_given, listen_fds);
+    g_debug ("LISTEN_FDNAMES=%s names %u sockets but LISTEN_FDS=%s: names ignored",
+             listen_fdnames, n_given, listen_fds);
   for (guint i = 0; i < activation->n_fds; i++)
     activation->names[i] = g_strdup (n_given == activation->n_fds && *given[i] != '\0'
                                      ? given[i] : "unknown");
@@ -355,12 +366,13 @@ _aio_net_activation_find (const AioNetActivation *activation,
   return -1;
 }
 
-/* The activation of this process, parsed once, and which of its sockets
- * were handed out already. Only touched on the threads that start servers,
- * under the lock. */
+/* The activation of this process, parsed once, and the sockets made of its
+ * descriptors so far: they live as long as the process (systemd keeps them
+ * for the next activation anyway), so that a server restarts on the same
+ * socket and servers may share one. Under the lock. */
 static GMutex activation_lock;
 static AioNetActivation *process_activation;
-static gboolean *activation_taken;
+static GSocket **activation_sockets;
 
 static AioNetActivation *
 get_process_activation (void)
@@ -371,7 +383,7 @@ get_process_activation (void)
                                                       g_getenv ("LISTEN_FDS"),
                                                       g_getenv ("LISTEN_FDNAMES"),
                                                       getpid ());
-      activation_taken = g_new0 (gboolean, process_activation->n_fds + 1);
+      activation_sockets = g_new0 (GSocket *, process_activation->n_fds + 1);
       if (process_activation->n_fds > 0)
         g_debug ("Socket activation: %u inherited sockets", process_activation->n_fds);
     }
@@ -421,12 +433,16 @@ _aio_net_take_activated (const char  *name,
       return NULL;
     }
 
-  if (activation_taken[index])
+  if (activation_sockets[index] != NULL)
     {
-      if (name == NULL)
-        return NULL;
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "The inherited socket named “%s” is used by another server already", name);
+      GSocketType cached_type = g_socket_get_socket_type (activation_sockets[index]);
+
+      if (cached_type == type)
+        return g_object_ref (activation_sockets[index]);
+      if (name != NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "The inherited socket named “%s” is a %s socket, a %s one is expected",
+                     name, socket_type_name (cached_type), socket_type_name (type));
       return NULL;
     }
 
@@ -477,7 +493,7 @@ _aio_net_take_activated (const char  *name,
   if (flags >= 0)
     fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
 
-  activation_taken[index] = TRUE;
+  activation_sockets[index] = g_object_ref (socket);
   g_debug ("Using the inherited socket “%s” (descriptor %d)", activation->names[index], fd);
   return g_steal_pointer (&socket);
 }
@@ -515,6 +531,7 @@ _aio_net_listen (const AioNetListenOptions  *options,
       socket = _aio_net_take_activated (options->activation_name, type, error);
       if (socket != NULL)
         {
+          *owned = FALSE;
           if (!prepare_socket (socket, options->backlog, "the inherited socket", error))
             {
               g_object_unref (socket);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 
@@ -165,6 +166,10 @@ typedef struct
   GSocketConnection  *connection;
   GIOStream          *stream;      /* connection, or the TLS connection over it */
   AioStreamProtocol  *protocol;
+  /* The peer, read at accept: it is still known for the log when the
+   * connection is reset. No allocation; formatted only when needed. */
+  struct sockaddr_storage peer;
+  socklen_t           peer_len;
 } Client;
 
 static void start_accepting (AioTcpServer *self);
@@ -175,7 +180,13 @@ static void client_serve (Client *client);
 static char *
 client_peer (Client *client)
 {
-  return _aio_net_remote_to_string (g_socket_connection_get_socket (client->connection));
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (client->peer_len > 0)
+    address = g_socket_address_new_from_native (&client->peer, client->peer_len);
+  if (address == NULL)
+    return _aio_net_remote_to_string (g_socket_connection_get_socket (client->connection));
+  return _aio_net_address_to_string (address);
 }
 
 static void
@@ -347,6 +358,17 @@ handshake_cb (GObject      *object,
   client_serve (client);
 }
 
+/* GIO asks the server about every client certificate, valid or not:
+ * accept those that verify against the CA file (or the system's CAs). */
+static gboolean
+accept_client_certificate (GTlsConnection       *connection,
+                           GTlsCertificate      *certificate,
+                           GTlsCertificateFlags  errors,
+                           gpointer              user_data)
+{
+  return errors == 0;
+}
+
 static void
 client_start (AioTcpServer *self,
               GSocket      *socket)
@@ -361,6 +383,9 @@ client_start (AioTcpServer *self,
 
   client = g_new0 (Client, 1);
   client->link.data = client;
+  client->peer_len = sizeof client->peer;
+  if (getpeername (g_socket_get_fd (socket), (struct sockaddr *) &client->peer, &client->peer_len) != 0)
+    client->peer_len = 0;
   client->server = g_object_ref (self);
   client->connection = g_socket_connection_factory_create_connection (socket);
   g_queue_push_tail_link (&priv->clients, &client->link);
@@ -388,11 +413,14 @@ client_start (AioTcpServer *self,
   client->stream = G_IO_STREAM (tls);
   if (priv->tls_database != NULL)
     g_tls_connection_set_database (G_TLS_CONNECTION (tls), priv->tls_database);
-  g_object_set (tls, "authentication-mode",
-                priv->require_client_cert ? G_TLS_AUTHENTICATION_REQUIRED :
-                priv->tls_database != NULL ? G_TLS_AUTHENTICATION_REQUESTED :
-                G_TLS_AUTHENTICATION_NONE,
-                NULL);
+  if (priv->tls_database != NULL || priv->require_client_cert)
+    {
+      g_object_set (tls, "authentication-mode",
+                    priv->require_client_cert ? G_TLS_AUTHENTICATION_REQUIRED
+                                              : G_TLS_AUTHENTICATION_REQUESTED,
+                    NULL);
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_client_certificate), NULL);
+    }
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     priv->clients_cancellable, handshake_cb, client);
 }
@@ -714,7 +742,11 @@ aio_tcp_server_real_create_protocol (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->protocol_type == G_TYPE_NONE)
+  /* The start refused a bad type; one set while running serves nobody
+   * rather than crash (the streams path then reports the client). */
+  if (priv->protocol_type == G_TYPE_NONE ||
+      !g_type_is_a (priv->protocol_type, AIO_TYPE_STREAM_PROTOCOL) ||
+      G_TYPE_IS_ABSTRACT (priv->protocol_type))
     return NULL;
   return g_object_new (priv->protocol_type, NULL);
 }
@@ -942,7 +974,8 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * this process. When not set, the server uses the only inherited socket
    * if exactly one stream socket was passed and no
    * [property@Aio.TcpServer:socket] or [property@Aio.TcpServer:unix-path]
-   * is set.
+   * is set. An inherited socket stays open when the server stops (it is
+   * served again at the next start) and several servers may serve one.
    *
    * Since: 0.1
    */

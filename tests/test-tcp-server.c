@@ -12,16 +12,6 @@
 #include <glib/gstdio.h>
 
 #include "aio-test-echo.h"
-#include "aio-transport-private.h"
-
-static void
-stop_service (AioService *service)
-{
-  gboolean stopped = FALSE;
-
-  aio_service_stop_async (service, NULL, NULL, aio_test_stop_cb, &stopped);
-  aio_test_wait (&stopped);
-}
 
 static GSocketConnection *
 connect_tcp (guint port)
@@ -81,7 +71,7 @@ test_echo (void)
   g_assert_cmpuint (server->n_cancelled, ==, 0);
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpuint (aio_tcp_server_get_n_connections (AIO_TCP_SERVER (server)), ==, 0);
 }
@@ -137,7 +127,7 @@ test_unix_echo (void)
   g_assert_nonnull (strstr (error->message, path));
   g_clear_error (&error);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   /* A file that is not a socket is never removed. */
@@ -190,113 +180,10 @@ test_handler_error (void)
 
   server->mode = ECHO_MODE_ECHO;
   g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* The protocol path */
-
-#define TEST_TYPE_ECHO_PROTOCOL (test_echo_protocol_get_type ())
-G_DECLARE_FINAL_TYPE (TestEchoProtocol, test_echo_protocol, TEST, ECHO_PROTOCOL, AioStreamProtocol)
-
-struct _TestEchoProtocol
-{
-  AioStreamProtocol  parent_instance;
-  AioTransport      *transport;
-};
-
-G_DEFINE_FINAL_TYPE (TestEchoProtocol, test_echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
-
-/* Declared weak until the protocol work (issue 3) provides the transport's
- * write: the echo test skips itself while it is missing. */
-extern void aio_transport_write (AioTransport *self,
-                                 const guint8 *data,
-                                 gsize         len) __attribute__((weak));
-
-static void
-test_echo_protocol_connection_made (AioStreamProtocol *protocol,
-                                    AioTransport      *transport)
-{
-  g_set_object (&TEST_ECHO_PROTOCOL (protocol)->transport, transport);
-}
-
-static void
-test_echo_protocol_data_received (AioStreamProtocol *protocol,
-                                  const guint8      *data,
-                                  gsize              len)
-{
-  aio_transport_write (TEST_ECHO_PROTOCOL (protocol)->transport, data, len);
-}
-
-static void
-test_echo_protocol_connection_lost (AioStreamProtocol *protocol,
-                                    const GError      *error)
-{
-  g_clear_object (&TEST_ECHO_PROTOCOL (protocol)->transport);
-}
-
-static void
-test_echo_protocol_finalize (GObject *object)
-{
-  g_clear_object (&TEST_ECHO_PROTOCOL (object)->transport);
-  G_OBJECT_CLASS (test_echo_protocol_parent_class)->finalize (object);
-}
-
-static void
-test_echo_protocol_class_init (TestEchoProtocolClass *klass)
-{
-  AioStreamProtocolClass *protocol_class = AIO_STREAM_PROTOCOL_CLASS (klass);
-
-  G_OBJECT_CLASS (klass)->finalize = test_echo_protocol_finalize;
-  protocol_class->connection_made = test_echo_protocol_connection_made;
-  protocol_class->data_received = test_echo_protocol_data_received;
-  protocol_class->connection_lost = test_echo_protocol_connection_lost;
-}
-
-static void
-test_echo_protocol_init (TestEchoProtocol *self)
-{
-}
-
-static void
-probe_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  AioTestOutcome *outcome = user_data;
-
-  outcome->ok = _aio_transport_serve_finish (result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-/* Whether the transport is still the placeholder: serving with a cancelled
- * cancellable fails with NOT_SUPPORTED there, CANCELLED once it is real. */
-static gboolean
-transport_is_placeholder (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(AioStreamProtocol) protocol = g_object_new (TEST_TYPE_ECHO_PROTOCOL, NULL);
-  AioTestOutcome outcome = { FALSE, FALSE, NULL };
-  gboolean placeholder;
-  int fds[2];
-
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  socket = g_socket_new_from_fd (fds[0], NULL);
-  g_assert_nonnull (socket);
-  connection = g_socket_connection_factory_create_connection (socket);
-  g_cancellable_cancel (cancellable);
-
-  _aio_transport_serve_async (protocol, G_IO_STREAM (connection), cancellable, probe_cb, &outcome);
-  while (!outcome.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  placeholder = g_error_matches (outcome.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_clear_error (&outcome.error);
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-  close (fds[1]);
-  return placeholder;
-}
 
 static gpointer
 protocol_echo_client (gpointer data)
@@ -326,9 +213,9 @@ test_protocol_wired (void)
   guint port;
 
   g_assert_null (aio_tcp_server_create_protocol (server));
-  aio_tcp_server_set_protocol_type (server, TEST_TYPE_ECHO_PROTOCOL);
+  aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   made = aio_tcp_server_create_protocol (server);
-  g_assert_true (TEST_IS_ECHO_PROTOCOL (made));
+  g_assert_true (AIO_TEST_IS_ECHO_PROTOCOL (made));
 
   /* Not a stream protocol: the start says which type. */
   aio_tcp_server_set_protocol_type (bad, G_TYPE_OBJECT);
@@ -351,7 +238,7 @@ test_protocol_wired (void)
   else
     g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 static void
@@ -361,20 +248,17 @@ test_protocol_echo (void)
   g_autoptr(GError) error = NULL;
   guint port;
 
-  if (aio_transport_write == NULL || transport_is_placeholder ())
-    {
-      g_test_skip ("the protocol path (_aio_transport_serve_async) is not implemented yet");
-      return;
-    }
+  if (skip_without_protocol_path ())
+    return;
 
-  aio_tcp_server_set_protocol_type (server, TEST_TYPE_ECHO_PROTOCOL);
+  aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
   port = aio_tcp_server_get_port (server);
 
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* 1 000 clients at once */
@@ -426,29 +310,44 @@ many_clients (gpointer data)
 }
 
 static void
-test_many_clients (void)
+test_many_clients (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
+  if (protocol && skip_without_protocol_path ())
+    return;
   if (aio_test_raise_fd_limit () < 2 * N_MANY + 64)
     {
       g_test_skip ("not enough file descriptors for 1000 clients");
       return;
     }
 
+  aio_test_protocol_reset ();
+  if (protocol)
+    aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_tcp_server_set_backlog (AIO_TCP_SERVER (server), 1024);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
 
   g_assert_true (aio_test_run_in_thread (many_clients,
                                          GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (server)))));
-  aio_test_wait_until (&server->n_done, N_MANY);
   /* Every client was served while all of them were connected. */
-  g_assert_cmpuint (server->peak_active, ==, N_MANY);
+  if (protocol)
+    {
+      aio_test_wait_until (&aio_test_protocol_lost, N_MANY);
+      g_assert_cmpuint (aio_test_protocol_peak, ==, N_MANY);
+      g_assert_cmpuint (server->n_done, ==, 0);
+    }
+  else
+    {
+      aio_test_wait_until (&server->n_done, N_MANY);
+      g_assert_cmpuint (server->peak_active, ==, N_MANY);
+    }
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
 }
 
 /* max-connections */
@@ -528,7 +427,7 @@ test_max_connections (void)
   g_assert_no_error (error);
   g_assert_true (aio_test_run_in_thread (echo_client,
                                          GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (warmup)))));
-  stop_service (AIO_SERVICE (warmup));
+  aio_test_service_stop (AIO_SERVICE (warmup));
   fds_before = aio_test_count_fds ();
 
   server = aio_test_echo_server_new ();
@@ -546,7 +445,7 @@ test_max_connections (void)
   aio_test_wait_until (&server->n_done, N_QUEUED);
   g_assert_cmpuint (server->peak_active, ==, 2);
 
-  stop_service (AIO_SERVICE (server));
+  aio_test_service_stop (AIO_SERVICE (server));
   g_object_unref (server);
   g_assert_cmpuint (aio_test_count_fds (), ==, fds_before);
 }
@@ -620,26 +519,41 @@ test_drain (void)
 }
 
 static void
-test_drain_timeout (void)
+test_drain_timeout (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GSocketConnection) stuck = NULL;
   g_autoptr(GError) error = NULL;
   gboolean stopped = FALSE;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
+  if (protocol && skip_without_protocol_path ())
+    return;
+  aio_test_protocol_reset ();
+  if (protocol)
+    aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_tcp_server_set_drain_timeout (AIO_TCP_SERVER (server), 0.2);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
 
   /* A client that never sends: its handler waits for a request forever. */
   stuck = connect_tcp (aio_tcp_server_get_port (AIO_TCP_SERVER (server)));
-  aio_test_wait_until (&server->n_active, 1);
+  aio_test_wait_until (protocol ? &aio_test_protocol_made : &server->n_active, 1);
 
   aio_service_stop_async (AIO_SERVICE (server), NULL, NULL, aio_test_stop_cb, &stopped);
   aio_test_wait (&stopped);
-  g_assert_cmpuint (server->n_cancelled, ==, 1);
-  g_assert_cmpuint (server->n_active, ==, 0);
+  if (protocol)
+    {
+      g_assert_cmpuint (aio_test_protocol_lost, ==, 1);
+      g_assert_cmpuint (aio_test_protocol_cancelled, ==, 1);
+    }
+  else
+    {
+      g_assert_cmpuint (server->n_cancelled, ==, 1);
+      g_assert_cmpuint (server->n_active, ==, 0);
+    }
+  g_assert_cmpuint (aio_tcp_server_get_n_connections (AIO_TCP_SERVER (server)), ==, 0);
   /* A cancellation on stop is no failure. */
   g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
 }
@@ -696,12 +610,12 @@ test_start_errors (void)
   aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
   aio_test_service_start (AIO_SERVICE (bad), &error);
   g_assert_no_error (error);
-  stop_service (AIO_SERVICE (bad));
+  aio_test_service_stop (AIO_SERVICE (bad));
 
   aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "::");
   aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
   if (aio_test_service_start (AIO_SERVICE (bad), &error))
-    stop_service (AIO_SERVICE (bad));
+    aio_test_service_stop (AIO_SERVICE (bad));
   else
     {
       /* A machine without IPv6 */
@@ -709,7 +623,75 @@ test_start_errors (void)
       g_clear_error (&error);
     }
 
-  stop_service (AIO_SERVICE (first));
+  aio_test_service_stop (AIO_SERVICE (first));
+}
+
+/* Several servers on one port with reuse-port, the kernel spreading the
+ * clients; without it the second one cannot bind. */
+static void
+test_reuse_port (void)
+{
+  g_autoptr(AioTestEchoServer) first = aio_test_echo_server_new ();
+  g_autoptr(AioTestEchoServer) second = aio_test_echo_server_new ();
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (first), TRUE);
+  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (second), TRUE);
+  aio_test_service_start (AIO_SERVICE (first), &error);
+  g_assert_no_error (error);
+  port = aio_tcp_server_get_port (AIO_TCP_SERVER (first));
+  aio_tcp_server_set_port (AIO_TCP_SERVER (second), port);
+  aio_test_service_start (AIO_SERVICE (second), &error);
+  g_assert_no_error (error);
+
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (first));
+
+  /* The second one still serves the port alone. */
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (second));
+}
+
+/* A socket given to the server is served and left open on stop; the
+ * server listens on it if nobody did. */
+static void
+test_given_socket (void)
+{
+  g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocket) udp = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+
+  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), socket);
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  g_assert_cmpuint (port, !=, 0);
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (server));
+  g_assert_false (g_socket_is_closed (socket));
+
+  /* Served again after a restart. */
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
+  aio_test_service_stop (AIO_SERVICE (server));
+
+  /* A datagram socket is no stream server's. */
+  udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), udp);
+  g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "datagram"));
 }
 
 /* SIGTERM during load loses no completed response */
@@ -767,8 +749,9 @@ load_client (gpointer data)
 }
 
 static void
-test_sigterm_under_load (void)
+test_sigterm_under_load (gconstpointer data)
 {
+  gboolean protocol = GPOINTER_TO_INT (data);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) child = NULL;
   g_autofree char *exe = aio_test_self_exe ();
@@ -778,12 +761,16 @@ test_sigterm_under_load (void)
   gint64 deadline;
   Load load;
 
+  if (protocol && skip_without_protocol_path ())
+    return;
+
   memset (&load, 0, sizeof load);
   g_mutex_init (&load.lock);
   g_cond_init (&load.cond);
 
   child = g_subprocess_launcher_spawn (launcher, &error, exe, "--echo-child",
-                                       "--drain-timeout", "0.3", NULL);
+                                       "--drain-timeout", "0.3",
+                                       protocol ? "--protocol" : NULL, "1", NULL);
   g_assert_no_error (error);
   load.port = aio_test_echo_child_wait (child, &output);
   if (load.port == 0)
@@ -829,12 +816,17 @@ main (int   argc,
   g_test_add_func ("/Aio/TcpServer/handler-error", test_handler_error);
   g_test_add_func ("/Aio/TcpServer/protocol-wired", test_protocol_wired);
   g_test_add_func ("/Aio/TcpServer/protocol-echo", test_protocol_echo);
-  g_test_add_func ("/Aio/TcpServer/many-clients", test_many_clients);
+  g_test_add_data_func ("/Aio/TcpServer/many-clients", GINT_TO_POINTER (FALSE), test_many_clients);
+  g_test_add_data_func ("/Aio/TcpServer/many-clients-protocol", GINT_TO_POINTER (TRUE), test_many_clients);
   g_test_add_func ("/Aio/TcpServer/max-connections", test_max_connections);
   g_test_add_func ("/Aio/TcpServer/drain", test_drain);
-  g_test_add_func ("/Aio/TcpServer/drain-timeout", test_drain_timeout);
+  g_test_add_data_func ("/Aio/TcpServer/drain-timeout", GINT_TO_POINTER (FALSE), test_drain_timeout);
+  g_test_add_data_func ("/Aio/TcpServer/drain-timeout-protocol", GINT_TO_POINTER (TRUE), test_drain_timeout);
   g_test_add_func ("/Aio/TcpServer/start-errors", test_start_errors);
-  g_test_add_func ("/Aio/TcpServer/sigterm-under-load", test_sigterm_under_load);
+  g_test_add_func ("/Aio/TcpServer/reuse-port", test_reuse_port);
+  g_test_add_func ("/Aio/TcpServer/given-socket", test_given_socket);
+  g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load", GINT_TO_POINTER (FALSE), test_sigterm_under_load);
+  g_test_add_data_func ("/Aio/TcpServer/sigterm-under-load-protocol", GINT_TO_POINTER (TRUE), test_sigterm_under_load);
 
   return g_test_run ();
 }

@@ -1,0 +1,290 @@
+/* echo-server.c: a TCP (or Unix socket) echo server under an AioEntrypoint
+ *
+ *     echo-server [--address ADDRESS] [--port PORT] [--streams | --protocol]
+ *                 [--unix PATH] [--max-connections N] [--reuse-port]
+ *
+ * It prints "listening on HOST:PORT" (or "listening on PATH") on stdout once
+ * it serves and runs until SIGINT or SIGTERM, then stops gracefully. Two ways
+ * to serve, as AioTcpServer offers:
+ *
+ * - --streams (the default): handle_client_async() gets the connection as a
+ *   GIOStream and writes back what it reads, until the client closes;
+ * - --protocol: an AioStreamProtocol whose data_received() writes the data
+ *   back through the transport, without a GTask per read.
+ *
+ * The aiomisc original:
+ *
+ *     class EchoServer(TCPServer):
+ *         async def handle_client(self, reader, writer):
+ *             while data := await reader.read(65536):
+ *                 writer.write(data)
+ *                 await writer.drain()
+ *
+ *     with aiomisc.entrypoint(EchoServer(address="127.0.0.1", port=8000)) as loop:
+ *         loop.run_forever()
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <aiomisc-glib.h>
+
+/* The streams path */
+
+#define ECHO_TYPE_SERVER (echo_server_get_type ())
+G_DECLARE_FINAL_TYPE (EchoServer, echo_server, ECHO, SERVER, AioTcpServer)
+
+struct _EchoServer
+{
+  AioTcpServer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (EchoServer, echo_server, AIO_TYPE_TCP_SERVER)
+
+/* One client: read what arrives, write it all back, until the end. */
+typedef struct
+{
+  GInputStream  *input;
+  GOutputStream *output;
+  guint8         buffer[16384];
+} Echo;
+
+static void echo_read (GTask *task);
+
+static void
+written_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  echo_read (task);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Echo *echo = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (n <= 0)
+    {
+      /* The end of the stream (the client closed), or an error. */
+      if (n < 0)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  g_output_stream_write_all_async (echo->output, echo->buffer, (gsize) n, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), written_cb, task);
+}
+
+static void
+echo_read (GTask *task)
+{
+  Echo *echo = g_task_get_task_data (task);
+
+  g_input_stream_read_async (echo->input, echo->buffer, sizeof echo->buffer, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+echo_server_handle_client_async (AioTcpServer        *server,
+                                 GIOStream           *stream,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (server, cancellable, callback, user_data);
+  Echo *echo = g_new (Echo, 1);
+
+  /* The streams belong to @stream, which the server keeps until the task
+   * completes; it closes the connection afterwards. */
+  echo->input = g_io_stream_get_input_stream (stream);
+  echo->output = g_io_stream_get_output_stream (stream);
+  g_task_set_task_data (task, echo, g_free);
+  echo_read (task);
+}
+
+static void
+echo_server_class_init (EchoServerClass *klass)
+{
+  AIO_TCP_SERVER_CLASS (klass)->handle_client_async = echo_server_handle_client_async;
+}
+
+static void
+echo_server_init (EchoServer *self)
+{
+}
+
+/* The protocol path */
+
+#define ECHO_TYPE_PROTOCOL (echo_protocol_get_type ())
+G_DECLARE_FINAL_TYPE (EchoProtocol, echo_protocol, ECHO, PROTOCOL, AioStreamProtocol)
+
+struct _EchoProtocol
+{
+  AioStreamProtocol  parent_instance;
+  AioTransport      *transport;
+};
+
+G_DEFINE_FINAL_TYPE (EchoProtocol, echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
+
+/* Weak until the library has the transport's write (the protocol work of
+ * issue 3): without it, --protocol says so and exits. */
+extern void aio_transport_write (AioTransport *self,
+                                 const guint8 *data,
+                                 gsize         len) __attribute__((weak));
+
+static void
+echo_protocol_connection_made (AioStreamProtocol *protocol,
+                               AioTransport      *transport)
+{
+  g_set_object (&ECHO_PROTOCOL (protocol)->transport, transport);
+}
+
+static void
+echo_protocol_data_received (AioStreamProtocol *protocol,
+                             const guint8      *data,
+                             gsize              len)
+{
+  aio_transport_write (ECHO_PROTOCOL (protocol)->transport, data, len);
+}
+
+static void
+echo_protocol_connection_lost (AioStreamProtocol *protocol,
+                               const GError      *error)
+{
+  g_clear_object (&ECHO_PROTOCOL (protocol)->transport);
+}
+
+static void
+echo_protocol_finalize (GObject *object)
+{
+  g_clear_object (&ECHO_PROTOCOL (object)->transport);
+  G_OBJECT_CLASS (echo_protocol_parent_class)->finalize (object);
+}
+
+static void
+echo_protocol_class_init (EchoProtocolClass *klass)
+{
+  AioStreamProtocolClass *protocol_class = AIO_STREAM_PROTOCOL_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = echo_protocol_finalize;
+  protocol_class->connection_made = echo_protocol_connection_made;
+  protocol_class->data_received = echo_protocol_data_received;
+  protocol_class->connection_lost = echo_protocol_connection_lost;
+}
+
+static void
+echo_protocol_init (EchoProtocol *self)
+{
+}
+
+/* Tells where the server listens, once the entrypoint has started it. */
+static void
+post_start (AioEntrypoint *entrypoint,
+            gpointer       user_data)
+{
+  AioTcpServer *server = user_data;
+  const char *address = aio_tcp_server_get_address (server);
+
+  if (aio_tcp_server_get_unix_path (server) != NULL)
+    g_print ("listening on %s\n", aio_tcp_server_get_unix_path (server));
+  else if (strchr (address, ':') != NULL)
+    g_print ("listening on [%s]:%u\n", address, aio_tcp_server_get_port (server));
+  else
+    g_print ("listening on %s:%u\n", address, aio_tcp_server_get_port (server));
+  fflush (stdout);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(AioEntrypoint) entrypoint = NULL;
+  g_autoptr(AioTcpServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *unix_path = NULL;
+  gboolean protocol = FALSE;
+  gboolean streams = FALSE;
+  gboolean reuse_port = FALSE;
+  int port = 8000;
+  int max_connections = 0;
+  GOptionEntry entries[] = {
+    { "address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to bind (default 127.0.0.1)", "ADDRESS" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to bind, 0 for any (default 8000)", "PORT" },
+    { "unix", 'u', 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve on a Unix socket at PATH instead", "PATH" },
+    { "streams", 's', 0, G_OPTION_ARG_NONE, &streams, "Serve on the streams path (the default)", NULL },
+    { "protocol", 'P', 0, G_OPTION_ARG_NONE, &protocol, "Serve on the protocol path", NULL },
+    { "max-connections", 'm', 0, G_OPTION_ARG_INT, &max_connections, "Clients served at once, 0 for no limit", "N" },
+    { "reuse-port", 'r', 0, G_OPTION_ARG_NONE, &reuse_port, "Set SO_REUSEPORT (several processes on one port)", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  options = g_option_context_new ("- an echo server");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("echo-server: %s\n", error->message);
+      return 2;
+    }
+  if (protocol && streams)
+    {
+      g_printerr ("echo-server: --protocol and --streams exclude each other\n");
+      return 2;
+    }
+  if (port < 0 || port > G_MAXUINT16 || max_connections < 0)
+    {
+      g_printerr ("echo-server: invalid %s %d\n",
+                  max_connections < 0 ? "--max-connections" : "--port",
+                  max_connections < 0 ? max_connections : port);
+      return 2;
+    }
+  if (protocol && aio_transport_write == NULL)
+    {
+      g_printerr ("echo-server: --protocol is not available: this aiomisc-glib has no "
+                  "protocol path yet (AioTransport cannot write); use --streams\n");
+      return 2;
+    }
+
+  server = g_object_new (protocol ? AIO_TYPE_TCP_SERVER : ECHO_TYPE_SERVER,
+                         "name", "echo",
+                         "address", address != NULL ? address : "127.0.0.1",
+                         "port", (guint) port,
+                         "unix-path", unix_path,
+                         "max-connections", (guint) max_connections,
+                         "reuse-port", reuse_port,
+                         "protocol-type", protocol ? ECHO_TYPE_PROTOCOL : G_TYPE_NONE,
+                         NULL);
+
+  entrypoint = aio_entrypoint_new ();
+  aio_entrypoint_add_service (entrypoint, AIO_SERVICE (server));
+  g_signal_connect (entrypoint, "post-start", G_CALLBACK (post_start), server);
+
+  if (!aio_entrypoint_run (entrypoint, &error))
+    {
+      g_printerr ("echo-server: %s\n", error->message);
+      return 1;
+    }
+
+  return 0;
+}
