@@ -146,12 +146,6 @@ struct _EchoProtocol
 
 G_DEFINE_FINAL_TYPE (EchoProtocol, echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
 
-/* Weak until the library has the transport's write (the protocol work of
- * issue 3): without it, --protocol says so and exits. */
-extern void aio_transport_write (AioTransport *self,
-                                 const guint8 *data,
-                                 gsize         len) __attribute__((weak));
-
 static void
 echo_protocol_connection_made (AioStreamProtocol *protocol,
                                AioTransport      *transport)
@@ -257,12 +251,6 @@ main (int   argc,
       g_printerr ("echo-server: invalid %s %d\n",
                   max_connections < 0 ? "--max-connections" : "--port",
                   max_connections < 0 ? max_connections : port);
-      return 2;
-    }
-  if (protocol && aio_transport_write == NULL)
-    {
-      g_printerr ("echo-server: --protocol is not available: this aiomisc-glib has no "
-                  "protocol path yet (AioTransport cannot write); use --streams\n");
       return 2;
     }
 

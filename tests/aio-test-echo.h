@@ -231,12 +231,6 @@ static guint aio_test_protocol_peak;
 
 G_DEFINE_FINAL_TYPE (AioTestEchoProtocol, aio_test_echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
 
-/* Declared weak until the protocol work (issue 3) provides the transport's
- * write: the protocol echo tests skip themselves while it is missing. */
-extern void aio_transport_write (AioTransport *self,
-                                 const guint8 *data,
-                                 gsize         len) __attribute__((weak));
-
 static void
 aio_test_echo_protocol_connection_made (AioStreamProtocol *protocol,
                                         AioTransport      *transport)
@@ -351,57 +345,6 @@ aio_test_service_stop (AioService *service)
 
   aio_service_stop_async (service, NULL, NULL, aio_test_stop_cb, &stopped);
   aio_test_wait (&stopped);
-}
-
-static inline void
-probe_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  AioTestOutcome *outcome = user_data;
-
-  outcome->ok = _aio_transport_serve_finish (result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-/* Whether the transport is still the placeholder: serving with a cancelled
- * cancellable fails with NOT_SUPPORTED there, CANCELLED once it is real. */
-static inline gboolean
-transport_is_placeholder (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(AioStreamProtocol) protocol = g_object_new (AIO_TEST_TYPE_ECHO_PROTOCOL, NULL);
-  AioTestOutcome outcome = { FALSE, FALSE, NULL };
-  gboolean placeholder;
-  int fds[2];
-
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  socket = g_socket_new_from_fd (fds[0], NULL);
-  g_assert_nonnull (socket);
-  connection = g_socket_connection_factory_create_connection (socket);
-  g_cancellable_cancel (cancellable);
-
-  _aio_transport_serve_async (protocol, G_IO_STREAM (connection), cancellable, probe_cb, &outcome);
-  while (!outcome.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  placeholder = g_error_matches (outcome.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_clear_error (&outcome.error);
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-  close (fds[1]);
-  return placeholder;
-}
-
-/* The protocol-path variants skip themselves until the transport exists. */
-static inline gboolean
-skip_without_protocol_path (void)
-{
-  if (aio_transport_write != NULL && !transport_is_placeholder ())
-    return FALSE;
-  g_test_skip ("the protocol path (_aio_transport_serve_async) is not implemented yet");
-  return TRUE;
 }
 
 /* Blocking clients */

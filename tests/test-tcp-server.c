@@ -229,14 +229,7 @@ test_protocol_wired (void)
   g_assert_no_error (error);
   port = aio_tcp_server_get_port (server);
 
-  if (transport_is_placeholder ())
-    {
-      /* The placeholder transport fails every client: logged, not fatal. */
-      g_assert_true (aio_test_run_in_thread (eof_client, GUINT_TO_POINTER (port)));
-      g_assert_cmpuint (aio_test_count_warnings ("client 127.0.0.1:", "not implemented", NULL), ==, 1);
-    }
-  else
-    g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
+  g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
 
   aio_test_service_stop (AIO_SERVICE (server));
 }
@@ -247,9 +240,6 @@ test_protocol_echo (void)
   g_autoptr(AioTcpServer) server = aio_tcp_server_new ("127.0.0.1", 0);
   g_autoptr(GError) error = NULL;
   guint port;
-
-  if (skip_without_protocol_path ())
-    return;
 
   aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_test_service_start (AIO_SERVICE (server), &error);
@@ -317,8 +307,6 @@ test_many_clients (gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
-  if (protocol && skip_without_protocol_path ())
-    return;
   if (aio_test_raise_fd_limit () < 2 * N_MANY + 64)
     {
       g_test_skip ("not enough file descriptors for 1000 clients");
@@ -528,8 +516,6 @@ test_drain_timeout (gconstpointer data)
   gboolean stopped = FALSE;
 
   g_ptr_array_set_size (aio_test_warnings, 0);
-  if (protocol && skip_without_protocol_path ())
-    return;
   aio_test_protocol_reset ();
   if (protocol)
     aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
@@ -761,8 +747,6 @@ test_sigterm_under_load (gconstpointer data)
   gint64 deadline;
   Load load;
 
-  if (protocol && skip_without_protocol_path ())
-    return;
 
   memset (&load, 0, sizeof load);
   g_mutex_init (&load.lock);

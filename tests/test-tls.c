@@ -268,8 +268,6 @@ test_server_protocol_echo (void)
   TlsClient client = { 0, NULL, NULL, NULL };
   GError *error;
 
-  if (skip_without_protocol_path ())
-    return;
   certs = aio_test_certs_new ();
   if (certs == NULL)
     return;
