@@ -634,30 +634,4 @@ aio_test_self_exe (void)
   return exe;
 }
 
-/* Ends the idle threads of GLib's pools (GTask's, where glib-networking
- * runs TLS handshakes) before the program exits. LeakSanitizer (GCC 12)
- * crashes when it scans a thread that used the thread-local storage of
- * the dlopen()ed TLS module; threads that have exited are not scanned. The
- * threads end on their own shortly after being told to: this teardown
- * waits for that, polling the task list, at most 10 s. */
-static inline void
-aio_test_stop_pool_threads (void)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  g_thread_pool_set_max_unused_threads (0);
-  g_thread_pool_stop_unused_threads ();
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-      guint n = 0;
-
-      while (tasks != NULL && g_dir_read_name (tasks) != NULL)
-        n++;
-      if (n <= 2) /* this thread and GLib's thread-pool spawner */
-        break;
-      g_usleep (1000);
-    }
-}
-
 G_END_DECLS

@@ -47,4 +47,8 @@ void       aio_test_wait (const gboolean *flag);
 /* Completes stops held by never_stop services. */
 void       aio_test_release_hung (void);
 
+/* Ends the idle threads of GLib's pools before exit (see the .c file):
+ * call it at the end of main() in tests that made TLS handshakes. */
+void       aio_test_stop_pool_threads (void);
+
 G_END_DECLS

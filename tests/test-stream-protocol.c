@@ -1613,25 +1613,6 @@ test_tls_no_fd_leak (void)
   g_assert_cmpuint (count_fds (), ==, before);
 }
 
-#ifdef __SANITIZE_ADDRESS__
-static guint
-count_pool_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  guint count = 0;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", name);
-      g_autofree char *comm = NULL;
-
-      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "pool-"))
-        count++;
-    }
-  return count;
-}
-#endif
 
 int
 main (int argc, char *argv[])
@@ -1669,18 +1650,7 @@ main (int argc, char *argv[])
 
   ret = g_test_run ();
 
-#ifdef __SANITIZE_ADDRESS__
-  /* The TLS handshakes ran in GTask's thread pool, and LeakSanitizer
-   * crashes walking the dynamic thread-local storage that gnutls (a module
-   * loaded at run time) leaves in those threads. Idle pool threads wait
-   * half a second before they can be stopped: let them end before exit. */
-  g_thread_pool_set_max_unused_threads (0);
-  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-       count_pool_threads () > 0 && g_get_monotonic_time () < deadline;)
-    {
-      g_thread_pool_stop_unused_threads ();
-      g_usleep (G_USEC_PER_SEC / 50);
-    }
-#endif
+  /* The TLS handshakes ran in GTask's thread pool: see aio-test-services.c. */
+  aio_test_stop_pool_threads ();
   return ret;
 }
