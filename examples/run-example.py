@@ -15,6 +15,12 @@ seeing that line would.
 Options:
   --wait-for TEXT    wait for a line containing TEXT before signalling
   --signal NAME      send signal NAME (INT, TERM, HUP...) once TEXT was seen
+  --connect-echo MESSAGE
+                     once TEXT was seen (and before the signal), connect over
+                     TCP to the HOST:PORT that ends that line, send MESSAGE,
+                     shut down the sending side and expect MESSAGE back,
+                     then the end of the stream: an echo server at work.
+                     Repeat it for one connection per MESSAGE, in order
   --expect TEXT      a line must contain TEXT; repeat it for several lines,
                      which must then appear in the order given
   --expect-any TEXT  a line must contain TEXT, in any order
@@ -30,6 +36,7 @@ other Python 3.
 
 import argparse
 import os
+import socket
 import queue
 import signal
 import subprocess
@@ -46,6 +53,7 @@ def parse_args(argv):
         usage="%(prog)s [OPTIONS] -- PROGRAM [ARG...]")
     parser.add_argument("--wait-for", metavar="TEXT")
     parser.add_argument("--signal", metavar="NAME")
+    parser.add_argument("--connect-echo", metavar="MESSAGE", action="append", default=[])
     parser.add_argument("--expect", metavar="TEXT", action="append", default=[])
     parser.add_argument("--expect-any", metavar="TEXT", action="append", default=[])
     parser.add_argument("--reject", metavar="TEXT", action="append", default=[])
@@ -68,6 +76,8 @@ def parse_args(argv):
             parser.error("unknown signal: %s" % options.signal)
         if options.wait_for is None:
             parser.error("--signal needs --wait-for: signal after which line?")
+    if options.connect_echo and options.wait_for is None:
+        parser.error("--connect-echo needs --wait-for: the line that names HOST:PORT")
     return options
 
 
@@ -112,15 +122,16 @@ class Run:
         return line
 
     def wait_for(self, text):
+        """The first line containing text, or None."""
         for line in self.output:
             if text in line:
-                return True
+                return line
         while True:
             line = self.next_line()
             if line is None:
-                return False
+                return None
             if text in line:
-                return True
+                return line
 
     def finish(self):
         """Reads the rest of the output; returns the exit status or None."""
@@ -136,6 +147,37 @@ class Run:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def endpoint_of(line):
+    """(host, port) of the HOST:PORT (or [HOST]:PORT) that ends line."""
+    host, _, port = line.split()[-1].rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError("no HOST:PORT at the end of %r" % line)
+    return host.strip("[]"), int(port)
+
+
+def check_echo(line, message, deadline):
+    """Talks to the echo server named by line; returns a failure or None."""
+    try:
+        host, port = endpoint_of(line)
+        data = message.encode("utf-8")
+        timeout = max(0.1, deadline - time.monotonic())
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            received = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+    except (OSError, ValueError) as error:
+        return "echo of %r: %s" % (message, error)
+    print("run-example: echoed %r" % received.decode("utf-8", "replace"), flush=True)
+    if received != data:
+        return "echo of %r: received %r" % (message, received)
+    return None
 
 
 def describe(status):
@@ -158,12 +200,18 @@ def main(argv):
 
     try:
         if options.wait_for is not None:
-            if not run.wait_for(options.wait_for):
+            line = run.wait_for(options.wait_for)
+            if line is None:
                 failures.append("no line containing %r before %s"
                                 % (options.wait_for,
                                    "the end of the output" if run.eof
                                    else "the deadline"))
-            elif options.signal is not None:
+            else:
+                for message in options.connect_echo:
+                    failure = check_echo(line, message, deadline)
+                    if failure is not None:
+                        failures.append(failure)
+            if line is not None and options.signal is not None:
                 print("run-example: sending %s" % options.signal.name, flush=True)
                 run.process.send_signal(options.signal)
 

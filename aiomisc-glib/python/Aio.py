@@ -179,6 +179,88 @@ others (``cancel=False``, ``wait=False``). ``Aio.Aggregator(func,
 leeway=0.1, max_count=None)`` is aiomisc's ``aggregate``: ``call(item,
 callback=...)`` batches items (any objects) into ``func(items)``, which
 returns one result per item.
+
+Network
+-------
+The servers and clients are services: give them to an entrypoint. Their
+properties are keywords (``Aio.TcpServer(address="0.0.0.0", port=0,
+max_connections=100, drain_timeout=5)``; the others become attributes);
+``server.props.port`` reads the bound port once started (0 asks for a free
+one). Streams are ``Gio.IOStream`` objects: use the ``*_bytes_async`` methods of
+their input and output streams (``read_bytes_async``, ``write_bytes_async``),
+which keep the data alive while they run::
+
+    class Echo(Aio.TcpServer):            # aiomisc's TCPServer
+        def handle_client(self, stream, done):
+            reader, writer = stream.get_input_stream(), stream.get_output_stream()
+            priority, cancellable = GLib.PRIORITY_DEFAULT, done.cancellable
+
+            def read():
+                reader.read_bytes_async(65536, priority, cancellable, received)
+
+            def write(data):
+                writer.write_bytes_async(data, priority, cancellable, written, data)
+
+            def received(source, result):
+                try:
+                    data = source.read_bytes_finish(result)
+                except GLib.Error as error:
+                    return done.fail(error)
+                if data.get_size() == 0:
+                    done()                            # the client closed
+                else:
+                    write(data)
+
+            def written(source, result, data):
+                try:
+                    sent = source.write_bytes_finish(result)
+                except GLib.Error as error:
+                    return done.fail(error)
+                size = data.get_size()
+                if sent < size:                       # a short write: the rest
+                    write(GLib.Bytes.new_from_bytes(data, sent, size - sent))
+                else:
+                    read()
+
+            read()
+
+``handle_client(self, stream)`` serves one client; the server closes the
+stream once it returns. With a ``done`` parameter,
+``handle_client(self, stream, done)``, the client is served until
+``done()``; ``done.cancellable`` is cancelled when the server stops and its
+``drain_timeout`` has passed. The handler runs on the main loop: it must
+not block. An exception (or ``done.fail``) is logged as a warning naming
+the client's address (its traceback goes to the debug log); the server
+goes on with the other clients.
+
+The *protocol* path is asyncio's ``Protocol``: an ``Aio.StreamProtocol``
+subclass writes the plain methods ``connection_made(self, transport)``,
+``data_received(self, data)`` (``bytes``), ``eof_received(self)`` (true
+keeps a half-closed connection open), ``connection_lost(self, error)``
+(None after a clean close, else a ``GLib.Error``), ``pause_writing`` and
+``resume_writing``. The server makes one per client, calling the class
+without arguments: ``Aio.TcpServer(protocol_type=Upper)``, or
+``protocol_type = Upper`` as a class attribute of a server subclass. The
+``Aio.Transport`` writes (``write(data)``), closes and aborts. An exception
+raised by a method is logged and aborts the connection, as in asyncio::
+
+    class Upper(Aio.StreamProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+        def data_received(self, data):
+            self.transport.write(data.upper())
+
+``Aio.UdpServer`` subclasses write ``handle_datagram(self, data, address)``
+(``bytes`` and a ``Gio.InetSocketAddress``) and answer with
+``self.send_to(data, address)`` (``address`` may be a ``(host, port)``
+tuple); an exception is logged, the server goes on.
+
+``Aio.TcpClient`` (and ``Aio.RobustTcpClient``, which reconnects forever)
+subclasses write ``handle_connection(self, connection)`` or
+``handle_connection(self, connection, done)``, as ``handle_client``; the
+client is up once connected. When the handler succeeds, the work of the
+client is over (the service stays up until stopped); when it fails, the
+service fails, which makes the entrypoint shut the program down.
 """
 
 import contextlib
@@ -483,6 +565,16 @@ def _introspected_base(cls):
     return None
 
 
+def _hook_vfunc(cls, name, impl):
+    """Sets the vfunc implementation ``name`` (``do_...``) of cls to impl,
+    unless a Python class of cls implements it already: the hook that makes
+    a plain Python method (``start``, ``callback``, ``handle_client``...)
+    serve a C virtual method. Set on the first Python subclass, it is
+    inherited by the later ones through the GObject class structure."""
+    if name not in cls.__dict__ and isinstance(getattr(cls, name, None), VFuncInfo):
+        setattr(cls, name, impl)
+
+
 _do_start_async._aio_injected = True
 _do_stop_async._aio_injected = True
 
@@ -501,12 +593,8 @@ class Service(Aio.Service):
         # Python subclasses keep the C start and stop.
         if _introspected_base(cls) is not Aio.Service:
             return
-        for name, impl in (('do_start_async', _do_start_async),
-                           ('do_stop_async', _do_stop_async)):
-            if name in cls.__dict__:
-                continue
-            if isinstance(getattr(cls, name, None), VFuncInfo):
-                setattr(cls, name, impl)
+        _hook_vfunc(cls, 'do_start_async', _do_start_async)
+        _hook_vfunc(cls, 'do_stop_async', _do_stop_async)
 
     def __init__(self, **kwargs):
         props = {}
@@ -1362,15 +1450,42 @@ RecurringCallback = override(RecurringCallback)
 __all__.append('RecurringCallback')
 
 
-def _do_callback_async(self, cancellable, callback, *user_data):
-    invoker = _Invoker()
-    what = 'Periodic service %r' % self.props.name
+def _async_vfunc(method, nargs, describe, note_cause=False):
+    """The Python implementation of an asynchronous C virtual method
+    ``do_X_async(self, *args, cancellable, callback, user_data)`` (``nargs``
+    arguments) that calls the plain method ``method`` of the object:
+    ``method(*args)``, or ``method(*args, done)`` when it declares a
+    ``done`` (see :class:`_Call`). Its outcome completes the GTask that the
+    C default ``X_finish`` propagates (:func:`_complete_vfunc`); a Python
+    exception becomes a ``GLib.Error`` ``"Type: message"``, its traceback
+    goes to the debug log. ``describe(self, *args)`` names the call in the
+    logs. With ``note_cause``, the exception is kept as the cause of the
+    service's failure (see ``Entrypoint._aio_with_cause``)."""
+    def vfunc(self, *params):
+        args = params[:nargs]
+        cancellable, callback = params[nargs:nargs + 2]
+        invoker = _Invoker()
+        func = getattr(self, method)
+        what = describe(self, *args)
 
-    def finished(call):
-        _complete_vfunc(self, callback, invoker, _job_error(call, what))
+        def finished(call):
+            exc = call.exception
+            if note_cause and exc is not None and not isinstance(exc, GLib.Error) \
+                    and not call.interrupted:
+                error = _to_gerror(exc)
+                self._aio_note_exception(error, exc)
+            else:
+                error = _job_error(call, what)
+            _complete_vfunc(self, callback, invoker, error)
 
-    _Call(self.callback, (), _wants_done(self.callback, 0), invoker, what).begin(
-        cancellable, finished)
+        _Call(func, args, _wants_done(func, nargs), invoker, what).begin(cancellable, finished)
+
+    vfunc._aio_injected = True
+    return vfunc
+
+
+_do_callback_async = _async_vfunc(
+    'callback', 0, lambda self: 'Periodic service %r' % self.props.name)
 
 
 class PeriodicService(Aio.PeriodicService):
@@ -1381,9 +1496,7 @@ class PeriodicService(Aio.PeriodicService):
         super().__init_subclass__(**kwargs)
         # As Service does for start/stop: the first Python subclass gets a
         # callback_async vfunc that calls the plain callback().
-        if 'do_callback_async' not in cls.__dict__ and \
-                isinstance(getattr(cls, 'do_callback_async', None), VFuncInfo):
-            cls.do_callback_async = _do_callback_async
+        _hook_vfunc(cls, 'do_callback_async', _do_callback_async)
 
     def __init__(self, **kwargs):
         # aiomisc style: class attributes give the defaults of the keywords.
@@ -1762,3 +1875,219 @@ class Aggregator(Aio.Aggregator):
 
 Aggregator = override(Aggregator)
 __all__.append('Aggregator')
+
+
+# Network: TCP and UDP servers, stream protocols, TCP clients
+
+def _defines(cls, name):
+    """Whether a Python class of cls (not this override, nor the wrapper of
+    a C type) defines ``name``: the C invokers of the protocol and the UDP
+    server have the names of the plain methods a subclass writes."""
+    for klass in cls.__mro__:
+        if klass.__module__ == Aio.__name__:
+            return False
+        if klass.__module__ != __name__ and name in klass.__dict__:
+            return True
+    return False
+
+
+def _format_address(address):
+    """``host:port`` (``[host]:port`` for IPv6), a Unix socket path, or
+    ``'?'``: how the C services name a peer."""
+    if isinstance(address, Gio.InetSocketAddress):
+        host = address.get_address().to_string()
+        if address.get_family() == Gio.SocketFamily.IPV6:
+            host = '[%s]' % host
+        return '%s:%d' % (host, address.get_port())
+    if isinstance(address, Gio.UnixSocketAddress):
+        return address.get_path() or '(unnamed)'
+    return '?' if address is None else str(address)
+
+
+def _peer_of(stream):
+    """The peer address of a connection (a TLS one too), formatted."""
+    if isinstance(stream, Gio.TlsConnection):
+        stream = stream.props.base_io_stream
+    try:
+        return _format_address(stream.get_remote_address())
+    except (AttributeError, GLib.Error):
+        return '?'
+
+
+def _socket_address(address):
+    """A ``Gio.SocketAddress``, or ``(host, port)`` as one."""
+    if isinstance(address, Gio.SocketAddress):
+        return address
+    if isinstance(address, tuple) and len(address) == 2:
+        host, port = address
+        try:
+            return Gio.InetSocketAddress.new_from_string(host, port)
+        except TypeError:  # the constructor returned NULL: not an IP address
+            raise ValueError('Invalid address %r: expected an IP address and a port'
+                             % (address,)) from None
+    raise TypeError('Expected a Gio.SocketAddress or a (host, port) tuple, not %r' % (address,))
+
+
+class TcpServer(Aio.TcpServer):
+    """aiomisc's ``TCPServer``: ``handle_client(self, stream)`` (or, when
+    asynchronous, ``handle_client(self, stream, done)``) serves one client;
+    or a ``protocol_type`` (an ``Aio.StreamProtocol`` subclass, keyword or
+    class attribute) serves each client with a protocol object. See the
+    module documentation."""
+
+    protocol_type = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _defines(cls, 'handle_client'):
+            _hook_vfunc(cls, 'do_handle_client_async', _do_handle_client_async)
+
+    def __init__(self, **kwargs):
+        protocol_type = type(self).protocol_type
+        if protocol_type is not None:
+            kwargs.setdefault('protocol_type', protocol_type)
+        super().__init__(**kwargs)
+
+
+_do_handle_client_async = _async_vfunc(
+    'handle_client', 1, lambda self, stream: 'Server %r: the handler of client %s'
+    % (self.props.name, _peer_of(stream)))
+
+TcpServer = override(TcpServer)
+__all__.append('TcpServer')
+
+
+def _protocol_call(protocol, name, *args):
+    """Calls the plain method ``name`` of a Python protocol, as asyncio
+    does: an exception is logged and aborts the connection (``_fatal_error``);
+    returns None then."""
+    try:
+        return getattr(protocol, name)(*args)
+    except Exception as exc:
+        transport = getattr(protocol, '_aio_transport', None)
+        peer = _format_address(transport.get_remote_address()) if transport else '?'
+        _log(GLib.LogLevelFlags.LEVEL_WARNING,
+             'Protocol %s of %s: %s() raised %s; aborting the connection'
+             % (type(protocol).__name__, peer, name, _describe(exc)))
+        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
+             ''.join(traceback.format_exception(exc)).rstrip())
+        if transport is not None and name != 'connection_lost':
+            transport.abort()
+        return None
+
+
+def _do_connection_made(self, transport):
+    self._aio_transport = transport
+    if _defines(type(self), 'connection_made'):
+        _protocol_call(self, 'connection_made', transport)
+
+
+def _do_data_received(self, data, *length):
+    # PyGObject (3.42) passes the length of the array too.
+    _protocol_call(self, 'data_received', bytes(data))
+
+
+def _do_eof_received(self):
+    return bool(_protocol_call(self, 'eof_received'))
+
+
+def _do_connection_lost(self, error):
+    try:
+        if _defines(type(self), 'connection_lost'):
+            _protocol_call(self, 'connection_lost', error)
+    finally:
+        self._aio_transport = None  # the transport drops the protocol now
+
+
+def _do_pause_writing(self):
+    _protocol_call(self, 'pause_writing')
+
+
+def _do_resume_writing(self):
+    _protocol_call(self, 'resume_writing')
+
+
+_PROTOCOL_HOOKS = {
+    'connection_made': _do_connection_made,
+    'data_received': _do_data_received,
+    'eof_received': _do_eof_received,
+    'connection_lost': _do_connection_lost,
+    'pause_writing': _do_pause_writing,
+    'resume_writing': _do_resume_writing,
+}
+
+
+class StreamProtocol(Aio.StreamProtocol):
+    """asyncio's ``Protocol``: a subclass writes the plain methods
+    ``connection_made(self, transport)``, ``data_received(self, data)``
+    (``bytes``), ``eof_received(self)`` (true keeps a half-closed connection
+    open), ``connection_lost(self, error)`` (None after a clean close),
+    ``pause_writing(self)`` and ``resume_writing(self)``. See the module
+    documentation."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        plain = [name for name in _PROTOCOL_HOOKS if _defines(cls, name)]
+        if not plain:
+            return
+        # connection_made and connection_lost keep the transport (for the
+        # log and the abort of a failing method) whichever methods are plain.
+        for name in set(plain) | {'connection_made', 'connection_lost'}:
+            _hook_vfunc(cls, 'do_' + name, _PROTOCOL_HOOKS[name])
+
+
+StreamProtocol = override(StreamProtocol)
+__all__.append('StreamProtocol')
+
+
+def _do_handle_datagram(self, data, address):
+    try:
+        self.handle_datagram(data.get_data(), address)
+    except Exception as exc:
+        _log(GLib.LogLevelFlags.LEVEL_WARNING,
+             'Server %r: handling a datagram from %s failed: %s'
+             % (self.props.name, _format_address(address), _describe(exc)))
+        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
+             ''.join(traceback.format_exception(exc)).rstrip())
+
+
+class UdpServer(Aio.UdpServer):
+    """aiomisc's ``UDPServer``: ``handle_datagram(self, data, address)``
+    gets every datagram (``bytes``) and its sender (a
+    ``Gio.InetSocketAddress``); ``send_to(data, address)`` answers."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _defines(cls, 'handle_datagram'):
+            _hook_vfunc(cls, 'do_handle_datagram', _do_handle_datagram)
+
+    def send_to(self, data, address):
+        """Sends ``data`` (``bytes`` or ``GLib.Bytes``) to ``address`` (a
+        ``Gio.SocketAddress`` or a ``(host, port)`` tuple) from the
+        server's socket. Raises a ``GLib.Error`` if it cannot be sent."""
+        if not isinstance(data, GLib.Bytes):
+            data = GLib.Bytes.new(bytes(data))
+        return Aio.UdpServer.send_to(self, data, _socket_address(address))
+
+
+UdpServer = override(UdpServer)
+__all__.append('UdpServer')
+
+
+class TcpClient(Aio.TcpClient):
+    """aiomisc's ``TCPClient``: ``handle_connection(self, connection)`` (or,
+    asynchronous, ``handle_connection(self, connection, done)``) talks to
+    the server once connected. See the module documentation."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _defines(cls, 'handle_connection'):
+            _hook_vfunc(cls, 'do_handle_connection_async', _do_handle_connection_async)
+
+
+_do_handle_connection_async = _async_vfunc(
+    'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
+    % self.props.name, note_cause=True)
+
+TcpClient = override(TcpClient)
+__all__.append('TcpClient')
