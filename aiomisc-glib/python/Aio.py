@@ -1943,9 +1943,13 @@ class TcpServer(Aio.TcpServer):
             _hook_vfunc(cls, 'do_handle_client_async', _do_handle_client_async)
 
     def __init__(self, **kwargs):
-        protocol_type = type(self).protocol_type
-        if protocol_type is not None:
-            kwargs.setdefault('protocol_type', protocol_type)
+        if type(self).protocol_type is not None:
+            kwargs.setdefault('protocol_type', type(self).protocol_type)
+        protocol_type = kwargs.get('protocol_type', kwargs.get('protocol-type'))
+        if protocol_type is not None and not (isinstance(protocol_type, type) and
+                                              issubclass(protocol_type, Aio.StreamProtocol)):
+            raise TypeError('%s(): protocol_type must be an Aio.StreamProtocol subclass, not %r'
+                            % (type(self).__name__, protocol_type))
         super().__init__(**kwargs)
 
 

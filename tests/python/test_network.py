@@ -10,7 +10,7 @@ import socket
 import unittest
 
 import aiotest
-from aiotest import captured_stderr, iterate_until, SERVICE_ERROR
+from aiotest import captured_stderr, iterate_until, IO_ERROR, SERVICE_ERROR
 from gi.repository import Aio, GLib
 
 PRIORITY = GLib.PRIORITY_DEFAULT
@@ -270,6 +270,38 @@ class ProtocolPath(unittest.TestCase):
                              [b'n%d' % i for i in range(5)])
             iterate_until(lambda: len(RecordingEcho.instances) == 5 and all(
                 p.events[-1:] == ['lost'] for p in RecordingEcho.instances))
+
+    def test_plain_methods_need_not_all_be_written(self):
+        class Upper(Aio.StreamProtocol):
+            def data_received(self, data):
+                if data == b'raise':
+                    raise ValueError('no')
+                # The transport is kept for the protocol even without
+                # a connection_made of its own.
+                self._aio_transport.write(data.upper())
+
+        server = Aio.TcpServer(port=0, protocol_type=Upper)
+        lines = []
+        with Aio.Entrypoint(server):
+            replies, _ = in_thread(tcp_exchange, server.props.port, [b'abc'])
+            self.assertEqual(replies, [b'ABC'])
+            with captured_stderr(lines):
+                received, local = in_thread(tcp_read_all, server.props.port, b'raise')
+                Aio.log_flush()
+        self.assertIn(received, (b'', b'<reset>'))
+        self.assertIn('Protocol Upper of 127.0.0.1:%d: data_received() raised ValueError: no'
+                      % local, messages_of(lines))
+        # The C invokers reach the plain methods; those not written keep
+        # the C defaults (no recursion through the hooks).
+        protocol = Upper()
+        with self.assertRaises(ValueError):
+            protocol.data_received(b'raise')
+        self.assertFalse(protocol.eof_received())
+        protocol.connection_lost(GLib.Error.new_literal(IO_ERROR, 'gone', 0))
+
+    def test_protocol_type_is_checked(self):
+        with self.assertRaises(TypeError):
+            Aio.TcpServer(port=0, protocol_type=int)
 
     def test_an_exception_aborts_the_connection_and_is_logged(self):
         server = Aio.TcpServer(port=0, protocol_type=RecordingEcho)
