@@ -77,6 +77,7 @@ pinger_exchanged_cb (GObject      *object,
   TestPinger *self = g_task_get_source_object (task);
   GError *error = NULL;
 
+  g_free (self->reply);
   self->reply = aio_test_echo_exchange_finish (result, &error);
   if (self->reply == NULL || self->mode == PINGER_RETURN)
     {
@@ -732,6 +733,8 @@ test_restart (void)
 int
 main (int argc, char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
   aio_test_log_capture ();
 
@@ -753,5 +756,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/TcpClient/tls-insecure", test_tls_insecure);
   g_test_add_func ("/Aio/TcpClient/tls-client-certificate", test_tls_client_certificate);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  aio_test_stop_threads ();
+  return ret;
 }
