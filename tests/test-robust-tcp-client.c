@@ -8,7 +8,9 @@
 
 #include <gio/gio.h>
 
+#include "aio-test-certs.h"
 #include "aio-test-proxy.h"
+#include "aio-tls-private.h"
 #include "aio-test-services.h"
 
 /* Iterates the default context until @cond holds, failing after 30 s. */
@@ -701,9 +703,59 @@ test_robust_stop_during_wait (Fixture       *f,
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (keeper)), ==, AIO_SERVICE_STATE_STOPPED);
 }
 
+/* TLS is inherited: verified by default, and reconnected like plain TCP. */
+static void
+test_robust_tls (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(AioTestEchoServer) server = NULL;
+  g_autoptr(AioTestProxy) proxy = NULL;
+  g_autoptr(TestKeeper) keeper = NULL;
+  g_autoptr(TestKeeper) doubter = NULL;
+  g_autoptr(GError) error = NULL;
+  Result started = { 0 };
+
+  if (certs == NULL)
+    return;
+  aio_test_log_clear ();
+  certificate = _aio_tls_load_certificate (certs->server_cert, certs->server_key, &error);
+  g_assert_no_error (error);
+  server = aio_test_echo_server_new (certificate, G_TLS_AUTHENTICATION_NONE, &error);
+  g_assert_no_error (error);
+  proxy = aio_test_proxy_new ("127.0.0.1", aio_test_echo_server_get_port (server), &error);
+  g_assert_no_error (error);
+
+  keeper = keeper_new (aio_test_proxy_get_port (proxy));
+  g_object_set (keeper, "tls", TRUE, "tls-ca-file", certs->ca_cert, NULL);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
+  aio_test_wait (&started.done);
+  g_assert_no_error (started.error);
+  WAIT_UNTIL (keeper->n_exchanges == 1);
+  aio_test_proxy_cut_all (proxy);
+  WAIT_UNTIL (keeper->n_exchanges == 2);
+  g_assert_cmpuint (aio_test_echo_server_get_n_handshakes (server), ==, 2);
+  stop (keeper);
+
+  /* Trusting another CA: never connected, retried, each failure logged. */
+  doubter = keeper_new (aio_test_echo_server_get_port (server));
+  g_object_set (doubter, "tls", TRUE, "tls-ca-file", certs->other_ca_cert, NULL);
+  started.done = FALSE;
+  aio_service_start_async (AIO_SERVICE (doubter), NULL, started_cb, &started);
+  WAIT_UNTIL (aio_test_log_count (G_LOG_LEVEL_INFO, "is not trusted (signed by an unknown certificate authority)") >= 2);
+  g_assert_false (started.done);
+  g_assert_cmpuint (doubter->n_connections, ==, 0);
+  stop (doubter);
+  aio_test_wait (&started.done);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&started.error);
+}
+
 int
 main (int argc, char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
   aio_test_log_capture ();
 
@@ -724,8 +776,11 @@ main (int argc, char *argv[])
   ADD ("RobustTcpClient/server-away", test_robust_server_away);
   ADD ("RobustTcpClient/backoff", test_robust_backoff);
   ADD ("RobustTcpClient/stop-during-wait", test_robust_stop_during_wait);
+  g_test_add_func ("/Aio/RobustTcpClient/tls", test_robust_tls);
 
 #undef ADD
 
-  return g_test_run ();
+  ret = g_test_run ();
+  aio_test_stop_threads ();
+  return ret;
 }
