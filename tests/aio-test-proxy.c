@@ -938,37 +938,3 @@ aio_test_log_clear (void)
   g_ptr_array_set_size (captured, 0);
   g_mutex_unlock (&captured_lock);
 }
-
-static guint
-count_pool_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename ("/proc/self/task", name, "comm", NULL);
-      g_autofree char *comm = NULL;
-
-      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "pool-"))
-        n++;
-    }
-
-  return n;
-}
-
-void
-aio_test_stop_threads (void)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  /* A thread of GTask's pool first waits half a second for more work of
-   * its pool, then joins the unused threads, which can be stopped. */
-  g_thread_pool_set_max_unused_threads (0);
-  while (count_pool_threads () > 0 && g_get_monotonic_time () < deadline)
-    {
-      g_thread_pool_stop_unused_threads ();
-      g_usleep (10000);
-    }
-}

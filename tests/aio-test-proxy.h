@@ -96,9 +96,4 @@ guint  aio_test_log_count    (GLogLevelFlags  level,
                               const char     *needle);
 void   aio_test_log_clear    (void);
 
-/* Ends the idle threads of GLib's thread pools (GTask's, which runs the TLS
- * handshakes of glib-networking) before the process exits: LeakSanitizer
- * crashes on the dynamic TLS that gnutls leaves in a live thread. */
-void   aio_test_stop_threads (void);
-
 G_END_DECLS

@@ -781,6 +781,6 @@ main (int argc, char *argv[])
 #undef ADD
 
   ret = g_test_run ();
-  aio_test_stop_threads ();
+  aio_test_stop_pool_threads ();
   return ret;
 }

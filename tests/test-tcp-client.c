@@ -797,6 +797,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/TcpClient/tls-client-certificate", test_tls_client_certificate);
 
   ret = g_test_run ();
-  aio_test_stop_threads ();
+  aio_test_stop_pool_threads ();
   return ret;
 }
