@@ -1264,7 +1264,10 @@ services_started (AioEntrypoint *self,
     {
       g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
-      g_warning ("%s", error->message);
+      if (g_cancellable_is_cancelled (self->start_cancellable))
+        g_info ("The start was cancelled: %s", error->message);
+      else
+        g_warning ("%s", error->message);
       /* Stop everything that started or is starting, with the failure as reason. */
       walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
                 start_failed_stopped, error);
@@ -1554,6 +1557,14 @@ unix_signal_cb (gpointer data)
 
   if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
     g_info ("Received a signal while shutting down; already shutting down");
+  else if (self->state == EP_STARTING && self->start_cancellable != NULL)
+    {
+      /* A start may never end (a client waiting for its server): cancel
+       * it; what did start is stopped, and the run fails as cancelled. */
+      g_info ("Received a signal while starting; cancelling the start");
+      aio_entrypoint_quit (self);
+      g_cancellable_cancel (self->start_cancellable);
+    }
   else
     {
       g_info ("Received a signal; shutting down gracefully");
@@ -1768,7 +1779,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
                          self->log_flush_interval);
     }
 
-  /* A signal during the start makes the program stop right after it. */
+  /* A signal during the start cancels it (what started is stopped). */
   aio_entrypoint_install_signals (self);
 
   if (!aio_entrypoint_run_sync (self, FALSE, error))
@@ -1847,7 +1858,10 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
  * [property@Aio.Entrypoint:shutdown-timeout] and flushes the log. This is
  * aiomisc's `with entrypoint(...) as loop: loop.run_forever()`.
  *
- * A second signal during the shutdown does not start another one.
+ * A second signal during the shutdown does not start another one. A
+ * signal while services are still starting cancels the start (a start may
+ * never end, e.g. a client waiting for its server): the services that did
+ * start are stopped and the run fails with %G_IO_ERROR_CANCELLED.
  *
  * Returns: %TRUE after a clean run; %FALSE with the error of the service
  *   that failed to start or failed while running, or with

@@ -13,7 +13,8 @@
  * AioRobustTcpClient:
  *
  * A [class@Aio.TcpClient] that keeps a connection to its server, whatever
- * happens to it (aiomisc's `RobustTCPClient`).
+ * happens to it (aiomisc's `RobustTCPClient`). Like its parent, it is
+ * abstract: subclasses override `handle_connection_async`.
  *
  * Its start checks the properties like the one of [class@Aio.TcpClient]
  * (a bad value or TLS file fails the start) and then connects, again and
@@ -55,7 +56,7 @@ typedef struct
   GRand    *rand;
 } AioRobustTcpClientPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (AioRobustTcpClient, aio_robust_tcp_client, AIO_TYPE_TCP_CLIENT)
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioRobustTcpClient, aio_robust_tcp_client, AIO_TYPE_TCP_CLIENT)
 
 enum {
   PROP_0,

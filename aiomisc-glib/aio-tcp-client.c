@@ -18,7 +18,7 @@
  * A service that connects to a server and talks to it (aiomisc's
  * `TCPClient`).
  *
- * Subclasses override `handle_connection_async` (and
+ * An abstract class: subclasses override `handle_connection_async` (and
  * `handle_connection_finish`) of [struct@Aio.TcpClientClass]. The client
  * connects to [property@Aio.TcpClient:address] and
  * [property@Aio.TcpClient:port] (a host name or an IP address), or to the
@@ -106,7 +106,7 @@ typedef struct
   gboolean            insecure;
 } AioTcpClientPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (AioTcpClient, aio_tcp_client, AIO_TYPE_SERVICE)
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioTcpClient, aio_tcp_client, AIO_TYPE_SERVICE)
 
 /**
  * aio_tcp_client_error_quark:

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+
 #include "aio-test-proxy.h"
 
 #define CHUNK_SIZE 65536
@@ -51,6 +54,32 @@ listener_ready_cb (GSocket      *socket,
   return G_SOURCE_CONTINUE;
 }
 
+/* Listens on @address; returns FALSE on error. */
+static gboolean
+listener_open_address (Listener        *listener,
+                       GSocketAddress  *address,
+                       GError         **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  GSocketProtocol protocol = G_IS_INET_SOCKET_ADDRESS (address)
+    ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_DEFAULT;
+
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM, protocol, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_blocking (socket, FALSE);
+  if (!g_socket_bind (socket, address, TRUE, error) ||
+      !g_socket_listen (socket, error))
+    return FALSE;
+
+  listener->socket = g_steal_pointer (&socket);
+  listener->source = g_socket_create_source (listener->socket, G_IO_IN, NULL);
+  g_source_set_callback (listener->source, G_SOURCE_FUNC (listener_ready_cb), listener, NULL);
+  g_source_attach (listener->source, g_main_context_get_thread_default ());
+
+  return TRUE;
+}
+
 /* Listens on 127.0.0.1:@port (0: any); returns the bound port, 0 on error. */
 static guint16
 listener_open (Listener  *listener,
@@ -60,23 +89,12 @@ listener_open (Listener  *listener,
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
   g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GSocket) socket = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
+  if (!listener_open_address (listener, address, error))
     return 0;
-  g_socket_set_blocking (socket, FALSE);
-  if (!g_socket_bind (socket, address, TRUE, error) ||
-      !g_socket_listen (socket, error))
-    return 0;
-  bound = g_socket_get_local_address (socket, error);
+  bound = g_socket_get_local_address (listener->socket, error);
   if (bound == NULL)
     return 0;
-
-  listener->socket = g_steal_pointer (&socket);
-  listener->source = g_socket_create_source (listener->socket, G_IO_IN, NULL);
-  g_source_set_callback (listener->source, G_SOURCE_FUNC (listener_ready_cb), listener, NULL);
-  g_source_attach (listener->source, g_main_context_get_thread_default ());
 
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
@@ -508,6 +526,7 @@ aio_test_proxy_free (AioTestProxy *self)
 struct _AioTestEchoServer
 {
   Listener                listener;
+  char                   *unix_path;
   guint16                 port;
   GTlsCertificate        *certificate;
   GTlsAuthenticationMode  auth_mode;
@@ -640,6 +659,23 @@ aio_test_echo_server_new (GTlsCertificate         *certificate,
   return g_steal_pointer (&self);
 }
 
+AioTestEchoServer *
+aio_test_echo_server_new_unix (const char  *path,
+                               GError     **error)
+{
+  g_autoptr(AioTestEchoServer) self = g_new0 (AioTestEchoServer, 1);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+
+  self->cancellable = g_cancellable_new ();
+  self->listener.func = echo_accept;
+  self->listener.data = self;
+  if (!listener_open_address (&self->listener, address, error))
+    return NULL;
+  self->unix_path = g_strdup (path);
+
+  return g_steal_pointer (&self);
+}
+
 guint16
 aio_test_echo_server_get_port (AioTestEchoServer *self)
 {
@@ -681,6 +717,9 @@ aio_test_echo_server_free (AioTestEchoServer *self)
       g_object_unref (self->cancellable);
     }
   g_clear_object (&self->certificate);
+  if (self->unix_path != NULL)
+    g_unlink (self->unix_path);
+  g_free (self->unix_path);
   g_free (self);
 }
 

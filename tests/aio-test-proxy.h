@@ -52,6 +52,9 @@ typedef struct _AioTestEchoServer AioTestEchoServer;
 AioTestEchoServer *aio_test_echo_server_new        (GTlsCertificate        *certificate,
                                                     GTlsAuthenticationMode  auth_mode,
                                                     GError                **error);
+/* A plain echo server on a Unix stream socket at @path (removed on free). */
+AioTestEchoServer *aio_test_echo_server_new_unix   (const char             *path,
+                                                    GError                **error);
 guint16            aio_test_echo_server_get_port   (AioTestEchoServer      *self);
 /* Connections accepted. */
 guint              aio_test_echo_server_get_n_connections (AioTestEchoServer *self);
@@ -86,7 +89,7 @@ gboolean aio_test_read_to_end_finish (GAsyncResult        *result,
  * info, message and warning (warnings are not printed unless --verbose).
  * Call once, in main(), after g_test_init(). */
 void   aio_test_log_capture  (void);
-/* Messages of @level containing @needle, in order (transfer container). */
+/* Messages of @level containing @needle, in order (free the array). */
 GPtrArray *aio_test_log_find (GLogLevelFlags  level,
                               const char     *needle);
 guint  aio_test_log_count    (GLogLevelFlags  level,

@@ -112,6 +112,66 @@ test_second_sigint (void)
   check_signal (SIGINT, TRUE);
 }
 
+/* A signal while a start is still pending cancels it: the services that did
+ * start are stopped and the run fails as cancelled (a start may never end,
+ * e.g. a client that waits for its server). */
+static void
+signal_when_starting_cb (AioService *service, GParamSpec *pspec, gpointer data)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_STARTING)
+    g_assert_cmpint (kill (getpid (), GPOINTER_TO_INT (data)), ==, 0);
+}
+
+static int
+run_pending_start_child (int signum)
+{
+  g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
+  g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
+  g_autoptr(AioTestService) pending = aio_test_service_new ("pending");
+  g_autoptr(GError) error = NULL;
+
+  pending->start_delay_ms = 3600 * 1000;   /* never up in this test */
+  aio_service_add_dependency (AIO_SERVICE (pending), AIO_SERVICE (ordinary));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (ordinary));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (pending));
+  g_signal_connect (ordinary, "notify::state", G_CALLBACK (print_stopped), NULL);
+  g_signal_connect (pending, "notify::state", G_CALLBACK (signal_when_starting_cb),
+                    GINT_TO_POINTER (signum));
+
+  if (aio_entrypoint_run (ep, &error))
+    return 0;
+  g_print ("run failed: %s\n", error->message);
+  g_print ("cancelled %d\n", g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_print ("stop calls %u %u\n", ordinary->stop_calls, pending->stop_calls);
+  g_print ("pending cancelled %d\n", pending->start_was_cancelled);
+  return 1;
+}
+
+static void
+check_signal_while_starting (int signum)
+{
+  if (g_test_subprocess ())
+    exit (run_pending_start_child (signum));
+
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*stopped ordinary*");
+  g_test_trap_assert_stdout ("*cancelled 1*");
+  g_test_trap_assert_stdout ("*pending cancelled 1*");
+}
+
+static void
+test_sigterm_while_starting (void)
+{
+  check_signal_while_starting (SIGTERM);
+}
+
+static void
+test_sigint_while_starting (void)
+{
+  check_signal_while_starting (SIGINT);
+}
+
 static const char *argv0;
 
 static int
@@ -170,6 +230,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Signals/sigint", test_sigint);
   g_test_add_func ("/Aio/Signals/second-sigterm", test_second_sigterm);
   g_test_add_func ("/Aio/Signals/second-sigint", test_second_sigint);
+  g_test_add_func ("/Aio/Signals/sigterm-while-starting", test_sigterm_while_starting);
+  g_test_add_func ("/Aio/Signals/sigint-while-starting", test_sigint_while_starting);
   g_test_add_func ("/Aio/Signals/shutdown-timeout-exit-70", test_exit_code_on_timeout);
 
   return g_test_run ();

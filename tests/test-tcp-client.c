@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "aio-test-certs.h"
 #include "aio-test-proxy.h"
@@ -77,6 +78,7 @@ pinger_exchanged_cb (GObject      *object,
   TestPinger *self = g_task_get_source_object (task);
   GError *error = NULL;
 
+  g_free (self->reply);
   self->reply = aio_test_echo_exchange_finish (result, &error);
   if (self->reply == NULL || self->mode == PINGER_RETURN)
     {
@@ -705,6 +707,44 @@ test_tls_client_certificate (void)
   stop (pinger);
 }
 
+static void
+test_unix_path (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("aio-tcp-client-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(AioTestEchoServer) server = NULL;
+  g_autoptr(TestPinger) pinger = NULL;
+  Result started = { 0 };
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "echo.sock", NULL);
+  server = aio_test_echo_server_new_unix (path, &error);
+  g_assert_no_error (error);
+
+  /* unix-path wins over address and port. */
+  pinger = pinger_new (PINGER_RETURN, 0);
+  g_object_set (pinger, "unix-path", path, NULL);
+  start (pinger, &started);
+  g_assert_no_error (started.error);
+  aio_test_wait (&pinger->handled);
+  g_assert_cmpstr (pinger->reply, ==, "hello\n");
+  stop (pinger);
+  g_clear_object (&pinger);
+  result_clear (&started);
+
+  /* A missing socket: the error names it. */
+  g_clear_pointer (&server, aio_test_echo_server_free);
+  pinger = pinger_new (PINGER_RETURN, 0);
+  g_object_set (pinger, "unix-path", path, "connect-attempts", 2, NULL);
+  start (pinger, &started);
+  g_assert_false (started.ok);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (contains (started.error->message, path));
+  result_clear (&started);
+  g_rmdir (dir);
+}
+
 /* Fault-free restart: a stopped client connects again. */
 static void
 test_restart (void)
@@ -732,6 +772,8 @@ test_restart (void)
 int
 main (int argc, char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
   aio_test_log_capture ();
 
@@ -739,6 +781,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/TcpClient/notify", test_notify);
   g_test_add_func ("/Aio/TcpClient/echo", test_echo);
   g_test_add_func ("/Aio/TcpClient/restart", test_restart);
+  g_test_add_func ("/Aio/TcpClient/unix-path", test_unix_path);
   g_test_add_func ("/Aio/TcpClient/stop-cancels-handler", test_stop_cancels_handler);
   g_test_add_func ("/Aio/TcpClient/handler-error-fails-service", test_handler_error_fails_service);
   g_test_add_func ("/Aio/TcpClient/attempts-refused", test_attempts_refused);
@@ -753,5 +796,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/TcpClient/tls-insecure", test_tls_insecure);
   g_test_add_func ("/Aio/TcpClient/tls-client-certificate", test_tls_client_certificate);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  aio_test_stop_pool_threads ();
+  return ret;
 }
