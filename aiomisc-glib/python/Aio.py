@@ -186,9 +186,9 @@ The servers and clients are services: give them to an entrypoint. Their
 properties are keywords (``Aio.TcpServer(address="0.0.0.0", port=0,
 max_connections=100, drain_timeout=5)``; the others become attributes);
 ``server.props.port`` reads the bound port once started (0 asks for a free
-one). Streams are ``Gio.IOStream`` objects: use the ``*_bytes_async`` methods of
-their input and output streams (``read_bytes_async``, ``write_bytes_async``),
-which keep the data alive while they run::
+one). Streams are ``Gio.IOStream`` objects: use the ``*_bytes_async``
+methods of their input and output streams (``read_bytes_async``,
+``write_bytes_async``), which keep the data alive while they run::
 
     class Echo(Aio.TcpServer):            # aiomisc's TCPServer
         def handle_client(self, stream, done):

@@ -1,7 +1,8 @@
-/* test-network.vala: Aio.TcpServer and Aio.StreamProtocol subclassed in Vala
- * (an `async` handle_client_async, a protocol with data_received), started
- * by an Aio.Entrypoint and served over loopback TCP (port 0) to clients made
- * with GIO.
+/* test-network.vala: Aio.TcpServer, Aio.StreamProtocol and Aio.TcpClient
+ * subclassed in Vala (`async` handle_client_async and
+ * handle_connection_async, a protocol with data_received), started by an
+ * Aio.Entrypoint and served over loopback TCP (port 0) to clients made with
+ * GIO or Aio.TcpClient.
  *
  * Each test is one coroutine run on a main loop with a deadline: nothing
  * waits with a sleep.
@@ -96,6 +97,25 @@ class EchoProtocol : Aio.StreamProtocol {
         if (error == null)
             lost_cleanly++;
         transport = null;
+    }
+}
+
+/* An Aio.TcpClient: sends a line once connected and keeps the reply. */
+class Pinger : Aio.TcpClient {
+    public uint8[]? reply;
+    public SourceFunc? replied;
+
+    public override async bool handle_connection_async (IOStream connection, Cancellable? cancellable) throws Error {
+        var buffer = new uint8[256];
+        size_t written;
+
+        yield connection.output_stream.write_all_async ("ping".data, Priority.DEFAULT,
+                                                        cancellable, out written);
+        var n = yield connection.input_stream.read_async (buffer, Priority.DEFAULT, cancellable);
+        reply = buffer[0:n];
+        if (replied != null)
+            replied ();
+        return true;
     }
 }
 
@@ -240,6 +260,36 @@ void test_protocol_echo () {
     }));
 }
 
+async void client_to_server () throws Error {
+    var server = (EchoServer) Object.new (typeof (EchoServer), name: "echo", port: 0);
+    var entrypoint = new Aio.Entrypoint ();
+    entrypoint.add_service (server);
+    yield entrypoint.start_async (null);
+
+    var pinger = (Pinger) Object.new (typeof (Pinger), name: "pinger",
+                                      address: "127.0.0.1", port: server.port);
+    yield pinger.start_async (null);      /* up once connected */
+    if (pinger.reply == null) {
+        pinger.replied = client_to_server.callback;
+        yield;                            /* until the handler has the reply */
+    }
+    assert_bytes ((!) pinger.reply, "ping");
+    yield pinger.stop_async (null, null);
+
+    yield entrypoint.stop_async (null);
+}
+
+void test_client_to_server () {
+    run_on_loop ((loop) => client_to_server.begin ((obj, res) => {
+        try {
+            client_to_server.end (res);
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+        loop.quit ();
+    }));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     /* A failing handler is logged as a warning by the server: not fatal here. */
@@ -251,6 +301,7 @@ int main (string[] args) {
     Test.add_func ("/Aio/Vala/TcpServer/streams-echo", test_streams_echo);
     Test.add_func ("/Aio/Vala/TcpServer/handler-error", test_handler_error);
     Test.add_func ("/Aio/Vala/TcpServer/protocol-echo", test_protocol_echo);
+    Test.add_func ("/Aio/Vala/TcpClient/handle-connection", test_client_to_server);
 
     return Test.run ();
 }
