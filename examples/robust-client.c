@@ -34,6 +34,8 @@ typedef struct
   GIOStream        *connection;
   GDataInputStream *lines;
   GCancellable     *cancellable;   /* cancelled when the session ends */
+  GCancellable     *stop;          /* the client's, forwarded to cancellable */
+  gulong            stop_handler;  /* the forwarding, undone when the session ends */
   GSource          *timer;
   char             *pending;       /* the line being written, if any */
   GError           *error;         /* why the reading ended, NULL at EOF */
@@ -48,6 +50,11 @@ session_free (Session *session)
       g_source_destroy (session->timer);
       g_source_unref (session->timer);
     }
+  /* The client's cancellable outlives the session (it is the same across
+   * reconnects): remove the forwarding, or every session leaves one behind. */
+  if (session->stop != NULL)
+    g_cancellable_disconnect (session->stop, session->stop_handler);
+  g_clear_object (&session->stop);
   g_clear_object (&session->lines);
   g_clear_object (&session->connection);
   g_clear_object (&session->cancellable);
@@ -160,8 +167,12 @@ demo_line_client_handle_connection_async (AioTcpClient        *client,
 
   /* The stop of the service ends the session too. */
   if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),
-                           g_object_ref (session->cancellable), g_object_unref);
+    {
+      session->stop = g_object_ref (cancellable);
+      session->stop_handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel),
+                                                     g_object_ref (session->cancellable),
+                                                     g_object_unref);
+    }
 
   session->timer = g_timeout_source_new (self->interval_ms);
   g_source_set_callback (session->timer, send_line_cb, task, NULL);
