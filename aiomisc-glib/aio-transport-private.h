@@ -33,18 +33,4 @@ void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
 gboolean _aio_transport_serve_finish (GAsyncResult         *result,
                                       GError              **error);
 
-/*
- * For a server's graceful stop (drain): closes the connection that
- * @protocol is served on the way aio_transport_close() does — no more
- * reading (no new requests), what is queued for writing (the replies to the
- * requests already received) is sent, then the stream is closed,
- * connection_lost (NULL) is called and the serve operation completes with
- * TRUE. Writes the protocol makes before the queue is empty are still sent.
- * A connection that never empties its queue (a peer that does not read) is
- * ended by cancelling the serve operation (the drain timeout).
- *
- * Returns TRUE if @protocol was being served, FALSE (nothing done) if not.
- */
-gboolean _aio_transport_drain        (AioStreamProtocol    *protocol);
-
 G_END_DECLS

@@ -860,21 +860,6 @@ _aio_transport_serve_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-gboolean
-_aio_transport_drain (AioStreamProtocol *protocol)
-{
-  AioTransport *self;
-
-  g_return_val_if_fail (AIO_IS_STREAM_PROTOCOL (protocol), FALSE);
-
-  self = g_object_get_qdata (G_OBJECT (protocol), aio_transport_serving_quark ());
-  if (self == NULL)
-    return FALSE;
-
-  aio_transport_close (self);
-  return TRUE;
-}
-
 /* Public API */
 
 static void
