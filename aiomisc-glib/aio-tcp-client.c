@@ -8,6 +8,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "aiomisc-glib.h"
+#include "aio-net-private.h"
 #include "aio-task-private.h"
 #include "aio-tls-private.h"
 #include "aio-tcp-client-private.h"
@@ -1123,11 +1124,7 @@ aio_tcp_client_set_##field (AioTcpClient *self,                                 
                                                                                 \
   g_return_if_fail (AIO_IS_TCP_CLIENT (self));                                  \
                                                                                 \
-  if (g_strcmp0 (priv->field, field) == 0)                                      \
-    return;                                                                     \
-  g_free (priv->field);                                                         \
-  priv->field = g_strdup (field);                                               \
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);                 \
+  _aio_net_set_string (G_OBJECT (self), &priv->field, field, properties[PROP]); \
 }
 
 #define DEFINE_BOOLEAN_ACCESSORS(field, PROP)                                   \
