@@ -249,26 +249,14 @@ _aio_tcp_client_prepare (AioTcpClient  *self,
   priv->insecure = priv->tls_insecure;
   if (priv->use_tls)
     {
+      g_autofree char *owner = g_strdup_printf ("Client '%s'", name);
+
       if (!_aio_tls_check_backend (error))
         return FALSE;
-
-      if (is_set (priv->tls_key_file) && !is_set (priv->tls_certificate_file))
-        return invalid (error, "Client '%s': tls-key-file “%s” is set without tls-certificate-file",
-                        name, priv->tls_key_file);
-      if (is_set (priv->tls_certificate_file))
-        {
-          certificate = _aio_tls_load_certificate (priv->tls_certificate_file,
-                                                   is_set (priv->tls_key_file) ? priv->tls_key_file : NULL,
-                                                   error);
-          if (certificate == NULL)
-            return FALSE;
-        }
-      if (is_set (priv->tls_ca_file))
-        {
-          database = _aio_tls_load_ca (priv->tls_ca_file, error);
-          if (database == NULL)
-            return FALSE;
-        }
+      if (!_aio_tls_load_files (owner, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+                                priv->tls_certificate_file, priv->tls_key_file,
+                                priv->tls_ca_file, &certificate, &database, error))
+        return FALSE;
 
       server_name = is_set (priv->tls_server_name) ? priv->tls_server_name : priv->address;
       if (is_set (server_name))

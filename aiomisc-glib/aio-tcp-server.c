@@ -552,37 +552,32 @@ load_tls (AioTcpServer  *self,
           GError       **error)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autofree char *owner = g_strdup_printf ("Server '%s'", aio_service_get_name (AIO_SERVICE (self)));
 
-  if (priv->tls_certificate_file == NULL)
+  /* Without a certificate the server is plain TCP: the other TLS settings
+   * then are a mistake (a key alone is refused by _aio_tls_load_files). */
+  if (!_aio_tls_file_is_set (priv->tls_certificate_file) &&
+      !_aio_tls_file_is_set (priv->tls_key_file))
     {
-      if (priv->tls_key_file != NULL || priv->tls_ca_file != NULL || priv->require_client_cert)
+      if (_aio_tls_file_is_set (priv->tls_ca_file))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "Server '%s': TLS settings (%s) without tls-certificate-file",
-                       aio_service_get_name (AIO_SERVICE (self)),
-                       priv->tls_key_file != NULL ? priv->tls_key_file :
-                       priv->tls_ca_file != NULL ? priv->tls_ca_file : "require-client-cert");
+                       "%s: tls-ca-file “%s” is set without tls-certificate-file",
+                       owner, priv->tls_ca_file);
           return FALSE;
         }
-      return TRUE;
-    }
-
-  priv->tls_certificate = _aio_tls_load_certificate (priv->tls_certificate_file,
-                                                     priv->tls_key_file, error);
-  if (priv->tls_certificate == NULL)
-    return FALSE;
-
-  if (priv->tls_ca_file != NULL)
-    {
-      priv->tls_database = _aio_tls_load_ca (priv->tls_ca_file, error);
-      if (priv->tls_database == NULL)
+      if (priv->require_client_cert)
         {
-          g_clear_object (&priv->tls_certificate);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "%s: require-client-cert is set without tls-certificate-file", owner);
           return FALSE;
         }
     }
 
-  return TRUE;
+  return _aio_tls_load_files (owner, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                              priv->tls_certificate_file, priv->tls_key_file,
+                              priv->tls_ca_file, &priv->tls_certificate, &priv->tls_database,
+                              error);
 }
 
 static void
@@ -1047,7 +1042,8 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * makes the server speak TLS. The private key is in
    * [property@Aio.TcpServer:tls-key-file], or in this file when that is not
    * set. An unreadable or invalid file fails the start with an error
-   * naming it.
+   * naming it. An empty string is the same as %NULL (no TLS), as for the
+   * other file properties.
    *
    * Since: 0.1
    */

@@ -101,3 +101,49 @@ _aio_tls_load_ca (const char  *ca_file,
 
   return database;
 }
+
+gboolean
+_aio_tls_load_files (const char       *owner,
+                     GQuark            invalid_domain,
+                     gint              invalid_code,
+                     const char       *cert_file,
+                     const char       *key_file,
+                     const char       *ca_file,
+                     GTlsCertificate **out_certificate,
+                     GTlsDatabase    **out_database,
+                     GError          **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  g_return_val_if_fail (out_certificate != NULL && *out_certificate == NULL, FALSE);
+  g_return_val_if_fail (out_database != NULL && *out_database == NULL, FALSE);
+
+  if (_aio_tls_file_is_set (key_file) && !_aio_tls_file_is_set (cert_file))
+    {
+      g_set_error (error, invalid_domain, invalid_code,
+                   "%s: tls-key-file “%s” is set without tls-certificate-file",
+                   owner, key_file);
+      return FALSE;
+    }
+
+  if (_aio_tls_file_is_set (cert_file))
+    {
+      certificate = _aio_tls_load_certificate (cert_file,
+                                               _aio_tls_file_is_set (key_file) ? key_file : NULL,
+                                               error);
+      if (certificate == NULL)
+        return FALSE;
+    }
+
+  if (_aio_tls_file_is_set (ca_file))
+    {
+      database = _aio_tls_load_ca (ca_file, error);
+      if (database == NULL)
+        return FALSE;
+    }
+
+  *out_certificate = g_steal_pointer (&certificate);
+  *out_database = g_steal_pointer (&database);
+  return TRUE;
+}

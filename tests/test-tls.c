@@ -326,6 +326,13 @@ test_server_missing_files (void)
   g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "tls-certificate-file"));
+  g_clear_error (&error);
+
+  /* "" is unset, as for the client: not a file that cannot be read. */
+  g_object_set (server, "tls-certificate-file", "", NULL);
+  g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "tls-certificate-file"));
 }
 
 int
