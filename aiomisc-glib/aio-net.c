@@ -483,6 +483,10 @@ _aio_net_take_activated (const char  *name,
   socket = g_socket_new_from_fd (fd, &local_error);
   if (socket == NULL)
     {
+      /* Unnamed, it is only a candidate: NULL without error, and the caller
+       * binds a socket of its own (as for the other mismatches above). */
+      if (name == NULL)
+        return NULL;
       g_set_error (error, G_IO_ERROR, local_error->code,
                    "The inherited socket “%s” (descriptor %d) is not usable: %s",
                    activation->names[index], fd, local_error->message);
