@@ -132,7 +132,6 @@ typedef struct
   GTask         *stop_task;
   GSource       *drain_source;
   GSource       *stop_cancel_source;
-  gboolean       accepting;
 } AioTcpServerPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SERVICE)
@@ -173,6 +172,7 @@ typedef struct
 } Client;
 
 static void start_accepting (AioTcpServer *self);
+static void maybe_resume_accepting (AioTcpServer *self);
 static void client_serve (Client *client);
 
 /* Client life cycle */
@@ -228,9 +228,8 @@ client_free (Client *client)
 
   if (priv->stop_task != NULL)
     maybe_finish_stop (self);
-  else if (!priv->accepting && priv->listener != NULL && priv->retry_source == NULL &&
-           (priv->max_connections == 0 || priv->clients.length < priv->max_connections))
-    start_accepting (self);
+  else
+    maybe_resume_accepting (self);
 
   g_object_unref (self);
 }
@@ -437,7 +436,6 @@ stop_accepting (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  priv->accepting = FALSE;
   if (priv->accept_source != NULL)
     {
       g_source_destroy (priv->accept_source);
@@ -457,8 +455,7 @@ retry_accept_cb (gpointer user_data)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   g_clear_pointer (&priv->retry_source, g_source_unref);
-  if (!at_limit (priv))
-    start_accepting (self);
+  maybe_resume_accepting (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -522,11 +519,25 @@ start_accepting (AioTcpServer *self)
   if (priv->accept_source != NULL || priv->listener == NULL)
     return;
 
-  priv->accepting = TRUE;
   priv->accept_source = g_socket_create_source (priv->listener, G_IO_IN, NULL);
   g_source_set_static_name (priv->accept_source, "[aiomisc-glib] TCP accept");
   g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
   g_source_attach (priv->accept_source, priv->context);
+}
+
+/* Accepts again after a pause (max-connections reached, an accept error),
+ * unless the server is stopping (no listener then), accepts already, waits
+ * to retry after an accept error, or is still at max-connections. */
+static void
+maybe_resume_accepting (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->listener == NULL || priv->stop_task != NULL || priv->accept_source != NULL ||
+      priv->retry_source != NULL || at_limit (priv))
+    return;
+
+  start_accepting (self);
 }
 
 static void
@@ -1495,9 +1506,7 @@ aio_tcp_server_set_max_connections (AioTcpServer *self,
   if (priv->max_connections == max_connections)
     return;
   priv->max_connections = max_connections;
-  if (!priv->accepting && priv->listener != NULL && priv->stop_task == NULL &&
-      priv->retry_source == NULL && !at_limit (priv))
-    start_accepting (self);
+  maybe_resume_accepting (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
 }
 
