@@ -314,7 +314,13 @@ client_served_cb (GObject      *object,
   if (!_aio_transport_serve_finish (result, &error))
     client_report (client, error);
 
-  client_close (client);
+  /* The transport closes the stream it served (a TLS one with its
+   * close_notify): closing it again here would only be a second, empty
+   * asynchronous close. A stream it did not get to serve is closed here. */
+  if (g_io_stream_is_closed (client->stream))
+    client_free (client);
+  else
+    client_close (client);
 }
 
 static void
