@@ -117,9 +117,9 @@ robust_schedule (GTask *task)
   Run *run = g_task_get_task_data (task);
   double bound, pause;
 
+  /* The jittered pause is drawn below the bound, as AioBackoff's jitter does. */
   bound = _aio_backoff_compute_pause (run->base, RECONNECT_EXPONENT, run->max, run->failures, NULL);
-  pause = _aio_backoff_compute_pause (run->base, RECONNECT_EXPONENT, run->max, run->failures,
-                                      priv->rand);
+  pause = bound > 0 ? bound * g_rand_double (priv->rand) : bound;
   g_info ("Client '%s': reconnecting to %s in %.3f s (backoff bound %.3f s, failure %u)",
           aio_service_get_name (AIO_SERVICE (self)),
           _aio_tcp_client_get_target (AIO_TCP_CLIENT (self)),
