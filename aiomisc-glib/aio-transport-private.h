@@ -23,7 +23,8 @@ G_BEGIN_DECLS
  * whose input and output streams are pollable (a GTlsConnection) through
  * its pollable streams. Other streams fail with G_IO_ERROR_NOT_SUPPORTED; a
  * protocol that serves another connection already with G_IO_ERROR_PENDING.
- * aio_stream_protocol_serve_async() is the public form of this.
+ * aio_stream_protocol_serve_async() is the public form of this, and checks
+ * the arguments (g_return_if_fail) for both.
  */
 void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
                                       GIOStream            *stream,

@@ -803,10 +803,8 @@ _aio_transport_serve_async (AioStreamProtocol   *protocol,
   g_autoptr(AioTransport) self = NULL;
   GError *error = NULL;
 
-  g_return_if_fail (AIO_IS_STREAM_PROTOCOL (protocol));
-  g_return_if_fail (G_IS_IO_STREAM (stream));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
+  /* The arguments are checked by aio_stream_protocol_serve_async(), the
+   * public entry; the server passes its own protocol and accepted stream. */
   task = g_task_new (protocol, cancellable, callback, user_data);
   g_task_set_source_tag (task, _aio_transport_serve_async);
 
