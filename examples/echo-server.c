@@ -10,7 +10,8 @@
  * - --streams (the default): handle_client_async() gets the connection as a
  *   GIOStream and writes back what it reads, until the client closes;
  * - --protocol: an AioStreamProtocol whose data_received() writes the data
- *   back through the transport, without a GTask per read.
+ *   back through the transport, without a GTask per read; it stops reading
+ *   while the client does not read the echo (pause_writing).
  *
  * The aiomisc original:
  *
@@ -161,6 +162,20 @@ echo_protocol_data_received (AioStreamProtocol *protocol,
   aio_transport_write (ECHO_PROTOCOL (protocol)->transport, data, len);
 }
 
+/* The client does not read what we send back: stop reading what it sends,
+ * so that its data waits in TCP rather than in our write queue. */
+static void
+echo_protocol_pause_writing (AioStreamProtocol *protocol)
+{
+  aio_transport_pause_reading (ECHO_PROTOCOL (protocol)->transport);
+}
+
+static void
+echo_protocol_resume_writing (AioStreamProtocol *protocol)
+{
+  aio_transport_resume_reading (ECHO_PROTOCOL (protocol)->transport);
+}
+
 static void
 echo_protocol_connection_lost (AioStreamProtocol *protocol,
                                const GError      *error)
@@ -183,6 +198,8 @@ echo_protocol_class_init (EchoProtocolClass *klass)
   G_OBJECT_CLASS (klass)->finalize = echo_protocol_finalize;
   protocol_class->connection_made = echo_protocol_connection_made;
   protocol_class->data_received = echo_protocol_data_received;
+  protocol_class->pause_writing = echo_protocol_pause_writing;
+  protocol_class->resume_writing = echo_protocol_resume_writing;
   protocol_class->connection_lost = echo_protocol_connection_lost;
 }
 
