@@ -270,6 +270,7 @@ import math
 import signal
 import threading
 import traceback
+import weakref
 
 from gi.repository import GLib, GObject, Gio
 
@@ -895,6 +896,40 @@ def _wants_done(func, nargs):
     return len(required) > nargs
 
 
+def _method_wants_done(cache, func, nargs):
+    """:func:`_wants_done` for ``func``, inspected once per method
+    definition when it is a bound method (``cache``: a WeakKeyDictionary of
+    the caller, for one ``nargs``); any other callable is inspected each
+    time."""
+    underlying = getattr(func, '__func__', None)
+    if underlying is None:
+        return _wants_done(func, nargs)
+    try:
+        return cache[underlying]
+    except KeyError:
+        wants = cache[underlying] = _wants_done(func, nargs)
+        return wants
+    except TypeError:  # not weakly referenceable
+        return _wants_done(func, nargs)
+
+
+class _LazyText:
+    """A description for logs and error messages that ``make()`` writes
+    when it is first formatted (``'%s' % text``): a call that succeeds
+    quietly does not pay for it."""
+
+    __slots__ = ('_make', '_text')
+
+    def __init__(self, make):
+        self._make = make
+        self._text = None
+
+    def __str__(self):
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+
 def _main_call(main, entrypoint):
     """A main as a _Call: ``main()``, ``main(entrypoint)`` or
     ``main(entrypoint, done)``."""
@@ -1459,14 +1494,17 @@ def _async_vfunc(method, nargs, describe, note_cause=False):
     C default ``X_finish`` propagates (:func:`_complete_vfunc`); a Python
     exception becomes a ``GLib.Error`` ``"Type: message"``, its traceback
     goes to the debug log. ``describe(self, *args)`` names the call in the
-    logs. With ``note_cause``, the exception is kept as the cause of the
-    service's failure (see ``Entrypoint._aio_with_cause``)."""
+    logs; it runs only when something is logged (:class:`_LazyText`). With
+    ``note_cause``, the exception is kept as the cause of the service's
+    failure (see ``Entrypoint._aio_with_cause``)."""
+    wants_done = weakref.WeakKeyDictionary()
+
     def vfunc(self, *params):
         args = params[:nargs]
         cancellable, callback = params[nargs:nargs + 2]
         invoker = _Invoker()
         func = getattr(self, method)
-        what = describe(self, *args)
+        what = _LazyText(lambda: describe(self, *args))
 
         def finished(call):
             exc = call.exception
@@ -1478,7 +1516,8 @@ def _async_vfunc(method, nargs, describe, note_cause=False):
                 error = _job_error(call, what)
             _complete_vfunc(self, callback, invoker, error)
 
-        _Call(func, args, _wants_done(func, nargs), invoker, what).begin(cancellable, finished)
+        _Call(func, args, _method_wants_done(wants_done, func, nargs), invoker,
+              what).begin(cancellable, finished)
 
     vfunc._aio_injected = True
     return vfunc
@@ -1982,7 +2021,7 @@ def _protocol_call(protocol, name, *args):
 
 def _do_connection_made(self, transport):
     self._aio_transport = transport
-    if _defines(type(self), 'connection_made'):
+    if 'connection_made' in type(self)._aio_plain:
         _protocol_call(self, 'connection_made', transport)
 
 
@@ -1997,7 +2036,7 @@ def _do_eof_received(self):
 
 def _do_connection_lost(self, error):
     try:
-        if _defines(type(self), 'connection_lost'):
+        if 'connection_lost' in type(self)._aio_plain:
             _protocol_call(self, 'connection_lost', error)
     finally:
         self._aio_transport = None  # the transport drops the protocol now
@@ -2029,9 +2068,14 @@ class StreamProtocol(Aio.StreamProtocol):
     ``pause_writing(self)`` and ``resume_writing(self)``. See the module
     documentation."""
 
+    _aio_plain = frozenset()  # the plain methods of the class, see below
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         plain = [name for name in _PROTOCOL_HOOKS if _defines(cls, name)]
+        # Per class, for the hooks (which subclasses inherit) to look up on
+        # every connection.
+        cls._aio_plain = frozenset(plain)
         if not plain:
             return
         # connection_made and connection_lost keep the transport (for the
