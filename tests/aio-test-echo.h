@@ -482,66 +482,10 @@ aio_test_raise_fd_limit (void)
   return limit.rlim_cur;
 }
 
-/* Warnings, captured: a handler failing is logged as a warning, which the
- * test framework would otherwise make fatal. */
-static GPtrArray *aio_test_warnings;
-
-static inline GLogWriterOutput
-aio_test_capture_writer (GLogLevelFlags   log_level,
-                         const GLogField *fields,
-                         gsize            n_fields,
-                         gpointer         user_data)
-{
-  if (log_level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE))
-    {
-      const char *message = "";
-
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          message = fields[i].value;
-      g_ptr_array_add (aio_test_warnings, g_strdup (message));
-      if (!g_test_verbose ())
-        return G_LOG_WRITER_HANDLED;
-      return g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
-    }
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
-static inline void
-aio_test_capture_warnings (void)
-{
-  aio_test_warnings = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (aio_test_capture_writer, NULL, NULL);
-}
-
-/* The number of captured warnings containing every one of the NULL
- * terminated strings. */
-static inline guint
-aio_test_count_warnings (const char *needle,
-                         ...)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < aio_test_warnings->len; i++)
-    {
-      const char *message = g_ptr_array_index (aio_test_warnings, i);
-      const char *word = needle;
-      gboolean all = TRUE;
-      va_list args;
-
-      va_start (args, needle);
-      while (word != NULL)
-        {
-          if (strstr (message, word) == NULL)
-            all = FALSE;
-          word = va_arg (args, const char *);
-        }
-      va_end (args);
-      n += all;
-    }
-  return n;
-}
+/* What the tests of the servers capture with aio_test_log_capture_install()
+ * and count: warnings (a handler failing is logged as one, which the test
+ * framework would otherwise make fatal) and messages. */
+#define AIO_TEST_ECHO_CAPTURED (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE)
 
 /* The echo server in a child process: the test program runs it when its
  * first argument is "--echo-child" (before g_test_init). Options:

@@ -85,15 +85,4 @@ void     aio_test_read_to_end_async  (GIOStream           *stream,
 gboolean aio_test_read_to_end_finish (GAsyncResult        *result,
                                       GError             **error);
 
-/* Log capture: installs a writer that records every message of level
- * info, message and warning (warnings are not printed unless --verbose).
- * Call once, in main(), after g_test_init(). */
-void   aio_test_log_capture  (void);
-/* Messages of @level containing @needle, in order (free the array). */
-GPtrArray *aio_test_log_find (GLogLevelFlags  level,
-                              const char     *needle);
-guint  aio_test_log_count    (GLogLevelFlags  level,
-                              const char     *needle);
-void   aio_test_log_clear    (void);
-
 G_END_DECLS

@@ -2,6 +2,9 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdarg.h>
+#include <string.h>
+
 #include "aio-test-services.h"
 
 G_DEFINE_FINAL_TYPE (AioTestService, aio_test_service, AIO_TYPE_SERVICE)
@@ -284,6 +287,243 @@ AioTestService *
 aio_test_service_new (const char *name)
 {
   return g_object_new (AIO_TEST_TYPE_SERVICE, "name", name, NULL);
+}
+
+/* Tracked objects */
+
+static GPtrArray *tracked;   /* (element-type GWeakRef) */
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+gpointer
+aio_test_track (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  if (tracked == NULL)
+    tracked = g_ptr_array_new_with_free_func (weak_ref_free);
+  g_weak_ref_init (ref, object);
+  g_ptr_array_add (tracked, ref);
+  return object;
+}
+
+void
+aio_test_assert_tracked_finalized (void)
+{
+  if (tracked == NULL)
+    return;
+  for (guint i = 0; i < tracked->len; i++)
+    {
+      g_autoptr(GObject) object = g_weak_ref_get (g_ptr_array_index (tracked, i));
+
+      g_assert_null (object);
+    }
+  g_clear_pointer (&tracked, g_ptr_array_unref);
+}
+
+/* Log capture */
+
+typedef struct
+{
+  GLogLevelFlags  level;
+  char           *message;
+} CapturedRecord;
+
+static GMutex captured_lock;
+static GPtrArray *captured;            /* (element-type CapturedRecord), guarded by captured_lock */
+static GLogLevelFlags capture_levels;  /* set before any thread logs */
+static GLogLevelFlags capture_quiet;
+
+static void
+captured_record_free (gpointer data)
+{
+  CapturedRecord *record = data;
+
+  g_free (record->message);
+  g_free (record);
+}
+
+/* A field of the record as a string (fields logged with an explicit length
+ * come as "ay"), NULL if it has none. */
+static char *
+dup_field (GVariant   *fields,
+           const char *key)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (fields, key, NULL);
+
+  if (value == NULL)
+    return NULL;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (value, NULL);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    {
+      gsize len = 0;
+      const char *data = g_variant_get_fixed_array (value, &len, 1);
+
+      return g_strndup (data != NULL ? data : "", len);
+    }
+  return NULL;
+}
+
+/* Runs on the thread that logged, with no lock of the writer held. */
+static gboolean
+capture_func (GLogLevelFlags  log_level,
+              GVariant       *fields,
+              gpointer        user_data)
+{
+  GLogLevelFlags level = log_level & G_LOG_LEVEL_MASK;
+  g_autofree char *domain = NULL;
+  CapturedRecord *record;
+
+  if (!(level & capture_levels) || (log_level & G_LOG_FLAG_FATAL))
+    return FALSE;
+
+  record = g_new0 (CapturedRecord, 1);
+  record->level = level;
+  record->message = dup_field (fields, "MESSAGE");
+  if (record->message == NULL)
+    record->message = g_strdup ("");
+  domain = dup_field (fields, "GLIB_DOMAIN");
+
+  /* Written as GLib's default writer would, but never fatal: the record is
+   * expected. Before it is stored, which aio_test_log_clear() may free. */
+  if ((!(level & capture_quiet) || g_test_verbose ()) &&
+      !g_log_writer_default_would_drop (level, domain))
+    {
+      const GLogField out[] = {
+        { "MESSAGE", record->message, -1 },
+        { "GLIB_DOMAIN", domain, -1 },
+      };
+
+      g_log_writer_standard_streams (level, out, domain != NULL ? 2 : 1, NULL);
+    }
+
+  g_mutex_lock (&captured_lock);
+  g_ptr_array_add (captured, record);
+  g_mutex_unlock (&captured_lock);
+
+  return TRUE;
+}
+
+void
+aio_test_log_capture_install (GLogLevelFlags levels,
+                              GLogLevelFlags quiet)
+{
+  AioLogLevel filter = AIO_LOG_LEVEL_MESSAGE;
+
+  g_assert_null (captured);   /* once per process */
+  if (levels & G_LOG_LEVEL_DEBUG)
+    filter = AIO_LOG_LEVEL_DEBUG;
+  else if (levels & G_LOG_LEVEL_INFO)
+    filter = AIO_LOG_LEVEL_INFO;
+
+  captured = g_ptr_array_new_with_free_func (captured_record_free);
+  capture_levels = levels & G_LOG_LEVEL_MASK;
+  capture_quiet = quiet & G_LOG_LEVEL_MASK;
+  aio_log_set_capture_func (capture_func, NULL, NULL);
+  /* Records below the filter never reach the capture function. */
+  aio_log_configure (filter, AIO_LOG_FORMAT_AUTO, FALSE, 0, 0.2);
+}
+
+/* The number of captured records of @levels containing every one of the
+ * NULL-terminated @needles; their messages are added to @found if not NULL. */
+static guint
+log_match (GLogLevelFlags      levels,
+           const char * const *needles,
+           GPtrArray          *found)
+{
+  guint n = 0;
+
+  g_assert_nonnull (captured);   /* aio_test_log_capture_install() ran */
+  g_mutex_lock (&captured_lock);
+  for (guint i = 0; i < captured->len; i++)
+    {
+      CapturedRecord *record = g_ptr_array_index (captured, i);
+      gboolean all = (record->level & levels) != 0;
+
+      for (guint j = 0; all && needles[j] != NULL; j++)
+        all = strstr (record->message, needles[j]) != NULL;
+      if (!all)
+        continue;
+      n++;
+      if (found != NULL)
+        g_ptr_array_add (found, g_strdup (record->message));
+    }
+  g_mutex_unlock (&captured_lock);
+
+  return n;
+}
+
+GPtrArray *
+aio_test_log_find (GLogLevelFlags  levels,
+                   const char     *needle)
+{
+  const char *needles[] = { needle, NULL };
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+  log_match (levels, needles, found);
+  return found;
+}
+
+guint
+aio_test_log_count (GLogLevelFlags  levels,
+                    const char     *needle)
+{
+  const char *needles[] = { needle, NULL };
+
+  return log_match (levels, needles, NULL);
+}
+
+guint
+aio_test_log_count_all (GLogLevelFlags  levels,
+                        const char     *needle,
+                        ...)
+{
+  g_autoptr(GPtrArray) needles = g_ptr_array_new ();
+  va_list args;
+
+  va_start (args, needle);
+  for (const char *word = needle; word != NULL; word = va_arg (args, const char *))
+    g_ptr_array_add (needles, (gpointer) word);
+  va_end (args);
+  g_ptr_array_add (needles, NULL);
+
+  return log_match (levels, (const char * const *) needles->pdata, NULL);
+}
+
+void
+aio_test_log_wait (GLogLevelFlags  levels,
+                   const char     *needle,
+                   guint           at_least)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  GSource *tick = g_timeout_source_new (50); /* records may come from other threads */
+  guint n;
+
+  g_source_set_dummy_callback (tick);
+  g_source_attach (tick, NULL);
+  while ((n = aio_test_log_count (levels, needle)) < at_least)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("\"%s\" not logged %u times within 30 s (%u)", needle, at_least, n);
+    }
+  g_source_destroy (tick);
+  g_source_unref (tick);
+}
+
+void
+aio_test_log_clear (void)
+{
+  g_assert_nonnull (captured);
+  g_mutex_lock (&captured_lock);
+  g_ptr_array_set_size (captured, 0);
+  g_mutex_unlock (&captured_lock);
 }
 
 /* Ends the idle threads of GLib's pools (GTask's, where glib-networking

@@ -47,6 +47,45 @@ void       aio_test_wait (const gboolean *flag);
 /* Completes stops held by never_stop services. */
 void       aio_test_release_hung (void);
 
+/* Objects that must be finalized by the end of the run (main thread only):
+ * aio_test_track() keeps a weak reference to @object and returns it;
+ * aio_test_assert_tracked_finalized() asserts that every tracked object is
+ * gone, then forgets them. */
+gpointer   aio_test_track (gpointer object);
+void       aio_test_assert_tracked_finalized (void);
+
+/* Log capture, on the library's hook (aio_log_set_capture_func(), which
+ * installs the aiomisc-glib writer with aio_log_setup()).
+ *
+ * aio_test_log_capture_install() is called once, in main(), after
+ * g_test_init(). Records of @levels are kept, with their level and MESSAGE,
+ * for the functions below, from any thread. They are consumed: the
+ * always-fatal mask does not apply to them (as with g_test_expect_message()),
+ * and those of @quiet are written only with --verbose, the others as GLib's
+ * default writer would (so INFO only with G_MESSAGES_DEBUG). Records of other
+ * levels are written by the library's writer as usual, fatal as
+ * g_log_set_always_fatal() says; its level filter is set to let @levels and
+ * messages through, and INFO/DEBUG only if @levels has them (or
+ * G_MESSAGES_DEBUG names their domain). */
+void       aio_test_log_capture_install (GLogLevelFlags  levels,
+                                         GLogLevelFlags  quiet);
+/* Captured messages of a level in @levels containing @needle, oldest first
+ * (free the array). */
+GPtrArray *aio_test_log_find      (GLogLevelFlags  levels,
+                                   const char     *needle);
+guint      aio_test_log_count     (GLogLevelFlags  levels,
+                                   const char     *needle);
+/* The number of those containing every one of the NULL-terminated needles. */
+guint      aio_test_log_count_all (GLogLevelFlags  levels,
+                                   const char     *needle,
+                                   ...) G_GNUC_NULL_TERMINATED;
+/* Iterates the default main context until aio_test_log_count (@levels,
+ * @needle) >= @at_least, failing after 30 s. */
+void       aio_test_log_wait      (GLogLevelFlags  levels,
+                                   const char     *needle,
+                                   guint           at_least);
+void       aio_test_log_clear     (void);
+
 /* Ends the idle threads of GLib's pools before exit (see the .c file):
  * call it at the end of main() in tests that made TLS handshakes. */
 void       aio_test_stop_pool_threads (void);

@@ -12,61 +12,6 @@
 
 #define MS G_GINT64_CONSTANT (1000)
 
-/* Objects that must be finalized by the end of the run. */
-static GPtrArray *tracked;
-
-static void
-weak_ref_free (gpointer data)
-{
-  g_weak_ref_clear (data);
-  g_free (data);
-}
-
-static gpointer
-track (gpointer object)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, object);
-  g_ptr_array_add (tracked, ref);
-  return object;
-}
-
-/* Warnings of the library, captured to be asserted on. */
-static GPtrArray *warnings;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   log_level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  if (log_level & G_LOG_LEVEL_WARNING)
-    {
-      const char *message = NULL;
-
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          message = fields[i].value;
-      g_ptr_array_add (warnings, g_strdup (message ? message : ""));
-      if (!g_test_verbose ())
-        return G_LOG_WRITER_HANDLED;
-    }
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
-static guint
-count_warnings (const char *needle)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < warnings->len; i++)
-    if (strstr (g_ptr_array_index (warnings, i), needle) != NULL)
-      n++;
-  return n;
-}
-
 /* Runs every source that is ready, without blocking. */
 static void
 drain (void)
@@ -259,7 +204,7 @@ new_periodic (Probe      *probe,
               const char *name,
               double      interval)
 {
-  AioPeriodicCallback *periodic = track (aio_periodic_callback_new (probe_func, probe, NULL));
+  AioPeriodicCallback *periodic = aio_test_track (aio_periodic_callback_new (probe_func, probe, NULL));
 
   probe->clock = clock;
   aio_periodic_callback_set_clock (periodic, clock);
@@ -516,7 +461,7 @@ test_shield (void)
   g_autoptr(AioPeriodicCallback) periodic = new_periodic (&probe, clock, "shielded", 0.1);
   g_autoptr(GError) error = NULL;
   double errors_before = aio_statistics_get ("periodic", "errors");
-  guint warnings_before = warnings->len;
+  guint warnings_before = aio_test_log_count (G_LOG_LEVEL_WARNING, "");
   Result r = { 0 };
 
   /* Shielded: the running call finishes, and the stop waits for it. */
@@ -554,7 +499,7 @@ test_shield (void)
   g_assert_cmpuint (probe.cancelled, ==, 1);
 
   g_assert_cmpfloat (aio_statistics_get ("periodic", "errors"), ==, errors_before);
-  g_assert_cmpuint (warnings->len, ==, warnings_before);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, ""), ==, warnings_before);
 }
 
 static void
@@ -633,8 +578,8 @@ test_errors_keep_schedule (void)
     g_assert_cmpint (probe.started_at[i], ==, i * 100 * MS);
   g_assert_cmpfloat (aio_statistics_get ("periodic", "calls") - calls_before, ==, 6);
   g_assert_cmpfloat (aio_statistics_get ("periodic", "errors") - errors_before, ==, 3);
-  g_assert_cmpuint (count_warnings ("Periodic callback 'flaky' failed: call "), ==, 3);
-  g_assert_cmpuint (count_warnings ("call 4 went wrong"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "Periodic callback 'flaky' failed: call "), ==, 3);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "call 4 went wrong"), ==, 1);
 }
 
 static void
@@ -650,7 +595,7 @@ test_dropped_task (void)
   stop_sync (periodic);
 
   g_assert_cmpuint (probe.calls, ==, 3);
-  g_assert_cmpuint (count_warnings ("'forgetful' failed: the callback dropped its task"), ==, 3);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'forgetful' failed: the callback dropped its task"), ==, 3);
 }
 
 static void
@@ -713,7 +658,7 @@ test_bad_interval (void)
   g_assert_true (aio_periodic_callback_start (periodic, &error));
   aio_periodic_callback_set_interval (periodic, -3);
   g_assert_cmpfloat (aio_periodic_callback_get_interval (periodic), ==, 0.1);
-  g_assert_cmpuint (count_warnings ("'broken': ignoring the invalid interval of -3 s"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'broken': ignoring the invalid interval of -3 s"), ==, 1);
   /* A good one applies from the next call. */
   aio_periodic_callback_set_interval (periodic, 0.2);
   advance (clock, 400 * MS, 10 * MS);
@@ -840,7 +785,7 @@ static void
 test_service_entrypoint (void)
 {
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
-  g_autoptr(TestTicker) ticker = track (g_object_new (TEST_TYPE_TICKER,
+  g_autoptr(TestTicker) ticker = aio_test_track (g_object_new (TEST_TYPE_TICKER,
                                                       "name", "ticker",
                                                       "interval", 0.01,
                                                       "delay", 0.02,
@@ -870,7 +815,7 @@ static void
 test_service_bad_interval (void)
 {
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
-  g_autoptr(TestTicker) ticker = track (g_object_new (TEST_TYPE_TICKER, "name", "ticker", NULL));
+  g_autoptr(TestTicker) ticker = aio_test_track (g_object_new (TEST_TYPE_TICKER, "name", "ticker", NULL));
   g_autoptr(GError) error = NULL;
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (ticker));
@@ -909,7 +854,7 @@ static void
 test_service_shield (void)
 {
   g_autoptr(AioClock) clock = aio_manual_clock_new (0);
-  g_autoptr(TestTicker) ticker = track (g_object_new (TEST_TYPE_TICKER,
+  g_autoptr(TestTicker) ticker = aio_test_track (g_object_new (TEST_TYPE_TICKER,
                                                       "name", "careful",
                                                       "interval", 1.0,
                                                       "shield", TRUE,
@@ -945,7 +890,7 @@ static void
 test_service_default_callback (void)
 {
   g_autoptr(AioClock) clock = aio_manual_clock_new (0);
-  g_autoptr(TestLazy) lazy = track (g_object_new (TEST_TYPE_LAZY, "interval", 0.1, "clock", clock, NULL));
+  g_autoptr(TestLazy) lazy = aio_test_track (g_object_new (TEST_TYPE_LAZY, "interval", 0.1, "clock", clock, NULL));
   Result started = { 0 }, stopped = { 0 };
 
   aio_service_start_async (AIO_SERVICE (lazy), NULL, service_started_cb, &started);
@@ -956,7 +901,7 @@ test_service_default_callback (void)
   aio_test_wait (&stopped.done);
   g_assert_no_error (stopped.error);
 
-  g_assert_cmpuint (count_warnings ("Periodic callback 'TestLazy' failed: TestLazy does not override callback_async"), ==, 2);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "Periodic callback 'TestLazy' failed: TestLazy does not override callback_async"), ==, 2);
 }
 
 int
@@ -967,9 +912,8 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   /* Failed calls are logged as warnings: keep only criticals fatal. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  warnings = g_ptr_array_new_with_free_func (g_free);
-  tracked = g_ptr_array_new_with_free_func (weak_ref_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  /* Warnings, asserted on: written only with --verbose. */
+  aio_test_log_capture_install (G_LOG_LEVEL_WARNING, G_LOG_LEVEL_WARNING);
 
   g_test_add_func ("/Aio/Periodic/properties", test_properties);
   g_test_add_func ("/Aio/Periodic/fires-repeatedly", test_fires_repeatedly);
@@ -994,13 +938,7 @@ main (int argc, char *argv[])
 
   /* Every callback the tests made is gone: nothing leaked a reference. */
   drain ();
-  for (guint i = 0; i < tracked->len; i++)
-    {
-      g_autoptr(GObject) object = g_weak_ref_get (g_ptr_array_index (tracked, i));
-
-      g_assert_null (object);
-    }
-  g_ptr_array_unref (tracked);
+  aio_test_assert_tracked_finalized ();
 
   return ret;
 }

@@ -11,61 +11,6 @@
 
 #define MS G_GINT64_CONSTANT (1000)
 
-/* Objects that must be finalized by the end of the run. */
-static GPtrArray *tracked;
-
-static void
-weak_ref_free (gpointer data)
-{
-  g_weak_ref_clear (data);
-  g_free (data);
-}
-
-static gpointer
-track (gpointer object)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, object);
-  g_ptr_array_add (tracked, ref);
-  return object;
-}
-
-/* Warnings of the library, captured to be asserted on. */
-static GPtrArray *warnings;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   log_level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  if (log_level & G_LOG_LEVEL_WARNING)
-    {
-      const char *message = NULL;
-
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          message = fields[i].value;
-      g_ptr_array_add (warnings, g_strdup (message ? message : ""));
-      if (!g_test_verbose ())
-        return G_LOG_WRITER_HANDLED;
-    }
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
-static guint
-count_warnings (const char *needle)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < warnings->len; i++)
-    if (strstr (g_ptr_array_index (warnings, i), needle) != NULL)
-      n++;
-  return n;
-}
-
 /* Runs what is ready, at most @max iterations: a strategy that keeps
  * returning 0 on a manual clock is always ready. */
 static void
@@ -210,7 +155,7 @@ new_recurring (Probe      *probe,
                AioClock   *clock,
                const char *name)
 {
-  AioRecurringCallback *recurring = track (aio_recurring_callback_new (probe_func, probe, NULL));
+  AioRecurringCallback *recurring = aio_test_track (aio_recurring_callback_new (probe_func, probe, NULL));
 
   probe->clock = clock;
   aio_recurring_callback_set_clock (recurring, clock);
@@ -579,7 +524,7 @@ test_errors (void)
 
   g_assert_cmpuint (probe.calls, ==, 6);
   g_assert_cmpfloat (aio_statistics_get ("recurring", "errors") - errors_before, ==, 2);
-  g_assert_cmpuint (count_warnings ("Recurring callback 'flaky' failed: call "), ==, 2);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "Recurring callback 'flaky' failed: call "), ==, 2);
 }
 
 static void
@@ -602,21 +547,21 @@ test_bad_delay (void)
   /* NaN, infinite delays and unknown actions stop the callback. */
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &nan_script, script_destroy, &error));
   g_assert_false (aio_recurring_callback_is_running (recurring));
-  g_assert_cmpuint (count_warnings ("'confused': its strategy returned an invalid delay of nan s; stopping"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'confused': its strategy returned an invalid delay of nan s; stopping"), ==, 1);
   g_assert_cmpuint (nan_script.destroyed, ==, 1);
 
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &inf_script, script_destroy, &error));
   g_assert_false (aio_recurring_callback_is_running (recurring));
-  g_assert_cmpuint (count_warnings ("'confused': its strategy returned an invalid delay of inf s"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'confused': its strategy returned an invalid delay of inf s"), ==, 1);
 
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &bogus_script, script_destroy, &error));
   g_assert_false (aio_recurring_callback_is_running (recurring));
-  g_assert_cmpuint (count_warnings ("'confused': its strategy returned an unknown action 42"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'confused': its strategy returned an unknown action 42"), ==, 1);
   g_assert_cmpuint (probe.calls, ==, 0);
 
   /* A negative delay counts as 0. */
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &negative_script, script_destroy, &error));
-  g_assert_cmpuint (count_warnings ("'confused': its strategy returned a negative delay of -2 s; using 0"), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'confused': its strategy returned a negative delay of -2 s; using 0"), ==, 1);
   drain ();
   g_assert_cmpuint (probe.calls, ==, 1);
   g_assert_cmpint (probe.started_at[0], ==, 0);
@@ -666,9 +611,8 @@ main (int argc, char *argv[])
   /* Failed calls and bad strategies are logged as warnings: keep only
    * criticals fatal. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  warnings = g_ptr_array_new_with_free_func (g_free);
-  tracked = g_ptr_array_new_with_free_func (weak_ref_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  /* Warnings, asserted on: written only with --verbose. */
+  aio_test_log_capture_install (G_LOG_LEVEL_WARNING, G_LOG_LEVEL_WARNING);
 
   g_test_add_func ("/Aio/Recurring/properties", test_properties);
   g_test_add_func ("/Aio/Recurring/func-destroyed", test_func_destroyed);
@@ -688,13 +632,7 @@ main (int argc, char *argv[])
 
   /* Every callback the tests made is gone: nothing leaked a reference. */
   drain ();
-  for (guint i = 0; i < tracked->len; i++)
-    {
-      g_autoptr(GObject) object = g_weak_ref_get (g_ptr_array_index (tracked, i));
-
-      g_assert_null (object);
-    }
-  g_ptr_array_unref (tracked);
+  aio_test_assert_tracked_finalized ();
 
   return ret;
 }

@@ -757,7 +757,12 @@ main (int argc, char *argv[])
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  aio_test_log_capture ();
+  /* Warnings are expected (and checked): keep only criticals fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  /* Infos, messages and warnings, asserted on; warnings are written only
+   * with --verbose. */
+  aio_test_log_capture_install (G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING,
+                                G_LOG_LEVEL_WARNING);
 
 #define ADD(path, func) \
   g_test_add ("/Aio/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -55,7 +55,7 @@ test_echo (void)
   guint port_notified = 0;
   guint port;
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
   g_signal_connect (server, "notify::port", G_CALLBACK (count_notify), &port_notified);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
@@ -69,7 +69,7 @@ test_echo (void)
   g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
   aio_test_wait_until (&server->n_done, 2);
   g_assert_cmpuint (server->n_cancelled, ==, 0);
-  g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
+  g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "failed"), ==, 0);
 
   aio_test_service_stop (AIO_SERVICE (server));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_STOPPED);
@@ -166,7 +166,7 @@ test_handler_error (void)
   g_autoptr(GError) error = NULL;
   guint port;
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
   server->mode = ECHO_MODE_FAIL;
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
@@ -175,7 +175,7 @@ test_handler_error (void)
   g_assert_true (aio_test_run_in_thread (eof_client, GUINT_TO_POINTER (port)));
   aio_test_wait_until (&server->n_done, 1);
   /* Logged with the address of the peer, and the server goes on. */
-  g_assert_cmpuint (aio_test_count_warnings ("client 127.0.0.1:", "fails on purpose", NULL), ==, 1);
+  g_assert_cmpuint (aio_test_log_count_all (AIO_TEST_ECHO_CAPTURED, "client 127.0.0.1:", "fails on purpose", NULL), ==, 1);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_RUNNING);
 
   server->mode = ECHO_MODE_ECHO;
@@ -224,7 +224,7 @@ test_protocol_wired (void)
   g_assert_nonnull (strstr (error->message, "GObject"));
   g_clear_error (&error);
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
   port = aio_tcp_server_get_port (server);
@@ -306,7 +306,7 @@ test_many_clients (gconstpointer data)
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GError) error = NULL;
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
   if (aio_test_raise_fd_limit () < 2 * N_MANY + 64)
     {
       g_test_skip ("not enough file descriptors for 1000 clients");
@@ -334,7 +334,7 @@ test_many_clients (gconstpointer data)
       aio_test_wait_until (&server->n_done, N_MANY);
       g_assert_cmpuint (server->peak_active, ==, N_MANY);
     }
-  g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
+  g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "failed"), ==, 0);
   aio_test_service_stop (AIO_SERVICE (server));
 }
 
@@ -515,7 +515,7 @@ test_drain_timeout (gconstpointer data)
   g_autoptr(GError) error = NULL;
   gboolean stopped = FALSE;
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
   aio_test_protocol_reset ();
   if (protocol)
     aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
@@ -541,7 +541,7 @@ test_drain_timeout (gconstpointer data)
     }
   g_assert_cmpuint (aio_tcp_server_get_n_connections (AIO_TCP_SERVER (server)), ==, 0);
   /* A cancellation on stop is no failure. */
-  g_assert_cmpuint (aio_test_count_warnings ("failed", NULL), ==, 0);
+  g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "failed"), ==, 0);
 }
 
 /* Start errors name the value */
@@ -793,7 +793,7 @@ main (int   argc,
     return aio_test_echo_child_main (argc, argv);
 
   g_test_init (&argc, &argv, NULL);
-  aio_test_capture_warnings ();
+  aio_test_log_capture_install (AIO_TEST_ECHO_CAPTURED, AIO_TEST_ECHO_CAPTURED);
 
   g_test_add_func ("/Aio/TcpServer/echo", test_echo);
   g_test_add_func ("/Aio/TcpServer/unix-echo", test_unix_echo);

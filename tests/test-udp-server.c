@@ -169,7 +169,7 @@ test_receive_error (void)
   g_autoptr(GBytes) data = g_bytes_new_static ("lost", 4);
   g_autoptr(GError) error = NULL;
 
-  g_ptr_array_set_size (aio_test_warnings, 0);
+  aio_test_log_clear ();
 
   /* A port nobody listens on. */
   closed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
@@ -196,8 +196,8 @@ test_receive_error (void)
 
   aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error);
   g_assert_no_error (error);
-  aio_test_wait_until (&aio_test_warnings->len, 1);
-  g_assert_cmpuint (aio_test_count_warnings ("receive failed", NULL), ==, 1);
+  aio_test_log_wait (AIO_TEST_ECHO_CAPTURED, "", 1);
+  g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "receive failed"), ==, 1);
 
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_RUNNING);
   assert_echo ("127.0.0.1", aio_udp_server_get_port (AIO_UDP_SERVER (server)), "still here");
@@ -261,7 +261,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  aio_test_capture_warnings ();
+  aio_test_log_capture_install (AIO_TEST_ECHO_CAPTURED, AIO_TEST_ECHO_CAPTURED);
 
   g_test_add_func ("/Aio/UdpServer/echo", test_echo);
   g_test_add_func ("/Aio/UdpServer/given-socket", test_given_socket);
