@@ -90,7 +90,7 @@ struct _AioTransport
   /* socket mode */
   int                     fd;              /* -1 in stream mode */
   gpointer                fd_tag;          /* NULL while polling nothing */
-  GIOCondition            fd_events;
+  GIOCondition            fd_events;       /* polled, or to poll again once resumed */
 
   /* stream mode */
   GPollableInputStream   *input;
@@ -114,6 +114,7 @@ struct _AioTransport
   guint                   writing_paused : 1;
   guint                   lost_pending : 1;
   guint                   dispatching : 1;
+  guint                   suspended : 1;   /* readiness off for a nested loop */
   GError                 *lost_error;
 
   GSocketAddress         *remote_address;
@@ -362,7 +363,10 @@ static void
 transport_schedule_lost (AioTransport *self)
 {
   self->lost_pending = TRUE;
-  g_source_set_ready_time (self->source, 0);
+  /* While suspended, the dispatch that resumes the source calls
+   * connection_lost. */
+  if (!self->suspended)
+    g_source_set_ready_time (self->source, 0);
 }
 
 static void
@@ -543,6 +547,40 @@ transport_after_write (AioTransport *self)
 
 /* The sources */
 
+/* A protocol callback iterates the main context (a nested loop) while the
+ * source is ready: its descriptor polled with an event pending, or its
+ * ready time reached for connection_lost. GLib does not block a source that
+ * can recurse, so the nested loop would dispatch it (to no effect) over and
+ * over, at 100% CPU: its readiness is taken away until the outer dispatch
+ * ends. The descriptor leaves the source rather than being polled for no
+ * event, which would still report G_IO_HUP and G_IO_ERR; fd_events keeps
+ * what to poll, and transport_update_events() only records changes. Only
+ * on this path: the common dispatch does no extra work. */
+static void
+transport_suspend (AioTransport *self)
+{
+  if (self->suspended)
+    return;
+
+  self->suspended = TRUE;
+  if (self->fd_tag != NULL)
+    {
+      g_source_remove_unix_fd (self->source, self->fd_tag);
+      self->fd_tag = NULL;
+    }
+  g_source_set_ready_time (self->source, -1);
+}
+
+static void
+transport_resume (AioTransport *self)
+{
+  self->suspended = FALSE;
+  if (self->fd_events != 0)
+    self->fd_tag = g_source_add_unix_fd (self->source, self->fd, self->fd_events);
+  if (self->lost_pending)
+    g_source_set_ready_time (self->source, 0);
+}
+
 static gboolean
 transport_source_dispatch (GSource     *source,
                            GSourceFunc  callback,
@@ -551,9 +589,12 @@ transport_source_dispatch (GSource     *source,
   AioTransport *self = ((TransportSource *) source)->transport;
 
   /* A protocol callback that iterates the main context (a nested loop):
-   * no callback inside another one. */
+   * no callback inside another one, and no spinning on the source. */
   if (self->dispatching)
-    return G_SOURCE_CONTINUE;
+    {
+      transport_suspend (self);
+      return G_SOURCE_CONTINUE;
+    }
   self->dispatching = TRUE;
 
   if (self->fd_tag != NULL)
@@ -571,6 +612,8 @@ transport_source_dispatch (GSource     *source,
     }
 
   self->dispatching = FALSE;
+  if (G_UNLIKELY (self->suspended))
+    transport_resume (self);
   if (self->lost_pending)
     {
       g_source_set_ready_time (source, -1);
@@ -635,6 +678,13 @@ transport_update_events (AioTransport *self)
 
       if (events == self->fd_events)
         return;
+
+      /* Polled again once resumed. */
+      if (G_UNLIKELY (self->suspended))
+        {
+          self->fd_events = events;
+          return;
+        }
 
       /* Polling no event at all would still report G_IO_HUP and G_IO_ERR,
        * over and over: the descriptor leaves the source instead. */

@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,6 +15,17 @@
 #include "aio-test-services.h"
 #include "aio-transport-private.h"
 #include "aio-tls-private.h"
+
+/* What data_received does before it iterates the context (a nested loop)
+ * in the nested-iteration-no-spin tests. */
+typedef enum
+{
+  NESTED_NONE,
+  NESTED_MORE_DATA,   /* the peer sends more */
+  NESTED_PEER_EOF,    /* the peer shuts its sending side down */
+  NESTED_PEER_RESET,  /* the peer resets the connection */
+  NESTED_ABORT,       /* the protocol aborts: connection_lost is pending */
+} NestedAction;
 
 /* A protocol that records its callbacks */
 
@@ -30,6 +42,9 @@ struct _TestProtocol
   gboolean           pause_on_data;   /* pauses reading at each data_received */
   GSocket           *nested_peer;     /* data_received sends from it and iterates */
   gboolean           in_data;
+  NestedAction       nested_action;   /* with nested_peer, nested_fd */
+  int                nested_fd;       /* the served socket */
+  guint              nested_dispatched;  /* iterations that dispatched */
   gsize              produce_total;   /* bytes to write from connection_made */
   gboolean           close_after_produce;
 
@@ -123,7 +138,56 @@ test_protocol_data_received (AioStreamProtocol *protocol,
     aio_transport_write (self->transport, data, len);
   if (self->pause_on_data)
     aio_transport_pause_reading (self->transport);
-  if (self->nested_peer != NULL)
+  if (self->nested_action != NESTED_NONE)
+    {
+      NestedAction action = self->nested_action;
+      GSocket *peer = g_steal_pointer (&self->nested_peer);
+      struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+      g_autoptr(GError) error = NULL;
+
+      self->nested_action = NESTED_NONE;
+      self->in_data = TRUE;
+      switch (action)
+        {
+        case NESTED_MORE_DATA:
+          g_assert_cmpint (g_socket_send (peer, "more", 4, NULL, NULL), ==, 4);
+          break;
+        case NESTED_PEER_EOF:
+          g_socket_shutdown (peer, FALSE, TRUE, &error);
+          g_assert_no_error (error);
+          break;
+        case NESTED_PEER_RESET:
+          /* A zero linger time makes the close send a RST. */
+          g_assert_cmpint (setsockopt (g_socket_get_fd (peer), SOL_SOCKET, SO_LINGER,
+                                       &linger, sizeof linger), ==, 0);
+          g_socket_close (peer, &error);
+          g_assert_no_error (error);
+          break;
+        case NESTED_ABORT:
+          aio_transport_abort (self->transport);
+          break;
+        case NESTED_NONE:
+        default:
+          g_assert_not_reached ();
+        }
+
+      /* The served socket is ready now (input, EOF or a reset), or
+       * connection_lost is pending: the transport's source is ready, and
+       * must not be dispatched over and over while this loop runs (a
+       * nested loop would spin at 100% CPU). */
+      if (action != NESTED_ABORT)
+        {
+          struct pollfd pfd = { .fd = self->nested_fd, .events = POLLIN };
+
+          g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
+        }
+      self->nested_dispatched = 0;
+      for (guint i = 0; i < 1000; i++)
+        if (g_main_context_iteration (NULL, FALSE))
+          self->nested_dispatched++;
+      self->in_data = FALSE;
+    }
+  else if (self->nested_peer != NULL)
     {
       GSocket *peer = g_steal_pointer (&self->nested_peer);
 
@@ -142,6 +206,7 @@ test_protocol_eof_received (AioStreamProtocol *protocol)
 {
   TestProtocol *self = TEST_PROTOCOL (protocol);
 
+  g_assert_false (self->in_data);
   g_string_append (self->events, "eof ");
   self->eof++;
   self->got_eof = TRUE;
@@ -155,6 +220,7 @@ test_protocol_connection_lost (AioStreamProtocol *protocol,
 {
   TestProtocol *self = TEST_PROTOCOL (protocol);
 
+  g_assert_false (self->in_data);
   g_string_append (self->events, "lost");
   self->lost++;
   self->got_lost = TRUE;
@@ -763,6 +829,66 @@ test_nested_iteration (void)
   client_close (G_IO_STREAM (pair.client));
   aio_test_wait (&served.done);
   g_assert_true (served.ok);
+}
+
+/* A protocol that iterates the context from data_received while the
+ * transport's source is ready (more input, the peer's EOF or reset, a
+ * pending connection_lost): the nested loop must not spin on the source,
+ * and what is pending is delivered after data_received returned. */
+static void
+test_nested_iteration_no_spin (gconstpointer data)
+{
+  NestedAction action = GPOINTER_TO_INT (data);
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+
+  pair_open (&pair, FALSE);
+  protocol->nested_action = action;
+  protocol->nested_peer = g_socket_connection_get_socket (pair.client);
+  protocol->nested_fd = g_socket_get_fd (g_socket_connection_get_socket (pair.server));
+  serve (protocol, G_IO_STREAM (pair.server), NULL, &served);
+
+  client_write (G_IO_STREAM (pair.client), "first", 5);
+  aio_test_wait (&protocol->got_data);
+  g_test_message ("%u of 1000 nested iterations dispatched", protocol->nested_dispatched);
+  g_assert_cmpuint (protocol->nested_dispatched, <=, 5);
+
+  switch (action)
+    {
+    case NESTED_MORE_DATA:
+      while (protocol->received->len < 9)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpmem (protocol->received->data, protocol->received->len, "firstmore", 9);
+      g_assert_cmpuint (protocol->data_calls, ==, 2);
+      client_close (G_IO_STREAM (pair.client));
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+      break;
+    case NESTED_PEER_EOF:
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+      break;
+    case NESTED_PEER_RESET:
+      aio_test_wait (&served.done);
+      g_assert_false (served.ok);
+      g_assert_nonnull (protocol->lost_error);
+      g_assert_cmpstr (protocol->events->str, ==, "made data lost");
+      break;
+    case NESTED_ABORT:
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_null (protocol->lost_error);
+      g_assert_cmpstr (protocol->events->str, ==, "made data lost");
+      break;
+    case NESTED_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_assert_cmpmem (protocol->received->data, 5, "first", 5);
 }
 
 static void
@@ -1620,6 +1746,14 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/water-marks", test_water_marks);
   g_test_add_func ("/Aio/StreamProtocol/pause-reading", test_pause_reading);
   g_test_add_func ("/Aio/StreamProtocol/nested-iteration", test_nested_iteration);
+  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/more-data",
+                        GINT_TO_POINTER (NESTED_MORE_DATA), test_nested_iteration_no_spin);
+  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/peer-eof",
+                        GINT_TO_POINTER (NESTED_PEER_EOF), test_nested_iteration_no_spin);
+  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/peer-reset",
+                        GINT_TO_POINTER (NESTED_PEER_RESET), test_nested_iteration_no_spin);
+  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/abort",
+                        GINT_TO_POINTER (NESTED_ABORT), test_nested_iteration_no_spin);
   g_test_add_func ("/Aio/StreamProtocol/peer-eof", test_peer_eof);
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
   g_test_add_func ("/Aio/StreamProtocol/abort", test_abort);
