@@ -113,7 +113,7 @@ struct _AioTransport
   guint                   eof : 1;         /* the peer's EOF arrived */
   guint                   writing_paused : 1;
   guint                   lost_pending : 1;
-  guint                   dispatching : 1;
+  guint                   dispatching : 1; /* in a dispatch of any of its sources */
   guint                   suspended : 1;   /* readiness off for a nested loop */
   GError                 *lost_error;
 
@@ -334,14 +334,8 @@ transport_flush (AioTransport *self)
 /* Closing and losing the connection */
 
 static void
-transport_remove_sources (AioTransport *self)
+transport_remove_stream_sources (AioTransport *self)
 {
-  if (self->fd_tag != NULL)
-    {
-      g_source_remove_unix_fd (self->source, self->fd_tag);
-      self->fd_tag = NULL;
-      self->fd_events = 0;
-    }
   if (self->input_source != NULL)
     {
       g_source_destroy (self->input_source);
@@ -352,6 +346,18 @@ transport_remove_sources (AioTransport *self)
       g_source_destroy (self->output_source);
       g_clear_pointer (&self->output_source, g_source_unref);
     }
+}
+
+static void
+transport_remove_sources (AioTransport *self)
+{
+  if (self->fd_tag != NULL)
+    {
+      g_source_remove_unix_fd (self->source, self->fd_tag);
+      self->fd_tag = NULL;
+      self->fd_events = 0;
+    }
+  transport_remove_stream_sources (self);
   if (self->cancel_source != NULL)
     {
       g_source_destroy (self->cancel_source);
@@ -547,15 +553,19 @@ transport_after_write (AioTransport *self)
 
 /* The sources */
 
-/* A protocol callback iterates the main context (a nested loop) while the
- * source is ready: its descriptor polled with an event pending, or its
- * ready time reached for connection_lost. GLib does not block a source that
- * can recurse, so the nested loop would dispatch it (to no effect) over and
- * over, at 100% CPU: its readiness is taken away until the outer dispatch
- * ends. The descriptor leaves the source rather than being polled for no
- * event, which would still report G_IO_HUP and G_IO_ERR; fd_events keeps
- * what to poll, and transport_update_events() only records changes. Only
- * on this path: the common dispatch does no extra work. */
+/* A protocol callback iterates the main context (a nested loop) while one
+ * of the transport's sources is ready: its descriptor polled with an event
+ * pending, or its ready time reached for connection_lost; in stream mode
+ * also a pollable stream's source. A nested dispatch does nothing (no
+ * callback inside another one), and GLib blocks only the source being
+ * dispatched (not even that one if it can recurse, as the TransportSource
+ * can), so the nested loop would dispatch the others over and over, at
+ * 100% CPU: the transport's readiness is taken away until the outer
+ * dispatch ends. The descriptor leaves the source rather than being polled
+ * for no event, which would still report G_IO_HUP and G_IO_ERR; fd_events
+ * keeps what to poll, and transport_update_events() only records changes.
+ * The stream sources are destroyed, and made again once resumed. Only on
+ * this path: the common dispatch does no extra work. */
 static void
 transport_suspend (AioTransport *self)
 {
@@ -568,6 +578,7 @@ transport_suspend (AioTransport *self)
       g_source_remove_unix_fd (self->source, self->fd_tag);
       self->fd_tag = NULL;
     }
+  transport_remove_stream_sources (self);
   g_source_set_ready_time (self->source, -1);
 }
 
@@ -575,10 +586,36 @@ static void
 transport_resume (AioTransport *self)
 {
   self->suspended = FALSE;
-  if (self->fd_events != 0)
+  if (self->fd < 0)
+    transport_update_events (self);
+  else if (self->fd_events != 0)
     self->fd_tag = g_source_add_unix_fd (self->source, self->fd, self->fd_events);
   if (self->lost_pending)
     g_source_set_ready_time (self->source, 0);
+}
+
+/* Every dispatch of the transport's sources (the TransportSource, and the
+ * pollable streams' in stream mode) begins with this: FALSE in a nested
+ * loop, where the dispatch must do nothing. */
+static inline gboolean
+transport_dispatch_begin (AioTransport *self)
+{
+  if (G_UNLIKELY (self->dispatching))
+    {
+      transport_suspend (self);
+      return FALSE;
+    }
+  self->dispatching = TRUE;
+  return TRUE;
+}
+
+/* ... and ends with this, after transport_dispatch_begin() returned TRUE. */
+static inline void
+transport_dispatch_end (AioTransport *self)
+{
+  self->dispatching = FALSE;
+  if (G_UNLIKELY (self->suspended))
+    transport_resume (self);
 }
 
 static gboolean
@@ -588,14 +625,8 @@ transport_source_dispatch (GSource     *source,
 {
   AioTransport *self = ((TransportSource *) source)->transport;
 
-  /* A protocol callback that iterates the main context (a nested loop):
-   * no callback inside another one, and no spinning on the source. */
-  if (self->dispatching)
-    {
-      transport_suspend (self);
-      return G_SOURCE_CONTINUE;
-    }
-  self->dispatching = TRUE;
+  if (!transport_dispatch_begin (self))
+    return G_SOURCE_CONTINUE;
 
   if (self->fd_tag != NULL)
     {
@@ -611,9 +642,7 @@ transport_source_dispatch (GSource     *source,
         transport_read (self);
     }
 
-  self->dispatching = FALSE;
-  if (G_UNLIKELY (self->suspended))
-    transport_resume (self);
+  transport_dispatch_end (self);
   if (self->lost_pending)
     {
       g_source_set_ready_time (source, -1);
@@ -634,9 +663,13 @@ transport_input_ready (GObject  *stream,
 {
   AioTransport *self = user_data;
 
+  if (!transport_dispatch_begin (self))
+    return G_SOURCE_CONTINUE;
+
   if (transport_wants_read (self))
     transport_read (self);
 
+  transport_dispatch_end (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -646,9 +679,13 @@ transport_output_ready (GObject  *stream,
 {
   AioTransport *self = user_data;
 
+  if (!transport_dispatch_begin (self))
+    return G_SOURCE_CONTINUE;
+
   if (self->state < STATE_CLOSED && transport_flush (self))
     transport_after_write (self);
 
+  transport_dispatch_end (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -700,6 +737,10 @@ transport_update_events (AioTransport *self)
       self->fd_events = events;
       return;
     }
+
+  /* Made again once resumed. */
+  if (G_UNLIKELY (self->suspended))
+    return;
 
   if (want_read && self->input_source == NULL)
     self->input_source = transport_attach (self,

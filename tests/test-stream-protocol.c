@@ -25,6 +25,12 @@ typedef enum
   NESTED_PEER_EOF,    /* the peer shuts its sending side down */
   NESTED_PEER_RESET,  /* the peer resets the connection */
   NESTED_ABORT,       /* the protocol aborts: connection_lost is pending */
+  NESTED_CLOSE,       /* the protocol closes: connection_lost is pending */
+  NESTED_DRAIN,       /* the protocol writes until paused, the peer reads */
+  NESTED_ACTIONS = 0xff,
+  /* Served in stream mode (a GSimpleIOStream over the socket's streams),
+   * not in socket mode (the GSocketConnection). */
+  NESTED_STREAM_MODE = 0x100,
 } NestedAction;
 
 /* A protocol that records its callbacks */
@@ -45,6 +51,7 @@ struct _TestProtocol
   NestedAction       nested_action;   /* with nested_peer, nested_fd */
   int                nested_fd;       /* the served socket */
   guint              nested_dispatched;  /* iterations that dispatched */
+  GByteArray        *nested_drained;  /* what nested_peer read in data_received */
   gsize              produce_total;   /* bytes to write from connection_made */
   gboolean           close_after_produce;
 
@@ -119,6 +126,18 @@ test_protocol_connection_made (AioStreamProtocol *protocol,
     test_protocol_produce (self);
 }
 
+/* Reads what nested_peer (@peer) can read now, without blocking. */
+static void
+test_protocol_drain (TestProtocol *self,
+                     GSocket      *peer)
+{
+  guint8 buffer[16 * 1024];
+  gssize n;
+
+  while ((n = recv (g_socket_get_fd (peer), buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+    g_byte_array_append (self->nested_drained, buffer, n);
+}
+
 static void
 test_protocol_data_received (AioStreamProtocol *protocol,
                              const guint8      *data,
@@ -142,6 +161,7 @@ test_protocol_data_received (AioStreamProtocol *protocol,
     {
       NestedAction action = self->nested_action;
       GSocket *peer = g_steal_pointer (&self->nested_peer);
+      g_autoptr(GIOStream) stream = g_object_ref (aio_transport_get_stream (self->transport));
       struct linger linger = { .l_onoff = 1, .l_linger = 0 };
       g_autoptr(GError) error = NULL;
 
@@ -166,6 +186,14 @@ test_protocol_data_received (AioStreamProtocol *protocol,
         case NESTED_ABORT:
           aio_transport_abort (self->transport);
           break;
+        case NESTED_CLOSE:
+          aio_transport_close (self->transport);
+          break;
+        case NESTED_DRAIN:
+          self->produce_total = 256 * 1024;
+          test_protocol_produce (self);
+          g_assert_true (self->writing_paused);
+          break;
         case NESTED_NONE:
         default:
           g_assert_not_reached ();
@@ -174,17 +202,44 @@ test_protocol_data_received (AioStreamProtocol *protocol,
       /* The served socket is ready now (input, EOF or a reset), or
        * connection_lost is pending: the transport's source is ready, and
        * must not be dispatched over and over while this loop runs (a
-       * nested loop would spin at 100% CPU). */
-      if (action != NESTED_ABORT)
+       * nested loop would spin at 100% CPU). The queue must not be sent
+       * meanwhile either: resume_writing would come inside data_received. */
+      if (action == NESTED_DRAIN)
+        {
+          struct pollfd pfd = { .fd = self->nested_fd, .events = POLLOUT };
+
+          for (guint i = 0; i < 500 && poll (&pfd, 1, 0) == 0; i++)
+            {
+              test_protocol_drain (self, peer);
+              g_assert_cmpint (poll (&pfd, 1, 10), >=, 0);
+            }
+          g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+        }
+      else if (action != NESTED_ABORT && action != NESTED_CLOSE)
         {
           struct pollfd pfd = { .fd = self->nested_fd, .events = POLLIN };
 
           g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
         }
+      else
+        {
+          /* In stream mode the stream is closed asynchronously (in a GIO
+           * thread): connection_lost is pending once it is. */
+          for (guint i = 0; i < 5000 && !g_io_stream_is_closed (stream); i++)
+            {
+              g_main_context_iteration (NULL, FALSE);
+              g_usleep (1000);
+            }
+          g_assert_true (g_io_stream_is_closed (stream));
+        }
       self->nested_dispatched = 0;
       for (guint i = 0; i < 1000; i++)
-        if (g_main_context_iteration (NULL, FALSE))
-          self->nested_dispatched++;
+        {
+          if (g_main_context_iteration (NULL, FALSE))
+            self->nested_dispatched++;
+          if (action == NESTED_DRAIN)
+            test_protocol_drain (self, peer);
+        }
       self->in_data = FALSE;
     }
   else if (self->nested_peer != NULL)
@@ -253,6 +308,7 @@ test_protocol_resume_writing (AioStreamProtocol *protocol)
   gsize low, size = aio_transport_get_write_buffer_size (self->transport);
 
   g_assert_true (self->writing_paused);
+  g_assert_false (self->in_data);
   aio_transport_get_write_buffer_limits (self->transport, NULL, &low);
   g_assert_cmpuint (size, <=, low);
   self->max_size_at_resume = MAX (self->max_size_at_resume, size);
@@ -269,6 +325,7 @@ test_protocol_finalize (GObject *object)
 
   g_clear_object (&self->transport);
   g_byte_array_unref (self->received);
+  g_byte_array_unref (self->nested_drained);
   g_string_free (self->events, TRUE);
   g_clear_error (&self->lost_error);
 
@@ -294,6 +351,7 @@ static void
 test_protocol_init (TestProtocol *self)
 {
   self->received = g_byte_array_new ();
+  self->nested_drained = g_byte_array_new ();
   self->events = g_string_new (NULL);
 }
 
@@ -834,20 +892,32 @@ test_nested_iteration (void)
 /* A protocol that iterates the context from data_received while the
  * transport's source is ready (more input, the peer's EOF or reset, a
  * pending connection_lost): the nested loop must not spin on the source,
- * and what is pending is delivered after data_received returned. */
+ * nor call the protocol back (a nested data_received, eof_received or
+ * connection_lost), and what is pending is delivered after data_received
+ * returned. In socket mode, and in stream mode (the pollable streams'
+ * sources, as for TLS): a GSimpleIOStream over the socket's streams. */
 static void
 test_nested_iteration_no_spin (gconstpointer data)
 {
-  NestedAction action = GPOINTER_TO_INT (data);
+  NestedAction action = GPOINTER_TO_INT (data) & NESTED_ACTIONS;
+  gboolean stream_mode = (GPOINTER_TO_INT (data) & NESTED_STREAM_MODE) != 0;
   g_auto(Pair) pair = { 0 };
   g_auto(Served) served = { 0 };
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
 
-  pair_open (&pair, FALSE);
+  /* Small buffers: the protocol's writes queue, and pause it. */
+  pair_open (&pair, action == NESTED_DRAIN);
+  if (stream_mode)
+    stream = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (pair.server)),
+                                     g_io_stream_get_output_stream (G_IO_STREAM (pair.server)));
+  else
+    stream = g_object_ref (G_IO_STREAM (pair.server));
   protocol->nested_action = action;
   protocol->nested_peer = g_socket_connection_get_socket (pair.client);
   protocol->nested_fd = g_socket_get_fd (g_socket_connection_get_socket (pair.server));
-  serve (protocol, G_IO_STREAM (pair.server), NULL, &served);
+  serve (protocol, stream, NULL, &served);
 
   client_write (G_IO_STREAM (pair.client), "first", 5);
   aio_test_wait (&protocol->got_data);
@@ -877,7 +947,21 @@ test_nested_iteration_no_spin (gconstpointer data)
       g_assert_nonnull (protocol->lost_error);
       g_assert_cmpstr (protocol->events->str, ==, "made data lost");
       break;
+    case NESTED_DRAIN:
+      /* The queue is sent once data_received returned. */
+      client_read (G_IO_STREAM (pair.client), protocol->nested_drained,
+                   protocol->produce_total - protocol->nested_drained->len, 16 * 1024, &error);
+      g_assert_no_error (error);
+      assert_pattern (protocol->nested_drained, protocol->produce_total);
+      g_assert_cmpuint (protocol->resumed, >=, 1);
+      g_assert_false (protocol->writing_paused);
+      client_close (G_IO_STREAM (pair.client));
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+      break;
     case NESTED_ABORT:
+    case NESTED_CLOSE:
       aio_test_wait (&served.done);
       g_assert_true (served.ok);
       g_assert_null (protocol->lost_error);
@@ -889,7 +973,21 @@ test_nested_iteration_no_spin (gconstpointer data)
     }
   g_assert_cmpuint (protocol->lost, ==, 1);
   g_assert_cmpmem (protocol->received->data, 5, "first", 5);
+  g_assert_true (g_io_stream_is_closed (stream));
 }
+
+static const struct
+{
+  const char   *name;
+  NestedAction  action;
+} nested_cases[] = {
+  { "more-data", NESTED_MORE_DATA },
+  { "peer-eof", NESTED_PEER_EOF },
+  { "peer-reset", NESTED_PEER_RESET },
+  { "abort", NESTED_ABORT },
+  { "close", NESTED_CLOSE },
+  { "drain", NESTED_DRAIN },
+};
 
 static void
 test_peer_eof (void)
@@ -1525,6 +1623,46 @@ test_tls_abort (void)
   tls_pair_clear (&tls);
 }
 
+/* Over TLS (stream mode, its stream closed asynchronously with a
+ * close_notify): data_received aborts or closes, then iterates the context
+ * until the stream is closed and connection_lost pending; it comes once
+ * data_received returned, and the nested loop does not spin. */
+static void
+test_tls_nested_iteration (gconstpointer data)
+{
+  NestedAction action = GPOINTER_TO_INT (data);
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_auto(Pair) pair = { 0 };
+  TlsPair tls = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (certs == NULL)
+    return;
+  if (!_aio_tls_check_backend (&error))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+
+  tls_pair_open (&pair, &tls, certs, TRUE);
+  protocol->nested_action = action;
+  serve (protocol, tls.server, NULL, &served);
+  client_write (tls.client, "first", 5);
+  aio_test_wait (&protocol->got_data);
+  g_test_message ("%u of 1000 nested iterations dispatched", protocol->nested_dispatched);
+  g_assert_cmpuint (protocol->nested_dispatched, <=, 5);
+
+  aio_test_wait (&served.done);
+  g_assert_no_error (served.error);
+  g_assert_cmpstr (protocol->events->str, ==, "made data lost");
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_assert_cmpmem (protocol->received->data, protocol->received->len, "first", 5);
+  g_assert_true (g_io_stream_is_closed (tls.server));
+  tls_pair_clear (&tls);
+}
+
 /* A server TLS connection whose client never speaks TLS. */
 static GIOStream *
 tls_server_over (Pair         *pair,
@@ -1746,14 +1884,18 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/water-marks", test_water_marks);
   g_test_add_func ("/Aio/StreamProtocol/pause-reading", test_pause_reading);
   g_test_add_func ("/Aio/StreamProtocol/nested-iteration", test_nested_iteration);
-  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/more-data",
-                        GINT_TO_POINTER (NESTED_MORE_DATA), test_nested_iteration_no_spin);
-  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/peer-eof",
-                        GINT_TO_POINTER (NESTED_PEER_EOF), test_nested_iteration_no_spin);
-  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/peer-reset",
-                        GINT_TO_POINTER (NESTED_PEER_RESET), test_nested_iteration_no_spin);
-  g_test_add_data_func ("/Aio/StreamProtocol/nested-iteration-no-spin/abort",
-                        GINT_TO_POINTER (NESTED_ABORT), test_nested_iteration_no_spin);
+  for (gsize i = 0; i < G_N_ELEMENTS (nested_cases); i++)
+    {
+      g_autofree char *path = g_strconcat ("/Aio/StreamProtocol/nested-iteration-no-spin/",
+                                           nested_cases[i].name, NULL);
+      g_autofree char *stream_path = g_strconcat ("/Aio/StreamProtocol/nested-iteration-no-spin/stream/",
+                                                  nested_cases[i].name, NULL);
+
+      g_test_add_data_func (path, GINT_TO_POINTER (nested_cases[i].action),
+                            test_nested_iteration_no_spin);
+      g_test_add_data_func (stream_path, GINT_TO_POINTER (nested_cases[i].action | NESTED_STREAM_MODE),
+                            test_nested_iteration_no_spin);
+    }
   g_test_add_func ("/Aio/StreamProtocol/peer-eof", test_peer_eof);
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
   g_test_add_func ("/Aio/StreamProtocol/abort", test_abort);
@@ -1770,6 +1912,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/StreamProtocol/tls-echo", test_tls_echo);
   g_test_add_func ("/Aio/StreamProtocol/tls-implicit-handshake", test_tls_implicit_handshake);
   g_test_add_func ("/Aio/StreamProtocol/tls-abort", test_tls_abort);
+  g_test_add_data_func ("/Aio/StreamProtocol/tls-nested-iteration/abort",
+                        GINT_TO_POINTER (NESTED_ABORT), test_tls_nested_iteration);
+  g_test_add_data_func ("/Aio/StreamProtocol/tls-nested-iteration/close",
+                        GINT_TO_POINTER (NESTED_CLOSE), test_tls_nested_iteration);
   g_test_add_func ("/Aio/StreamProtocol/tls-cancel-in-handshake", test_tls_cancel_in_handshake);
   g_test_add_func ("/Aio/StreamProtocol/tls-handshake-error", test_tls_handshake_error);
   g_test_add_func ("/Aio/StreamProtocol/no-fd-leak", test_no_fd_leak);
