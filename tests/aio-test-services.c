@@ -338,6 +338,7 @@ static GMutex captured_lock;
 static GPtrArray *captured;            /* (element-type CapturedRecord), guarded by captured_lock */
 static GLogLevelFlags capture_levels;  /* set before any thread logs */
 static GLogLevelFlags capture_quiet;
+static gint capture_paused;            /* atomic */
 
 static void
 captured_record_free (gpointer data)
@@ -380,7 +381,8 @@ capture_func (GLogLevelFlags  log_level,
   g_autofree char *domain = NULL;
   CapturedRecord *record;
 
-  if (!(level & capture_levels) || (log_level & G_LOG_FLAG_FATAL))
+  if (!(level & capture_levels) || (log_level & G_LOG_FLAG_FATAL) ||
+      g_atomic_int_get (&capture_paused))
     return FALSE;
 
   record = g_new0 (CapturedRecord, 1);
@@ -428,6 +430,13 @@ aio_test_log_capture_install (GLogLevelFlags levels,
   aio_log_set_capture_func (capture_func, NULL, NULL);
   /* Records below the filter never reach the capture function. */
   aio_log_configure (filter, AIO_LOG_FORMAT_AUTO, FALSE, 0, 0.2);
+}
+
+void
+aio_test_log_capture_pause (gboolean paused)
+{
+  g_assert_nonnull (captured);   /* aio_test_log_capture_install() ran */
+  g_atomic_int_set (&capture_paused, paused != FALSE);
 }
 
 /* The number of captured records of @levels containing every one of the

@@ -69,6 +69,10 @@ void       aio_test_assert_tracked_finalized (void);
  * G_MESSAGES_DEBUG names their domain). */
 void       aio_test_log_capture_install (GLogLevelFlags  levels,
                                          GLogLevelFlags  quiet);
+/* While paused, records of @levels are not captured: they are written by the
+ * library's writer like the others, so a warning is fatal again. Captured
+ * records are kept. */
+void       aio_test_log_capture_pause   (gboolean        paused);
 /* Captured messages of a level in @levels containing @needle, oldest first
  * (free the array). */
 GPtrArray *aio_test_log_find      (GLogLevelFlags  levels,

@@ -6,46 +6,6 @@
 
 #include <string.h>
 
-/* Captured warnings of the library: tests that provoke them on purpose set
- * capture_warnings; any other warning goes to the default writer, where
- * g_test_init() makes it fatal. */
-static gboolean capture_warnings;
-static GPtrArray *captured;
-
-static GLogWriterOutput
-test_writer (GLogLevelFlags   log_level,
-             const GLogField *fields,
-             gsize            n_fields,
-             gpointer         user_data)
-{
-  if (capture_warnings && (log_level & G_LOG_LEVEL_WARNING) != 0)
-    {
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
-          g_ptr_array_add (captured, g_strdup (fields[i].value));
-      return G_LOG_WRITER_HANDLED;
-    }
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
-static void
-captured_clear (void)
-{
-  g_ptr_array_set_size (captured, 0);
-}
-
-static guint
-captured_count (const char *needle)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < captured->len; i++)
-    if (strstr (g_ptr_array_index (captured, i), needle) != NULL)
-      n++;
-  return n;
-}
-
 /* Helpers for AioCron */
 
 static AioCron *
@@ -829,16 +789,16 @@ test_callback_failing (void)
   aio_cron_callback_set_name (callback, "nightly-report");
   g_assert_true (aio_cron_callback_start (callback, &error));
 
-  capture_warnings = TRUE;
-  captured_clear ();
+  aio_test_log_clear ();
+  aio_test_log_capture_pause (FALSE);
   for (guint i = 0; i < 3; i++)
     advance (clock, 60 * G_TIME_SPAN_SECOND);
-  capture_warnings = FALSE;
+  aio_test_log_capture_pause (TRUE);
 
   /* Every run failed, was logged with the name and counted; none stopped
    * the schedule. */
   g_assert_cmpuint (job->fires, ==, 3);
-  g_assert_cmpuint (captured_count ("'nightly-report' failed: job"), ==, 3);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'nightly-report' failed: job"), ==, 3);
   g_assert_cmpfloat (aio_statistics_get ("cron", "fail") - fails, ==, 3);
   g_assert_true (aio_cron_callback_is_running (callback));
   g_assert_cmpint (next_fire_unix (callback), ==, 1704067200 + 4 * 60);
@@ -866,13 +826,13 @@ test_callback_no_overlap (void)
   g_assert_cmpuint (job->fires, ==, 1);
 
   /* Two more times come while the first run goes on: both skipped. */
-  capture_warnings = TRUE;
-  captured_clear ();
+  aio_test_log_clear ();
+  aio_test_log_capture_pause (FALSE);
   advance (clock, G_TIME_SPAN_SECOND);
   advance (clock, G_TIME_SPAN_SECOND);
-  capture_warnings = FALSE;
+  aio_test_log_capture_pause (TRUE);
   g_assert_cmpuint (job->fires, ==, 1);
-  g_assert_cmpuint (captured_count ("still running"), ==, 2);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "still running"), ==, 2);
   g_assert_cmpfloat (aio_statistics_get ("cron", "skipped") - skipped, ==, 2);
 
   /* Once it completes, the next time runs. */
@@ -1271,8 +1231,10 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  captured = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (test_writer, NULL, NULL);
+  /* Warnings are captured only around the runs that provoke them on
+   * purpose; any other is fatal. */
+  aio_test_log_capture_install (G_LOG_LEVEL_WARNING, G_LOG_LEVEL_WARNING);
+  aio_test_log_capture_pause (TRUE);
 
   g_test_add_func ("/Aio/Cron/fields", test_fields);
   g_test_add_func ("/Aio/Cron/steps", test_steps);
