@@ -595,8 +595,9 @@ transport_resume (AioTransport *self)
 }
 
 /* Every dispatch of the transport's sources (the TransportSource, and the
- * pollable streams' in stream mode) begins with this: FALSE in a nested
- * loop, where the dispatch must do nothing. */
+ * pollable streams' in stream mode), and the call of connection_made,
+ * begins with this: FALSE in a nested loop, where the dispatch must do
+ * nothing. */
 static inline gboolean
 transport_dispatch_begin (AioTransport *self)
 {
@@ -936,7 +937,13 @@ _aio_transport_serve_async (AioStreamProtocol   *protocol,
                         "[aiomisc-glib] transport cancellation");
     }
 
+  /* As in a dispatch of the transport's sources: connection_made that
+   * iterates the context (a nested loop) gets no callback inside it, and
+   * the loop does not spin on a ready source. A new transport is in no
+   * dispatch yet, so this one always begins. */
+  transport_dispatch_begin (self);
   self->klass->connection_made (protocol, self);
+  transport_dispatch_end (self);
   transport_update_events (self);
 }
 

@@ -16,8 +16,8 @@
 #include "aio-transport-private.h"
 #include "aio-tls-private.h"
 
-/* What data_received does before it iterates the context (a nested loop)
- * in the nested-iteration-no-spin tests. */
+/* What data_received (or connection_made) does before it iterates the
+ * context (a nested loop) in the nested-iteration-no-spin tests. */
 typedef enum
 {
   NESTED_NONE,
@@ -47,11 +47,12 @@ struct _TestProtocol
   gboolean           keep_open;       /* what eof_received returns */
   gboolean           pause_on_data;   /* pauses reading at each data_received */
   GSocket           *nested_peer;     /* data_received sends from it and iterates */
-  gboolean           in_data;
+  gboolean           in_data;         /* or in connection_made, iterating */
   NestedAction       nested_action;   /* with nested_peer, nested_fd */
+  NestedAction       made_action;     /* the same in connection_made */
   int                nested_fd;       /* the served socket */
   guint              nested_dispatched;  /* iterations that dispatched */
-  GByteArray        *nested_drained;  /* what nested_peer read in data_received */
+  GByteArray        *nested_drained;  /* what nested_peer read in the nested loop */
   gsize              produce_total;   /* bytes to write from connection_made */
   gboolean           close_after_produce;
 
@@ -112,6 +113,70 @@ test_protocol_produce (TestProtocol *self)
     }
 }
 
+/* Reads what nested_peer (@peer) can read now, without blocking. */
+static void
+test_protocol_drain (TestProtocol *self,
+                     GSocket      *peer)
+{
+  guint8 buffer[16 * 1024];
+  gssize n;
+
+  while ((n = recv (g_socket_get_fd (peer), buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+    g_byte_array_append (self->nested_drained, buffer, n);
+}
+
+/* From a callback, after @action: waits until the transport's source is
+ * ready, then iterates the context 1000 times without blocking (a nested
+ * loop), counting the iterations that dispatched in nested_dispatched. */
+static void
+test_protocol_iterate_nested (TestProtocol *self,
+                              NestedAction  action,
+                              GSocket      *peer,
+                              GIOStream    *stream)
+{
+  /* The served socket is ready now (input, EOF or a reset), or
+   * connection_lost is pending: the transport's source is ready, and
+   * must not be dispatched over and over while this loop runs (a
+   * nested loop would spin at 100% CPU). The queue must not be sent
+   * meanwhile either: resume_writing would come inside the callback. */
+  if (action == NESTED_DRAIN)
+    {
+      struct pollfd pfd = { .fd = self->nested_fd, .events = POLLOUT };
+
+      for (guint i = 0; i < 500 && poll (&pfd, 1, 0) == 0; i++)
+        {
+          test_protocol_drain (self, peer);
+          g_assert_cmpint (poll (&pfd, 1, 10), >=, 0);
+        }
+      g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+    }
+  else if (action != NESTED_ABORT && action != NESTED_CLOSE)
+    {
+      struct pollfd pfd = { .fd = self->nested_fd, .events = POLLIN };
+
+      g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
+    }
+  else
+    {
+      /* In stream mode the stream is closed asynchronously (in a GIO
+       * thread): connection_lost is pending once it is. */
+      for (guint i = 0; i < 5000 && !g_io_stream_is_closed (stream); i++)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+      g_assert_true (g_io_stream_is_closed (stream));
+    }
+  self->nested_dispatched = 0;
+  for (guint i = 0; i < 1000; i++)
+    {
+      if (g_main_context_iteration (NULL, FALSE))
+        self->nested_dispatched++;
+      if (action == NESTED_DRAIN)
+        test_protocol_drain (self, peer);
+    }
+}
+
 static void
 test_protocol_connection_made (AioStreamProtocol *protocol,
                                AioTransport      *transport)
@@ -124,18 +189,25 @@ test_protocol_connection_made (AioStreamProtocol *protocol,
   g_assert_true (aio_transport_get_protocol (transport) == protocol);
   if (self->produce_total > 0)
     test_protocol_produce (self);
-}
+  if (self->made_action != NESTED_NONE)
+    {
+      NestedAction action = self->made_action;
+      GSocket *peer = g_steal_pointer (&self->nested_peer);
+      g_autoptr(GIOStream) stream = g_object_ref (aio_transport_get_stream (transport));
 
-/* Reads what nested_peer (@peer) can read now, without blocking. */
-static void
-test_protocol_drain (TestProtocol *self,
-                     GSocket      *peer)
-{
-  guint8 buffer[16 * 1024];
-  gssize n;
-
-  while ((n = recv (g_socket_get_fd (peer), buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
-    g_byte_array_append (self->nested_drained, buffer, n);
+      /* The peer's data is pending already (NESTED_MORE_DATA), and with
+       * NESTED_DRAIN the protocol wrote until paused above. */
+      self->made_action = NESTED_NONE;
+      self->in_data = TRUE;
+      if (action == NESTED_ABORT)
+        aio_transport_abort (transport);
+      else if (action == NESTED_CLOSE)
+        aio_transport_close (transport);
+      else if (action == NESTED_DRAIN)
+        g_assert_true (self->writing_paused);
+      test_protocol_iterate_nested (self, action, peer, stream);
+      self->in_data = FALSE;
+    }
 }
 
 static void
@@ -199,47 +271,7 @@ test_protocol_data_received (AioStreamProtocol *protocol,
           g_assert_not_reached ();
         }
 
-      /* The served socket is ready now (input, EOF or a reset), or
-       * connection_lost is pending: the transport's source is ready, and
-       * must not be dispatched over and over while this loop runs (a
-       * nested loop would spin at 100% CPU). The queue must not be sent
-       * meanwhile either: resume_writing would come inside data_received. */
-      if (action == NESTED_DRAIN)
-        {
-          struct pollfd pfd = { .fd = self->nested_fd, .events = POLLOUT };
-
-          for (guint i = 0; i < 500 && poll (&pfd, 1, 0) == 0; i++)
-            {
-              test_protocol_drain (self, peer);
-              g_assert_cmpint (poll (&pfd, 1, 10), >=, 0);
-            }
-          g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
-        }
-      else if (action != NESTED_ABORT && action != NESTED_CLOSE)
-        {
-          struct pollfd pfd = { .fd = self->nested_fd, .events = POLLIN };
-
-          g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
-        }
-      else
-        {
-          /* In stream mode the stream is closed asynchronously (in a GIO
-           * thread): connection_lost is pending once it is. */
-          for (guint i = 0; i < 5000 && !g_io_stream_is_closed (stream); i++)
-            {
-              g_main_context_iteration (NULL, FALSE);
-              g_usleep (1000);
-            }
-          g_assert_true (g_io_stream_is_closed (stream));
-        }
-      self->nested_dispatched = 0;
-      for (guint i = 0; i < 1000; i++)
-        {
-          if (g_main_context_iteration (NULL, FALSE))
-            self->nested_dispatched++;
-          if (action == NESTED_DRAIN)
-            test_protocol_drain (self, peer);
-        }
+      test_protocol_iterate_nested (self, action, peer, stream);
       self->in_data = FALSE;
     }
   else if (self->nested_peer != NULL)
@@ -984,6 +1016,104 @@ static const struct
   { "more-data", NESTED_MORE_DATA },
   { "peer-eof", NESTED_PEER_EOF },
   { "peer-reset", NESTED_PEER_RESET },
+  { "abort", NESTED_ABORT },
+  { "close", NESTED_CLOSE },
+  { "drain", NESTED_DRAIN },
+};
+
+/* The same from connection_made, which the transport calls outside its
+ * sources: the peer's data is pending before the connection is served,
+ * and connection_made iterates (more-data), aborts or closes first, or
+ * writes until paused first while the peer reads (drain). No callback
+ * comes inside connection_made, the nested loop does not spin, and what
+ * is pending is delivered once, after connection_made returned. */
+static void
+test_nested_iteration_made (gconstpointer data)
+{
+  NestedAction action = GPOINTER_TO_INT (data) & NESTED_ACTIONS;
+  gboolean stream_mode = (GPOINTER_TO_INT (data) & NESTED_STREAM_MODE) != 0;
+  g_auto(Pair) pair = { 0 };
+  g_auto(Served) served = { 0 };
+  g_autoptr(TestProtocol) protocol = test_protocol_new ();
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  struct pollfd pfd = { .events = POLLIN };
+
+  /* Small buffers: the protocol's writes queue, and pause it. */
+  pair_open (&pair, action == NESTED_DRAIN);
+  if (stream_mode)
+    stream = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (pair.server)),
+                                     g_io_stream_get_output_stream (G_IO_STREAM (pair.server)));
+  else
+    stream = g_object_ref (G_IO_STREAM (pair.server));
+  protocol->made_action = action;
+  protocol->nested_peer = g_socket_connection_get_socket (pair.client);
+  protocol->nested_fd = g_socket_get_fd (g_socket_connection_get_socket (pair.server));
+  if (action == NESTED_DRAIN)
+    protocol->produce_total = 256 * 1024;
+
+  client_write (G_IO_STREAM (pair.client), "first", 5);
+  pfd.fd = protocol->nested_fd;
+  g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
+
+  serve (protocol, stream, NULL, &served);
+  g_assert_cmpuint (protocol->made, ==, 1);
+  g_test_message ("%u of 1000 nested iterations dispatched", protocol->nested_dispatched);
+  g_assert_cmpuint (protocol->nested_dispatched, <=, 5);
+
+  switch (action)
+    {
+    case NESTED_MORE_DATA:
+      aio_test_wait (&protocol->got_data);
+      g_assert_cmpmem (protocol->received->data, protocol->received->len, "first", 5);
+      g_assert_cmpuint (protocol->data_calls, ==, 1);
+      client_close (G_IO_STREAM (pair.client));
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+      break;
+    case NESTED_DRAIN:
+      /* The queue is sent, and the pending data read, once connection_made
+       * returned. */
+      client_read (G_IO_STREAM (pair.client), protocol->nested_drained,
+                   protocol->produce_total - protocol->nested_drained->len, 16 * 1024, &error);
+      g_assert_no_error (error);
+      assert_pattern (protocol->nested_drained, protocol->produce_total);
+      g_assert_cmpuint (protocol->resumed, >=, 1);
+      g_assert_false (protocol->writing_paused);
+      aio_test_wait (&protocol->got_data);
+      g_assert_cmpmem (protocol->received->data, protocol->received->len, "first", 5);
+      g_assert_cmpuint (protocol->data_calls, ==, 1);
+      client_close (G_IO_STREAM (pair.client));
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_cmpstr (protocol->events->str, ==, "made data eof lost");
+      break;
+    case NESTED_ABORT:
+    case NESTED_CLOSE:
+      aio_test_wait (&served.done);
+      g_assert_true (served.ok);
+      g_assert_null (protocol->lost_error);
+      g_assert_cmpuint (protocol->data_calls, ==, 0);
+      g_assert_cmpstr (protocol->events->str, ==, "made lost");
+      break;
+    case NESTED_PEER_EOF:
+    case NESTED_PEER_RESET:
+    case NESTED_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+  g_assert_cmpuint (protocol->made, ==, 1);
+  g_assert_cmpuint (protocol->lost, ==, 1);
+  g_assert_true (g_io_stream_is_closed (stream));
+}
+
+static const struct
+{
+  const char   *name;
+  NestedAction  action;
+} nested_made_cases[] = {
+  { "pending-data", NESTED_MORE_DATA },
   { "abort", NESTED_ABORT },
   { "close", NESTED_CLOSE },
   { "drain", NESTED_DRAIN },
@@ -1895,6 +2025,18 @@ main (int argc, char *argv[])
                             test_nested_iteration_no_spin);
       g_test_add_data_func (stream_path, GINT_TO_POINTER (nested_cases[i].action | NESTED_STREAM_MODE),
                             test_nested_iteration_no_spin);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (nested_made_cases); i++)
+    {
+      g_autofree char *path = g_strconcat ("/Aio/StreamProtocol/nested-iteration-no-spin/made/",
+                                           nested_made_cases[i].name, NULL);
+      g_autofree char *stream_path = g_strconcat ("/Aio/StreamProtocol/nested-iteration-no-spin/made/stream/",
+                                                  nested_made_cases[i].name, NULL);
+
+      g_test_add_data_func (path, GINT_TO_POINTER (nested_made_cases[i].action),
+                            test_nested_iteration_made);
+      g_test_add_data_func (stream_path, GINT_TO_POINTER (nested_made_cases[i].action | NESTED_STREAM_MODE),
+                            test_nested_iteration_made);
     }
   g_test_add_func ("/Aio/StreamProtocol/peer-eof", test_peer_eof);
   g_test_add_func ("/Aio/StreamProtocol/half-close", test_half_close);
