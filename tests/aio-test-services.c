@@ -560,3 +560,101 @@ aio_test_stop_pool_threads (void)
       g_usleep (1000);
     }
 }
+
+/* The probe of scheduled callbacks */
+
+
+void
+aio_test_probe_complete (AioTestProbe *probe,
+                         gboolean      cancelled)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&probe->pending);
+
+  if (probe->timer != NULL)
+    {
+      g_source_destroy (probe->timer);
+      g_clear_pointer (&probe->timer, g_source_unref);
+    }
+  if (probe->cancel_source != NULL)
+    {
+      g_source_destroy (probe->cancel_source);
+      g_clear_pointer (&probe->cancel_source, g_source_unref);
+    }
+
+  probe->in_flight--;
+  if (cancelled)
+    {
+      probe->cancelled++;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+    }
+  else
+    {
+      probe->completed++;
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+static gboolean
+probe_timer_cb (gpointer data)
+{
+  AioTestProbe *probe = data;
+
+  g_clear_pointer (&probe->timer, g_source_unref);
+  aio_test_probe_complete (probe, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+probe_cancelled_cb (GCancellable *cancellable,
+                    gpointer      data)
+{
+  AioTestProbe *probe = data;
+
+  g_clear_pointer (&probe->cancel_source, g_source_unref);
+  if (!probe->ignore_cancel)
+    aio_test_probe_complete (probe, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+aio_test_probe_call (AioTestProbe *probe,
+                     GTask        *task)
+{
+  if (probe->calls < G_N_ELEMENTS (probe->started_at))
+    probe->started_at[probe->calls] = aio_clock_get_monotonic_time (probe->clock);
+  probe->calls++;
+  probe->in_flight++;
+  probe->max_in_flight = MAX (probe->max_in_flight, probe->in_flight);
+
+  if (probe->drop_task)
+    {
+      probe->in_flight--;
+      return;
+    }
+
+  if (probe->fail_every != 0 && probe->calls % probe->fail_every == 0)
+    {
+      probe->in_flight--;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "call %u went wrong", probe->calls);
+      return;
+    }
+
+  if (probe->slow_us == 0)
+    {
+      probe->in_flight--;
+      probe->completed++;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_assert_null (probe->pending);
+  probe->pending = g_object_ref (task);
+  probe->timer = aio_clock_create_timeout_source (probe->clock,
+                                                  aio_clock_get_monotonic_time (probe->clock) + probe->slow_us);
+  g_source_set_callback (probe->timer, probe_timer_cb, probe, NULL);
+  g_source_attach (probe->timer, NULL);
+  probe->cancel_source = g_cancellable_source_new (g_task_get_cancellable (task));
+  g_source_set_callback (probe->cancel_source, G_SOURCE_FUNC (probe_cancelled_cb), probe, NULL);
+  g_source_attach (probe->cancel_source, NULL);
+}

@@ -90,6 +90,37 @@ void       aio_test_log_wait      (GLogLevelFlags  levels,
                                    guint           at_least);
 void       aio_test_log_clear     (void);
 
+/* A scheduled callback under test (periodic, recurring): counts its calls
+ * and completes each as the fields say, on the thread-default context. */
+typedef struct
+{
+  AioClock  *clock;          /* slow calls wait on it */
+  gint64     slow_us;        /* 0: the call completes at once */
+  guint      fail_every;     /* every n-th call fails (0: never) */
+  gboolean   ignore_cancel;  /* slow calls ignore their cancellable */
+  gboolean   drop_task;      /* the function neither completes nor keeps its task */
+  gboolean   stop_inside;    /* for the test's function: it stops its callback */
+
+  guint      calls;
+  guint      in_flight;
+  guint      max_in_flight;
+  guint      completed;
+  guint      cancelled;
+  gint64     started_at[64];
+  GTask     *pending;        /* the slow call in progress */
+  GSource   *timer;
+  GSource   *cancel_source;
+  gboolean   stopped;        /* stop_inside: the stop completed */
+} AioTestProbe;
+
+/* Runs one call of the callback: completes @task at once, fails it, or
+ * keeps it for @slow_us of @clock (cancelled early by its cancellable). */
+void       aio_test_probe_call     (AioTestProbe *probe,
+                                    GTask        *task);
+/* Completes the slow call in progress now (@cancelled: with CANCELLED). */
+void       aio_test_probe_complete (AioTestProbe *probe,
+                                    gboolean      cancelled);
+
 /* Ends the idle threads of GLib's pools before exit (see the .c file):
  * call it at the end of main() in tests that made TLS handshakes. */
 void       aio_test_stop_pool_threads (void);

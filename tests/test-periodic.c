@@ -52,80 +52,9 @@ run_for (guint ms)
   aio_test_wait (&done);
 }
 
-/* The probe: what the periodic function saw. */
+/* The probe (aio-test-services.h): what the periodic function saw. */
 
-typedef struct
-{
-  AioClock  *clock;          /* slow calls wait on it */
-  gint64     slow_us;        /* 0: the call completes at once */
-  guint      fail_every;     /* every n-th call fails (0: never) */
-  gboolean   ignore_cancel;  /* slow calls ignore their cancellable */
-  gboolean   drop_task;      /* the function neither completes nor keeps its task */
-  gboolean   stop_inside;    /* the function stops its callback */
-
-  guint      calls;
-  guint      in_flight;
-  guint      max_in_flight;
-  guint      completed;
-  guint      cancelled;
-  gint64     started_at[64];
-  GTask     *pending;        /* the slow call in progress */
-  GSource   *timer;
-  GSource   *cancel_source;
-  gboolean   stopped;        /* stop_inside: the stop completed */
-} Probe;
-
-static void
-probe_finish_call (Probe    *probe,
-                   gboolean  cancelled)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&probe->pending);
-
-  if (probe->timer != NULL)
-    {
-      g_source_destroy (probe->timer);
-      g_clear_pointer (&probe->timer, g_source_unref);
-    }
-  if (probe->cancel_source != NULL)
-    {
-      g_source_destroy (probe->cancel_source);
-      g_clear_pointer (&probe->cancel_source, g_source_unref);
-    }
-
-  probe->in_flight--;
-  if (cancelled)
-    {
-      probe->cancelled++;
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-    }
-  else
-    {
-      probe->completed++;
-      g_task_return_boolean (task, TRUE);
-    }
-}
-
-static gboolean
-probe_timer_cb (gpointer data)
-{
-  Probe *probe = data;
-
-  g_clear_pointer (&probe->timer, g_source_unref);
-  probe_finish_call (probe, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-probe_cancelled_cb (GCancellable *cancellable,
-                    gpointer      data)
-{
-  Probe *probe = data;
-
-  g_clear_pointer (&probe->cancel_source, g_source_unref);
-  if (!probe->ignore_cancel)
-    probe_finish_call (probe, TRUE);
-  return G_SOURCE_REMOVE;
-}
+typedef AioTestProbe Probe;
 
 static void
 probe_stopped_cb (GObject      *object,
@@ -140,50 +69,6 @@ probe_stopped_cb (GObject      *object,
   probe->stopped = TRUE;
 }
 
-/* Runs a call in the way the probe says. */
-static void
-probe_call (Probe *probe,
-            GTask *task)
-{
-  if (probe->calls < G_N_ELEMENTS (probe->started_at))
-    probe->started_at[probe->calls] = aio_clock_get_monotonic_time (probe->clock);
-  probe->calls++;
-  probe->in_flight++;
-  probe->max_in_flight = MAX (probe->max_in_flight, probe->in_flight);
-
-  if (probe->drop_task)
-    {
-      probe->in_flight--;
-      return;
-    }
-
-  if (probe->fail_every != 0 && probe->calls % probe->fail_every == 0)
-    {
-      probe->in_flight--;
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "call %u went wrong", probe->calls);
-      return;
-    }
-
-  if (probe->slow_us == 0)
-    {
-      probe->in_flight--;
-      probe->completed++;
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  g_assert_null (probe->pending);
-  probe->pending = g_object_ref (task);
-  probe->timer = aio_clock_create_timeout_source (probe->clock,
-                                                  aio_clock_get_monotonic_time (probe->clock) + probe->slow_us);
-  g_source_set_callback (probe->timer, probe_timer_cb, probe, NULL);
-  g_source_attach (probe->timer, NULL);
-  probe->cancel_source = g_cancellable_source_new (g_task_get_cancellable (task));
-  g_source_set_callback (probe->cancel_source, G_SOURCE_FUNC (probe_cancelled_cb), probe, NULL);
-  g_source_attach (probe->cancel_source, NULL);
-}
-
 static void
 probe_func (AioPeriodicCallback *periodic,
             GTask               *task,
@@ -195,7 +80,7 @@ probe_func (AioPeriodicCallback *periodic,
   g_assert_true (G_IS_TASK (task));
   if (probe->stop_inside)
     aio_periodic_callback_stop_async (periodic, NULL, probe_stopped_cb, probe);
-  probe_call (probe, task);
+  aio_test_probe_call (probe, task);
 }
 
 static AioPeriodicCallback *
@@ -550,7 +435,7 @@ test_stop_cancelled (void)
   g_clear_error (&error);
 
   /* Once the call completes, it may start again. */
-  probe_finish_call (&probe, FALSE);
+  aio_test_probe_complete (&probe, FALSE);
   drain ();
   g_assert_true (aio_periodic_callback_start (periodic, &error));
   g_assert_no_error (error);
@@ -718,7 +603,7 @@ test_ticker_callback_async (AioPeriodicService  *service,
   TestTicker *self = TEST_TICKER (service);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
-  probe_call (&self->probe, task);
+  aio_test_probe_call (&self->probe, task);
   if (self->goal_task != NULL && self->probe.calls >= self->goal)
     {
       g_autoptr(GTask) goal = g_steal_pointer (&self->goal_task);
