@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "aio-test-certs.h"
@@ -91,6 +92,12 @@ aio_test_certs_new (void)
   if (openssl == NULL)
     {
       g_test_skip ("openssl is not installed: cannot make test certificates");
+      return NULL;
+    }
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("no GIO TLS backend is installed (glib-networking)");
       return NULL;
     }
 

@@ -22,7 +22,8 @@ typedef struct
   char *other_key;
 } AioTestCerts;
 
-/* Generates the files; skips the test (g_test_skip, returns NULL) without openssl. */
+/* Generates the files; skips the test (g_test_skip, returns NULL) without
+ * openssl or without a GIO TLS backend. */
 AioTestCerts *aio_test_certs_new  (void);
 /* Removes the files and the directory. */
 void          aio_test_certs_free (AioTestCerts *certs);

@@ -1663,18 +1663,12 @@ run_tls_echo (gboolean handshake)
   g_auto(Served) served = { 0 };
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
   g_autoptr(GByteArray) sent = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
   GSocketAddress *remote;
   Reader reader = { 0 };
   const gsize total = 512 * 1024;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   tls_pair_open (&pair, &tls, certs, handshake);
   protocol->echo = TRUE;
@@ -1730,15 +1724,9 @@ test_tls_abort (void)
   g_auto(Served) served = { 0 };
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GError) error = NULL;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   /* The client does not read: the queue stays; cancelling aborts it. */
   tls_pair_open (&pair, &tls, certs, TRUE);
@@ -1766,15 +1754,9 @@ test_tls_nested_iteration (gconstpointer data)
   TlsPair tls = { 0 };
   g_auto(Served) served = { 0 };
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
-  g_autoptr(GError) error = NULL;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   tls_pair_open (&pair, &tls, certs, TRUE);
   protocol->nested_action = action;
@@ -1821,15 +1803,9 @@ test_tls_cancel_in_handshake (void)
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GIOStream) server = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   server = tls_server_over (&pair, certs);
   serve (protocol, server, cancellable, &served);
@@ -1853,15 +1829,9 @@ test_tls_handshake_error (void)
   g_auto(Served) served = { 0 };
   g_autoptr(TestProtocol) protocol = test_protocol_new ();
   g_autoptr(GIOStream) server = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   server = tls_server_over (&pair, certs);
   serve (protocol, server, NULL, &served);
@@ -1982,16 +1952,10 @@ static void
 test_tls_no_fd_leak (void)
 {
   g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
-  g_autoptr(GError) error = NULL;
   guint before;
 
   if (certs == NULL)
     return;
-  if (!_aio_tls_check_backend (&error))
-    {
-      g_test_skip (error->message);
-      return;
-    }
 
   tls_connection_round (certs, 0);  /* what the TLS backend opens once */
   before = count_fds ();
