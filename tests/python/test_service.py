@@ -8,7 +8,7 @@ import unittest
 
 import aiotest
 from aiotest import Recorder, Ticker, Watchdog, until, IO_ERROR, SERVICE_ERROR
-from gi.repository import Aio, GLib, Gio
+from gi.repository import Aio, GLib, GObject, Gio
 
 RUNNING = Aio.ServiceState.RUNNING
 STOPPED = Aio.ServiceState.STOPPED
@@ -137,6 +137,8 @@ class AsyncStartStop(unittest.TestCase):
             def start(self, done):
                 self.thread = threading.Thread(target=self.set_ready)
                 self.thread.start()
+                # Long-running: the stop cancels it and waits for done().
+                GObject.Object.connect(done.cancellable, 'cancelled', lambda c: done())
 
         threaded = Threaded()
         with entrypoint(threaded):
