@@ -25,6 +25,12 @@ Aio = get_introspection_module('Aio')
 
 __all__ = []
 
+
+def _export(obj):
+    """Exports a function, or a class as the override of its C type."""
+    __all__.append(obj.__name__)
+    return override(obj) if isinstance(obj, type) else obj
+
 _LOG_DOMAIN = 'Aio'
 
 
@@ -460,6 +466,7 @@ class _StartEvent:
         return self._service.get_state() == Aio.ServiceState.RUNNING
 
 
+@_export
 class Service(Aio.Service):
     """The base class of a Python service; see docs/python.md."""
 
@@ -548,10 +555,6 @@ class Service(Aio.Service):
         if entrypoint is None:
             raise RuntimeError('%r has no context: no entrypoint is running' % self)
         return entrypoint.get_context()
-
-
-Service = override(Service)
-__all__.append('Service')
 
 
 # Entrypoint
@@ -706,6 +709,7 @@ def _main_call(main, entrypoint):
                  _Invoker(entrypoint._aio_context()))
 
 
+@_export
 class Entrypoint(Aio.Entrypoint):
     """``Aio.Entrypoint(*services, **kwargs)``: see docs/python.md."""
 
@@ -910,44 +914,13 @@ class Entrypoint(Aio.Entrypoint):
         return True
 
     def _aio_run_main(self, main):
-        run = main_func = None
-        if main is not None:
-            run = _main_call(main, self)
-
-            def main_func(entrypoint, task, *user_data):
-                def finished(call):
-                    if call.exception is None:
-                        task.return_boolean(True)
-                    else:
-                        task.return_error(_to_gerror(call.exception))
-                run.begin(task.get_cancellable(), finished)
-
-        if self.props.log_config:
-            self._aio_configure_logging()
-        # aio_entrypoint_run_main() watches the signals itself.
-        self._aio_signals = _Signals(self._aio_context())
-        try:
-            Aio.Entrypoint.run_main(self, main_func, None)
-        except GLib.Error as error:
-            if run is not None and run.finished and run.exception is not None \
-                    and not run.interrupted:
-                raise run.exception from None
-            raise self._aio_with_cause(error)
-        finally:
-            self._aio_release()
-        if run is not None:
-            if run.exception is not None:
-                raise run.exception
-            return run.value
-        return None
-
-
-Entrypoint = override(Entrypoint)
-__all__.append('Entrypoint')
+        with self:
+            return self.run_until_complete(main)
 
 
 # Context
 
+@_export
 class Context(Aio.Context):
     """Values shared between services (aiomisc's ``Context``): a mapping
     whose ``wait`` calls back once a key is set."""
@@ -1016,10 +989,6 @@ class Context(Aio.Context):
         self.get_async(key, cancellable, ready)
 
 
-Context = override(Context)
-__all__.append('Context')
-
-
 def _awaitable(start):
     """An asyncio future completed by ``start(callback, errback)``."""
     future = _loop().create_future()
@@ -1054,6 +1023,7 @@ def _outcome_handler(callback, errback, what):
     return deliver
 
 
+@_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     """Runs the blocking ``func(*args)`` on the worker pool of the current
     entrypoint; then, on the calling thread's main loop, ``callback(value)``
@@ -1081,9 +1051,7 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
 
 
-__all__.append('run_in_thread')
-
-
+@_export
 def threaded(func):
     """aiomisc's ``@threaded``: the decorated ``func(*args, **kwargs)`` runs
     on the worker pool of the current entrypoint. Called from a coroutine it
@@ -1103,11 +1071,9 @@ def threaded(func):
     return call
 
 
-__all__.append('threaded')
-
-
 # aiomisc.run
 
+@_export
 def run(main=None, *services, **kwargs):
     """``aiomisc.run(main, *services, **kwargs)``: starts the services, runs
     ``main`` (a function, an ``async def`` or a coroutine), stops the
@@ -1117,9 +1083,6 @@ def run(main=None, *services, **kwargs):
                         % (main,))
     entrypoint = Entrypoint(*services, **kwargs)
     return entrypoint._aio_run_main(main)
-
-
-__all__.append('run')
 
 
 class _LazyText:
@@ -1230,6 +1193,7 @@ class _ScheduledCallback:
                                    'running' if self.is_running() else 'stopped')
 
 
+@_export
 class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
     """``Aio.PeriodicCallback(func, *args, name=None, clock=None)``:
     aiomisc's ``PeriodicCallback``; ``start(interval)`` calls ``func(*args)``
@@ -1245,10 +1209,6 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
             if value is not None:
                 self.set_property(key, value)
         return Aio.PeriodicCallback.start(self)
-
-
-PeriodicCallback = override(PeriodicCallback)
-__all__.append('PeriodicCallback')
 
 
 def _strategy_func(strategy):
@@ -1270,6 +1230,7 @@ def _strategy_func(strategy):
     return func
 
 
+@_export
 class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
     """``Aio.RecurringCallback(func, *args, name=None, clock=None)``:
     aiomisc's ``RecurringCallback``; ``start(strategy)`` asks
@@ -1282,10 +1243,6 @@ class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
         if shield is not None:
             self.props.shield = shield
         return Aio.RecurringCallback.start(self, _strategy_func(strategy))
-
-
-RecurringCallback = override(RecurringCallback)
-__all__.append('RecurringCallback')
 
 
 def _async_vfunc(method, nargs, describe, note_cause=False):
@@ -1319,6 +1276,7 @@ _do_callback_async = _async_vfunc(
     'callback', 0, lambda self: 'Periodic service %r' % self.props.name)
 
 
+@_export
 class PeriodicService(Aio.PeriodicService):
     """A service that calls its ``callback`` every ``interval`` seconds
     (aiomisc's ``PeriodicService``); see docs/python.md."""
@@ -1343,10 +1301,7 @@ class PeriodicService(Aio.PeriodicService):
         raise NotImplementedError('%s does not define callback()' % type(self).__name__)
 
 
-PeriodicService = override(PeriodicService)
-__all__.append('PeriodicService')
-
-
+@_export
 class CronService(Aio.CronService):
     """A service that runs functions on cron schedules (aiomisc's
     ``CronService``): ``service.register(func, "*/5 * * * *")``."""
@@ -1370,10 +1325,6 @@ class CronService(Aio.CronService):
     def callbacks(self):
         """The registered ``Aio.CronCallback``s, as a list."""
         return list(self.dup_callbacks())
-
-
-CronService = override(CronService)
-__all__.append('CronService')
 
 
 # Resilience: timeout, retry, backoff, circuit breaker
@@ -1456,6 +1407,7 @@ def _raised_by(operations, error):
     return None
 
 
+@_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """Runs ``func(*args, done)`` with a time limit (aiomisc's ``timeout``):
     ``callback(value)`` with what it completed with, or ``errback(error)``
@@ -1467,9 +1419,6 @@ def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None,
                                lambda: 'timeout(%s)' % _func_name(func))
     Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
                            callback=op.deliver_to(deliver, Aio.timeout_full_finish))
-
-
-__all__.append('timeout')
 
 
 def _giveup_func(giveup, exceptions, operations):
@@ -1485,6 +1434,7 @@ def _giveup_func(giveup, exceptions, operations):
     return func
 
 
+@_export
 class Backoff(Aio.Backoff):
     """``Aio.Backoff(attempt_timeout=None, deadline=None, pause=0.1,
     max_tries=None, giveup=None, exceptions=None, **properties)``: aiomisc's
@@ -1522,10 +1472,7 @@ class Backoff(Aio.Backoff):
                        callback=op.deliver_to(finished, self.run_finish))
 
 
-Backoff = override(Backoff)
-__all__.append('Backoff')
-
-
+@_export
 def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
           callback=None, errback=None, cancellable=None):
     """aiomisc's ``asyncretry``: runs ``func(*args, done)`` (or
@@ -1537,9 +1484,7 @@ def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
     backoff._aio_run(func, args, callback, errback, cancellable, 'retry(%s)')
 
 
-__all__.append('retry')
-
-
+@_export
 class CircuitBreaker(Aio.CircuitBreaker):
     """``Aio.CircuitBreaker(error_ratio, response_time, exceptions=None,
     **properties)``: aiomisc's ``CircuitBreaker``; ``call(func, *args)``
@@ -1599,10 +1544,7 @@ def _breaker_filter(exceptions, raised):
     return counts
 
 
-CircuitBreaker = override(CircuitBreaker)
-__all__.append('CircuitBreaker')
-
-
+@_export
 def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, wait=True):
     """aiomisc's ``select``: starts every ``func(done)`` (or ``func()``) and
     reports the first to complete, with ``callback((index, value))`` or
@@ -1631,9 +1573,6 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
             deliver(True, (winner, value))
 
     Aio.select_async(len(ops), flags, start, cancellable=cancellable, callback=ready)
-
-
-__all__.append('select')
 
 
 class _Batch:
@@ -1670,6 +1609,7 @@ class _Batch:
         return self.results.pop(key, None)
 
 
+@_export
 class Aggregator(Aio.Aggregator):
     """``Aio.Aggregator(func, leeway=0.1, max_count=None, **properties)``:
     aiomisc's ``aggregate``. ``call(item, callback=...)`` gathers items
@@ -1701,10 +1641,6 @@ class Aggregator(Aio.Aggregator):
                 deliver(True, batch.take(key.unpack()))
 
         self.call_async(key, cancellable, ready)
-
-
-Aggregator = override(Aggregator)
-__all__.append('Aggregator')
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
@@ -1758,6 +1694,7 @@ def _socket_address(address):
     raise TypeError('Expected a Gio.SocketAddress or a (host, port) tuple, not %r' % (address,))
 
 
+@_export
 class TcpServer(Aio.TcpServer):
     """aiomisc's ``TCPServer``: ``handle_client(self, stream)`` (or, when
     asynchronous, ``handle_client(self, stream, done)``) serves one client;
@@ -1786,9 +1723,6 @@ class TcpServer(Aio.TcpServer):
 _do_handle_client_async = _async_vfunc(
     'handle_client', 1, lambda self, stream: 'Server %r: the handler of client %s'
     % (self.props.name, _peer_of(stream)))
-
-TcpServer = override(TcpServer)
-__all__.append('TcpServer')
 
 
 def _protocol_call(protocol, name, *args):
@@ -1851,6 +1785,7 @@ _PROTOCOL_HOOKS = {
 }
 
 
+@_export
 class StreamProtocol(Aio.StreamProtocol):
     """asyncio's ``Protocol``: a subclass writes the plain methods
     ``connection_made(self, transport)``, ``data_received(self, data)``
@@ -1875,10 +1810,6 @@ class StreamProtocol(Aio.StreamProtocol):
             _hook_vfunc(cls, 'do_' + name, _PROTOCOL_HOOKS[name])
 
 
-StreamProtocol = override(StreamProtocol)
-__all__.append('StreamProtocol')
-
-
 def _do_handle_datagram(self, data, address):
     try:
         self.handle_datagram(data.get_data(), address)
@@ -1890,6 +1821,7 @@ def _do_handle_datagram(self, data, address):
              ''.join(traceback.format_exception(exc)).rstrip())
 
 
+@_export
 class UdpServer(Aio.UdpServer):
     """aiomisc's ``UDPServer``: ``handle_datagram(self, data, address)``
     gets every datagram (``bytes``) and its sender (a
@@ -1909,10 +1841,7 @@ class UdpServer(Aio.UdpServer):
         return Aio.UdpServer.send_to(self, data, _socket_address(address))
 
 
-UdpServer = override(UdpServer)
-__all__.append('UdpServer')
-
-
+@_export
 class TcpClient(Aio.TcpClient):
     """aiomisc's ``TCPClient``: ``handle_connection(self, connection)`` (or,
     asynchronous, ``handle_connection(self, connection, done)``) talks to
@@ -1928,5 +1857,3 @@ _do_handle_connection_async = _async_vfunc(
     'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
     % self.props.name, note_cause=True)
 
-TcpClient = override(TcpClient)
-__all__.append('TcpClient')
