@@ -34,4 +34,5 @@
 # include "aio-udp-server.h"
 # include "aio-tcp-client.h"
 # include "aio-robust-tcp-client.h"
+# include "aio-error.h"
 #undef AIOMISC_GLIB_INSIDE
