@@ -58,8 +58,8 @@ def _to_gerror(error):
     if isinstance(error, GLib.Error):
         return error
     message = _describe(error) if isinstance(error, BaseException) else str(error)
-    return GLib.Error.new_literal(Aio.service_error_quark(), message,
-                                  int(Aio.ServiceError.FAILED))
+    return GLib.Error.new_literal(Aio.error_quark(), message,
+                                  int(Aio.Error.SERVICE_FAILED))
 
 
 def _cancelled_error(message):
@@ -1203,7 +1203,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
     def start(self, interval=None, delay=None, shield=None):
         """Starts the schedule (aiomisc's ``start(interval, delay=0,
         shield=False)``); arguments left out keep the values of the
-        properties. Raises a ``GLib.Error`` (``Aio.PeriodicError``) if the
+        properties. Raises a ``GLib.Error`` (``Gio.IOErrorEnum``) if the
         interval is not greater than 0 or the callback is running."""
         for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
             if value is not None:
@@ -1309,7 +1309,7 @@ class CronService(Aio.CronService):
     def register(self, func, spec, *args, shield=None, name=None):
         """Runs ``func(*args)`` (or ``func(*args, done)``) on the schedule
         of the cron expression ``spec`` while the service runs; returns the
-        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.CronError``)
+        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.Error.CRON_PARSE``)
         naming the bad field of an invalid expression. (The C order,
         ``register(spec, func)``, is taken too.)"""
         if isinstance(func, str) and callable(spec):
@@ -1509,7 +1509,7 @@ class CircuitBreaker(Aio.CircuitBreaker):
     def call(self, func, *args, **kwargs):
         """Calls ``func(*args, **kwargs)`` and returns what it returns,
         raising what it raises, unless the breaker refuses the call: then
-        raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once.
+        raises a ``GLib.Error`` ``Aio.Error.CIRCUIT_BROKEN`` at once.
         The outcome is recorded. May be called from any thread."""
         raised = self._aio_raised
         state = {}

@@ -64,7 +64,8 @@ def main(argv):
             loop.run_forever()
     except GLib.Error as error:
         print('tutorial: %s' % error.message, file=sys.stderr)
-        return 1
+        return 70 if error.matches(Aio.error_quark(),
+                                   Aio.Error.SHUTDOWN_TIMEOUT) else 1
     log.info('Bye')
     return 0
 
