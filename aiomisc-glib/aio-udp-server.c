@@ -221,7 +221,7 @@ aio_udp_server_handle_datagram (AioUdpServer   *self,
  * @error: return location for a #GError
  *
  * Sends one datagram from the socket of the server, without blocking.
- * Fails with %AIO_SERVICE_ERROR_NOT_STARTED when the server does not run,
+ * Fails with %AIO_ERROR_NOT_RUNNING when the server does not run,
  * and with %G_IO_ERROR_WOULD_BLOCK when the send buffer is full (the
  * datagram is then not sent: UDP gives no delivery guarantee anyway).
  *
@@ -248,7 +248,7 @@ aio_udp_server_send_to (AioUdpServer    *self,
   socket = _aio_socket_server_peek_listener (AIO_SOCKET_SERVER (self));
   if (socket == NULL)
     {
-      g_set_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED,
+      g_set_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
                    "Server '%s' does not run: cannot send", aio_service_get_name (AIO_SERVICE (self)));
       return FALSE;
     }

@@ -35,4 +35,8 @@
 # include "aio-udp-server.h"
 # include "aio-tcp-client.h"
 # include "aio-robust-tcp-client.h"
+# include "aio-error.h"
+# include "aio-sd-notify.h"
+# include "aio-process-service.h"
+# include "aio-respawning-process-service.h"
 #undef AIOMISC_GLIB_INSIDE

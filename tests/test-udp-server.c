@@ -107,7 +107,7 @@ test_echo (void)
 
   /* Not running: nothing to send from. */
   g_assert_false (aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
   g_clear_error (&error);
 
   g_signal_connect (server, "notify::port", G_CALLBACK (count_notify), &notified);
@@ -123,7 +123,7 @@ test_echo (void)
 
   aio_test_service_stop (AIO_SERVICE (server));
   g_assert_false (aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
 }
 
 static void
