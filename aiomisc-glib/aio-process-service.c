@@ -2,8 +2,13 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "aiomisc-glib.h"
 #include "aio-process-service-private.h"
@@ -127,9 +132,9 @@ reader_line_cb (GObject      *object,
 
   valid = g_utf8_make_valid (line, -1);
   g_log_structured (G_LOG_DOMAIN, reader->level,
-                    "AIO_SERVICE", "%s", reader->service,
-                    "AIO_CHILD_PID", "%s", reader->pid,
-                    "AIO_CHILD_STREAM", "%s", reader->stream,
+                    "AIO_SERVICE", reader->service,
+                    "AIO_CHILD_PID", reader->pid,
+                    "AIO_CHILD_STREAM", reader->stream,
                     "MESSAGE", "%s", valid);
   reader_next (reader);
 }
@@ -164,12 +169,18 @@ aio_process_service_forward (AioProcessService *self,
 
 /* Runs in the child between fork() and exec(): async-signal-safe calls
  * only. Signals the program blocks (the entrypoint's, GLib's worker
- * threads') or ignores must not leak into the child. */
+ * threads') or ignores must not leak into the child.
+ *
+ * It also writes the child's PID to the pipe @data points to: GSubprocess
+ * forgets the PID of a child it has reaped, and a short-lived child may be
+ * reaped before g_subprocess_launcher_spawnv() returns. */
 static void
-reset_signals (gpointer data)
+child_setup (gpointer data)
 {
+  const int *pid_pipe = data;
   struct sigaction action;
   sigset_t empty;
+  pid_t pid = getpid ();
 
   memset (&action, 0, sizeof action);
   action.sa_handler = SIG_DFL;
@@ -180,6 +191,9 @@ reset_signals (gpointer data)
 
   sigemptyset (&empty);
   sigprocmask (SIG_SETMASK, &empty, NULL);
+
+  if (write (pid_pipe[1], &pid, sizeof pid) != sizeof pid)
+    _exit (127);
 }
 
 static void
@@ -202,8 +216,9 @@ _aio_process_service_spawn (AioProcessService  *self,
   const char *name = aio_service_get_name (AIO_SERVICE (self));
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) child = NULL;
-  const char *identifier;
-  gint64 pid = 0;
+  int pid_pipe[2];
+  pid_t pid = 0;
+  gssize n;
 
   if (priv->argv == NULL || priv->argv[0] == NULL || priv->argv[0][0] == '\0')
     {
@@ -227,18 +242,27 @@ _aio_process_service_spawn (AioProcessService  *self,
     }
   if (priv->cwd != NULL)
     g_subprocess_launcher_set_cwd (launcher, priv->cwd);
-  g_subprocess_launcher_set_child_setup (launcher, reset_signals, NULL, NULL);
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, error))
+    {
+      g_prefix_error (error, "Process service '%s': ", name);
+      return NULL;
+    }
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, pid_pipe, NULL);
 
   child = g_subprocess_launcher_spawnv (launcher, (const char * const *) priv->argv, error);
+  /* The child wrote its PID before exec(), which spawnv() waited for. */
+  close (pid_pipe[1]);
+  do
+    n = read (pid_pipe[0], &pid, sizeof pid);
+  while (n < 0 && errno == EINTR);
+  close (pid_pipe[0]);
   if (child == NULL)
     {
       g_prefix_error (error, "Process service '%s': cannot run '%s': ", name, priv->argv[0]);
       return NULL;
     }
-
-  identifier = g_subprocess_get_identifier (child);
-  if (identifier != NULL)
-    g_ascii_string_to_signed (identifier, 10, 1, G_MAXINT, &pid, NULL);
+  if (n != sizeof pid)
+    pid = 0;
   priv->last_pid = (int) pid;
   aio_process_service_set_pid (self, (int) pid);
   aio_statistics_add ("process", "spawned", 1);
