@@ -31,9 +31,12 @@
  * `AIO_CHILD_STREAM` (`stdout` or `stderr`): stdout at the info level,
  * stderr at the message level.
  *
- * The service is up once the child is spawned. A child that exits while
- * the service runs is a runtime failure of the service (see
- * [signal@Aio.Service::failed]): an [class@Aio.Entrypoint] then shuts the
+ * The service is up once the child is spawned; a child that cannot be
+ * spawned fails the start, with %G_IO_ERROR_INVALID_ARGUMENT for an empty
+ * argv or the #GSpawnError of GLib. A child that exits while the service
+ * runs is a runtime failure of the service (see
+ * [signal@Aio.Service::failed]), %AIO_ERROR_SERVICE_FAILED with a message
+ * that says how the child ended: an [class@Aio.Entrypoint] then shuts the
  * program down; [class@Aio.RespawningProcessService] restarts it instead.
  * Stopping sends [property@Aio.ProcessService:stop-signal] (SIGTERM),
  * waits [property@Aio.ProcessService:stop-timeout] seconds for the child
@@ -453,7 +456,7 @@ process_waited_cb (GObject      *object,
     }
 
   how = _aio_process_service_describe_exit (self);
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+  g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                            "Process service '%s': %s while the service was running",
                            aio_service_get_name (AIO_SERVICE (self)), how);
 }

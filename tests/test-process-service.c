@@ -271,7 +271,7 @@ test_runtime_failure (void)
   start_ok (service);
   wait_state (service, AIO_SERVICE_STATE_FAILED);
 
-  g_assert_error (failure, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_error (failure, AIO_ERROR, AIO_ERROR_SERVICE_FAILED);
   g_assert_nonnull (strstr (failure->message, "'quitter'"));
   g_assert_nonnull (strstr (failure->message, "exited with status 3"));
   g_assert_cmpint (aio_process_service_get_exit_status (service), ==, 3);
@@ -464,7 +464,7 @@ test_crash_loop (void)
       g_assert_cmpint (g_array_index (pids, int, i), !=, g_array_index (pids, int, j));
   g_assert_cmpuint (aio_respawning_process_service_get_restarts (service), ==, 3);
   g_assert_cmpint (aio_process_service_get_exit_status (AIO_PROCESS_SERVICE (service)), ==, 7);
-  g_assert_error (failure, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_error (failure, AIO_ERROR, AIO_ERROR_SERVICE_FAILED);
   g_assert_nonnull (strstr (failure->message, "'crasher'"));
   g_assert_nonnull (strstr (failure->message, "restart-limit of 4"));
   g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_MESSAGE, "restarting it"), ==, 3);
