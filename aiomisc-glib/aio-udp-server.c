@@ -12,7 +12,7 @@
  *
  * Its start binds the socket (or takes [property@Aio.UdpServer:socket], or
  * an inherited socket: see [property@Aio.UdpServer:activation-name]) and
- * from then on calls `handle_datagram` of [struct@Aio.UdpServerClass] on
+ * from then on calls `handle_datagram` of [class@Aio.UdpServer] on
  * the main context the server was started on, for every datagram received.
  * [method@Aio.UdpServer.send_to] answers. An error while receiving is
  * logged as a warning and the server goes on. The start fails with a
