@@ -22,7 +22,7 @@ cc=${FUZZ_CC:-$(command -v clang || command -v clang-14 || echo clang)}
 # Per target: the library sources it links, its libFuzzer options, its seeds.
 case "$target" in
   cron)
-    sources=("$root/aiomisc-glib/aio-cron.c")
+    sources=("$root/aiomisc-glib/aio-cron.c" "$root/aiomisc-glib/aio-error.c")
     options=(-max_len=128 -dict="$root/fuzz/cron.dict")
     seeds=('* * * * *' '*/15 9-17 * * MON-FRI' '0 0 1,15 * SUN' '30 2 * * *'
            '0 0 29 2 *' '@weekly' '0 12 * JAN-DEC/3 FRI-SUN 30' '1-30/5 */5 * * *'

@@ -301,7 +301,7 @@ test_restart (void)
 
   /* Starting twice is an error naming the callback. */
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'again'"));
   g_clear_error (&error);
 
@@ -414,7 +414,7 @@ test_stop_cancelled (void)
   g_clear_object (&result);
 
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'stubborn'"));
   g_assert_nonnull (strstr (error->message, "stopping"));
   g_clear_error (&error);
@@ -501,7 +501,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_interval (periodic, bad_intervals[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, "'broken'"));
       g_assert_nonnull (strstr (error->message, "interval"));
@@ -517,7 +517,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_delay (periodic, bad_delays[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, "delay"));
       g_assert_nonnull (strstr (error->message, value));
       g_clear_error (&error);
@@ -690,7 +690,7 @@ test_service_bad_interval (void)
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (ticker));
   g_assert_false (aio_entrypoint_run_main (ep, ticker_main, ticker, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "'ticker'"));
   g_assert_nonnull (strstr (error->message, "interval of 0 s"));

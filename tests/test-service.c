@@ -67,13 +67,13 @@ test_misuse (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_false (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
 
   g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
   g_assert_cmpuint (service->start_calls, ==, 1);
@@ -230,7 +230,7 @@ test_dependency_rules (void)
   g_assert_true (deps->pdata[0] == (gpointer) db);
 
   g_assert_false (aio_test_start_service (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'db'"));
   g_clear_error (&error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_NEW);
@@ -239,7 +239,7 @@ test_dependency_rules (void)
   g_assert_false (aio_test_start_service (AIO_SERVICE (db), &error));
   g_clear_error (&error);
   g_assert_false (aio_test_start_service (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_FAILED);
   g_clear_error (&error);
 
@@ -264,7 +264,7 @@ test_dependency_cycle (void)
   aio_service_add_dependency (AIO_SERVICE (c), AIO_SERVICE (a));
 
   g_assert_false (aio_test_start_service (AIO_SERVICE (a), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE);
   g_assert_nonnull (strstr (error->message, "'a'"));
   g_assert_cmpuint (a->start_calls, ==, 0);
 
