@@ -52,18 +52,86 @@ deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-aio_test_wait (const gboolean *flag)
+/* Iterates the thread-default main context until *@flag or, when @flag is
+ * NULL, *@pointer is set, failing after 30 s. */
+static void
+wait_until (const gboolean   *flag,
+            gpointer const   *pointer)
 {
   GMainContext *context = g_main_context_get_thread_default ();
   GSource *deadline = g_timeout_source_new_seconds (30);
 
   g_source_set_callback (deadline, deadline_cb, NULL, NULL);
   g_source_attach (deadline, context);
-  while (!*flag)
+  while (flag != NULL ? !*flag : *pointer == NULL)
     g_main_context_iteration (context, TRUE);
   g_source_destroy (deadline);
   g_source_unref (deadline);
+}
+
+void
+aio_test_wait (const gboolean *flag)
+{
+  wait_until (flag, NULL);
+}
+
+void
+aio_test_async_result_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GAsyncResult **result_out = user_data;
+
+  g_assert_null (*result_out);
+  *result_out = g_object_ref (result);
+}
+
+GAsyncResult *
+aio_test_wait_result (GAsyncResult **result)
+{
+  wait_until (NULL, (gpointer const *) result);
+  return *result;
+}
+
+gboolean
+aio_test_start_service (AioService  *service,
+                        GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_service_start_async (service, NULL, aio_test_async_result_cb, &result);
+  return aio_service_start_finish (service, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_stop_service (AioService    *service,
+                       const GError  *reason,
+                       GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_service_stop_async (service, reason, NULL, aio_test_async_result_cb, &result);
+  return aio_service_stop_finish (service, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_start_entrypoint (AioEntrypoint  *entrypoint,
+                           GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_entrypoint_start_async (entrypoint, NULL, aio_test_async_result_cb, &result);
+  return aio_entrypoint_start_finish (entrypoint, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_stop_entrypoint (AioEntrypoint  *entrypoint,
+                          GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_entrypoint_stop_async (entrypoint, NULL, aio_test_async_result_cb, &result);
+  return aio_entrypoint_stop_finish (entrypoint, aio_test_wait_result (&result), error);
 }
 
 void
