@@ -35,9 +35,10 @@
  * of group `"aggregator"`: `calls`, `batches`, `items` (items sent),
  * `success` and `errors` (batches).
  *
- * Properties out of range are not refused when set:
- * [method@Aio.Aggregator.validate] and every call report them as
- * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
+ * The ranges of the properties are in their specifications, so
+ * g_object_set() refuses a value out of range with a warning. The C setters
+ * take any value: [method@Aio.Aggregator.validate] and every call report a
+ * bad one as %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Since: 0.1
  */
@@ -85,6 +86,9 @@ struct _Batch
 };
 
 G_DEFINE_FINAL_TYPE (AioAggregator, aio_aggregator, G_TYPE_OBJECT)
+
+#define DEFAULT_LEEWAY 0.1
+#define DEFAULT_MAX_COUNT (-1)
 
 enum {
   PROP_0,
@@ -243,7 +247,7 @@ aio_aggregator_class_init (AioAggregatorClass *klass)
    */
   properties[PROP_LEEWAY] =
     g_param_spec_double ("leeway", NULL, NULL,
-                         -INFINITY, INFINITY, 0.1,
+                         0, G_MAXDOUBLE, DEFAULT_LEEWAY,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -258,7 +262,7 @@ aio_aggregator_class_init (AioAggregatorClass *klass)
    */
   properties[PROP_MAX_COUNT] =
     g_param_spec_int ("max-count", NULL, NULL,
-                      G_MININT, G_MAXINT, -1,
+                      -1, G_MAXINT, DEFAULT_MAX_COUNT,
                       (G_PARAM_READWRITE |
                        G_PARAM_EXPLICIT_NOTIFY |
                        G_PARAM_STATIC_STRINGS));
@@ -270,8 +274,8 @@ static void
 aio_aggregator_init (AioAggregator *self)
 {
   g_mutex_init (&self->mutex);
-  self->leeway = 0.1;
-  self->max_count = -1;
+  self->leeway = DEFAULT_LEEWAY;
+  self->max_count = DEFAULT_MAX_COUNT;
 }
 
 /**
@@ -406,7 +410,7 @@ aio_aggregator_set_leeway (AioAggregator *self,
   g_return_if_fail (AIO_IS_AGGREGATOR (self));
 
   g_mutex_lock (&self->mutex);
-  changed = memcmp (&self->leeway, &leeway, sizeof (double)) != 0;
+  changed = self->leeway != leeway;
   self->leeway = leeway;
   g_mutex_unlock (&self->mutex);
 

@@ -722,13 +722,20 @@ def _property_value(pspec, key, value):
             raise TypeError('Invalid %s %r: expected an int' % (key, value))
         if not 0 <= value <= _UINT_MAX:
             raise ValueError('Invalid %s %r: out of range' % (key, value))
-        return value
+        return _in_range(pspec, value)
     if vtype == GObject.TYPE_DOUBLE:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError('Invalid %s %r: expected a number of seconds' % (key, value))
         if not math.isfinite(value):
             raise ValueError('Invalid %s %r: expected a finite number' % (key, value))
-        return float(value)
+        return _in_range(pspec, float(value))
+    return value
+
+
+def _in_range(pspec, value):
+    if not pspec.minimum <= value <= pspec.maximum:
+        raise ValueError('Invalid %s %r: out of range %r–%r'
+                         % (pspec.name, value, pspec.minimum, pspec.maximum))
     return value
 
 
