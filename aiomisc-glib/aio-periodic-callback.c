@@ -280,7 +280,7 @@ aio_periodic_callback_class_init (AioPeriodicCallbackClass *klass)
    */
   properties[PROP_INTERVAL] =
     g_param_spec_double ("interval", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicCallback:delay:
@@ -292,7 +292,7 @@ aio_periodic_callback_class_init (AioPeriodicCallbackClass *klass)
    */
   properties[PROP_DELAY] =
     g_param_spec_double ("delay", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicCallback:shield:

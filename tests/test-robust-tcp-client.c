@@ -516,8 +516,8 @@ test_robust_invalid (void)
   {
     Result started = { 0 };
 
-    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u,
-                  "connect-attempts", 0, NULL);
+    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u, NULL);
+    aio_tcp_client_set_connect_attempts (AIO_TCP_CLIENT (keeper), 0);
     aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
     aio_test_wait (&started.done);
     g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
