@@ -100,6 +100,9 @@
 /* After an error such as "too many open files": wait before accepting. */
 #define ACCEPT_RETRY_MS 100
 
+#define DEFAULT_BACKLOG 128
+#define DEFAULT_DRAIN_TIMEOUT 5.0
+
 typedef struct
 {
   /* properties */
@@ -1002,7 +1005,7 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * Since: 0.1
    */
   properties[PROP_BACKLOG] =
-    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
+    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, DEFAULT_BACKLOG, flags);
 
   /**
    * AioTcpServer:reuse-port:
@@ -1036,7 +1039,7 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * Since: 0.1
    */
   properties[PROP_DRAIN_TIMEOUT] =
-    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, 5.0, flags);
+    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, DEFAULT_DRAIN_TIMEOUT, flags);
 
   /**
    * AioTcpServer:protocol-type:
@@ -1110,8 +1113,8 @@ aio_tcp_server_init (AioTcpServer *self)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   priv->address = g_strdup ("127.0.0.1");
-  priv->backlog = 128;
-  priv->drain_timeout = 5.0;
+  priv->backlog = DEFAULT_BACKLOG;
+  priv->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   priv->protocol_type = G_TYPE_NONE;
   g_queue_init (&priv->clients);
 }
