@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -657,7 +658,7 @@ batch_op_done (GObject      *source_object,
   if (_aio_task_propagate_op (G_TASK (result), &value, &error))
     results = batch_split_result (batch->sent_items, &value, &error);
 
-  aio_statistics_add ("aggregator", error ? "errors" : "success", 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, error ? AIO_STAT_ERRORS : AIO_STAT_SUCCESS, 1);
   if (error != NULL)
     g_debug ("aggregator: batch of %u items failed: %s", batch->sent_items->len, error->message);
 
@@ -733,8 +734,8 @@ batch_run (Batch *batch)
     }
   items = g_variant_ref_sink (g_variant_builder_end (&builder));
 
-  aio_statistics_add ("aggregator", "batches", 1);
-  aio_statistics_add ("aggregator", "items", batch->sent_items->len);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_BATCHES, 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_ITEMS, batch->sent_items->len);
   g_debug ("aggregator: sending a batch of %u items", batch->sent_items->len);
 
   op_task = g_task_new (self, batch->cancellable, batch_op_done, batch);
@@ -839,7 +840,7 @@ aio_aggregator_call_async (AioAggregator       *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  aio_statistics_add ("aggregator", "calls", 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_CALLS, 1);
 
   it = g_atomic_rc_box_new0 (Item);
   it->task = g_object_ref (task);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 #include "aio-backoff-private.h"
 
@@ -1184,8 +1185,8 @@ backoff_attempt_done (BackoffRun *run,
   gint64 elapsed = aio_clock_get_monotonic_time (clock) - run->attempt_started;
   gboolean interrupted = g_cancellable_is_cancelled (run->run_cancellable);
 
-  aio_statistics_add ("backoff", "done", 1);
-  aio_statistics_add ("backoff", "sum_time", (double) elapsed / G_USEC_PER_SEC);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_DONE, 1);
+  _aio_statistics_add_sum_time (AIO_STAT_BACKOFF, elapsed);
 
   if (ok)
     {
@@ -1195,7 +1196,7 @@ backoff_attempt_done (BackoffRun *run,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      aio_statistics_add ("backoff", "cancels", 1);
+      aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_CANCELS, 1);
       if (interrupted)
         {
           g_error_free (error);
@@ -1206,7 +1207,7 @@ backoff_attempt_done (BackoffRun *run,
       return;
     }
 
-  aio_statistics_add ("backoff", "errors", 1);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_ERRORS, 1);
   g_clear_error (&run->last_error);
   run->last_error = g_error_copy (error);
 
@@ -1261,7 +1262,7 @@ backoff_attempt (BackoffRun *run)
 
   run->tries++;
   run->attempt_started = aio_clock_get_monotonic_time (clock);
-  aio_statistics_add ("backoff", "attempts", 1);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_ATTEMPTS, 1);
 
   if (run->config.attempt_timeout > 0)
     aio_timeout_full_async (clock, run->config.attempt_timeout,

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -54,7 +55,7 @@
  * seed. A breaker is thread-safe.
  *
  * Each call adds to the process-wide statistics ([func@Aio.statistics_get])
- * of group `"circuit-breaker"`: `calls`, `passing`, `broken`, `recovering`,
+ * of group `"circuit_breaker"`: `calls`, `passing`, `broken`, `recovering`,
  * `recovering_ok`, `recovering_failed`, `errors`.
  *
  * The ranges of the properties are in their specifications, so
@@ -992,12 +993,12 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
   switch (state)
     {
     case AIO_CIRCUIT_BREAKER_STATE_PASSING:
-      aio_statistics_add ("circuit-breaker", "passing", 1);
+      aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_PASSING, 1);
       allowed = TRUE;
       break;
 
     case AIO_CIRCUIT_BREAKER_STATE_BROKEN:
-      aio_statistics_add ("circuit-breaker", "broken", 1);
+      aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_BROKEN, 1);
       break;
 
     case AIO_CIRCUIT_BREAKER_STATE_RECOVERING:
@@ -1005,10 +1006,10 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
         double elapsed = (double) (now - self->recovery_at)
                          / usec_or_response_time (self, self->recovery_time);
 
-        aio_statistics_add ("circuit-breaker", "recovering", 1);
+        aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_RECOVERING, 1);
         allowed = g_rand_double (self->rand) + 1 < exp2 (CLAMP (elapsed, 0, 1));
-        aio_statistics_add ("circuit-breaker",
-                            allowed ? "recovering_ok" : "recovering_failed", 1);
+        aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER,
+                            allowed ? AIO_STAT_RECOVERING_OK : AIO_STAT_RECOVERING_FAILED, 1);
       }
       break;
 
@@ -1029,7 +1030,7 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
 
   g_mutex_unlock (&self->mutex);
 
-  aio_statistics_add ("circuit-breaker", "calls", 1);
+  aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_CALLS, 1);
   if (state != old_state)
     {
       g_debug ("circuit breaker %p: %s -> %s", self,
@@ -1113,7 +1114,7 @@ aio_circuit_breaker_record (AioCircuitBreaker *self,
   g_mutex_unlock (&self->mutex);
 
   if (failed)
-    aio_statistics_add ("circuit-breaker", "errors", 1);
+    aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_ERRORS, 1);
 }
 
 /**

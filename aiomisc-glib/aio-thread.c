@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-thread-private.h"
 
 /*
@@ -107,16 +108,15 @@ aio_job_cancelled_cb (GCancellable *cancellable,
                              "Operation was cancelled");
 }
 
-/* The "thread-pool" group of the statistics: calls, errors, sum-time (s). */
+/* The "thread_pool" group of the statistics: calls, errors, sum_time (s). */
 static void
 aio_job_count (gint64        started,
                const GError *error)
 {
-  aio_statistics_add ("thread-pool", "calls", 1);
-  aio_statistics_add ("thread-pool", "sum-time",
-                      (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC);
+  aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CALLS, 1);
+  _aio_statistics_add_sum_time (AIO_STAT_THREAD_POOL, g_get_monotonic_time () - started);
   if (error != NULL)
-    aio_statistics_add ("thread-pool", "errors", 1);
+    aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_ERRORS, 1);
 }
 
 static void
@@ -130,7 +130,7 @@ aio_job_run (gpointer job_data,
   if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
     {
       /* Cancelled while queued: already reported, do not run. */
-      aio_statistics_add ("thread-pool", "cancelled", 1);
+      aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CANCELLED, 1);
       aio_job_release_data (job);
       aio_job_free (job);
       return;

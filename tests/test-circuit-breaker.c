@@ -550,7 +550,7 @@ test_threads (void)
   g_autoptr(AioCircuitBreaker) breaker = NULL;
   GThread *threads[N_THREADS];
   Worker workers[N_THREADS];
-  double calls = aio_statistics_get ("circuit-breaker", "calls");
+  double calls = aio_statistics_get ("circuit_breaker", "calls");
   gint running = N_THREADS;
   gint changes = 0;
   guint total = 0;
@@ -583,7 +583,7 @@ test_threads (void)
 
   g_test_message ("%u of %u calls let through, %d state changes", allowed, total, changes);
   g_assert_cmpuint (total, ==, N_THREADS * N_CALLS);
-  g_assert_cmpfloat (aio_statistics_get ("circuit-breaker", "calls"), ==, calls + total);
+  g_assert_cmpfloat (aio_statistics_get ("circuit_breaker", "calls"), ==, calls + total);
   g_assert_cmpint (aio_circuit_breaker_get_state (breaker), >=, AIO_CIRCUIT_BREAKER_STATE_PASSING);
   g_assert_cmpint (aio_circuit_breaker_get_state (breaker), <=, AIO_CIRCUIT_BREAKER_STATE_RECOVERING);
 }
