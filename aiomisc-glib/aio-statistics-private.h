@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 #define AIO_STAT_CIRCUIT_BREAKER    "circuit_breaker"
 #define AIO_STAT_CRON               "cron"
 #define AIO_STAT_PERIODIC           "periodic"
+#define AIO_STAT_PROCESS            "process"
 #define AIO_STAT_RECURRING          "recurring"
 #define AIO_STAT_SELECT             "select"
 #define AIO_STAT_THREAD_POOL        "thread_pool"
@@ -44,6 +45,10 @@ G_BEGIN_DECLS
 #define AIO_STAT_RECOVERING_OK      "recovering_ok"      /* circuit_breaker */
 #define AIO_STAT_RECOVERING_FAILED  "recovering_failed"  /* circuit_breaker */
 #define AIO_STAT_SKIPPED            "skipped"            /* cron */
+#define AIO_STAT_SPAWNED            "spawned"            /* process */
+#define AIO_STAT_KILLED             "killed"             /* process */
+#define AIO_STAT_EXITED             "exited"             /* process */
+#define AIO_STAT_RESTARTS           "restarts"           /* process */
 #define AIO_STAT_CANCELLED          "cancelled"          /* thread_pool */
 #define AIO_STAT_TIMEOUTS           "timeouts"           /* timeout */
 
