@@ -225,6 +225,65 @@ class AsyncMains(unittest.TestCase):
         self.assertEqual(cancelled, [True])
 
 
+class AsyncEverywhere(unittest.TestCase):
+    """The other functions the library calls may be async def too."""
+
+    def test_async_handle_client(self):
+        class Echo(Aio.TcpServer):
+            async def handle_client(self, stream):
+                reader, writer = stream.get_input_stream(), stream.get_output_stream()
+                data = await Aio.threaded(reader.read_bytes)(64, None)
+                await Aio.threaded(writer.write_bytes)(data, None)
+
+        echo = Echo(address='127.0.0.1', port=0)
+
+        async def main():
+            reader, writer = await asyncio.open_connection('127.0.0.1', echo.props.port)
+            writer.write(b'ping')
+            await writer.drain()
+            data = await reader.read(4)
+            writer.close()
+            return data
+
+        self.assertEqual(Aio.run(main, echo, log_config=False), b'ping')
+
+    def test_async_periodic_callback_and_context_wait(self):
+        class Counter(Aio.PeriodicService):
+            interval = 0.001
+            count = 0
+
+            async def callback(self):
+                await asyncio.sleep(0)
+                self.count += 1
+                if self.count == 3:
+                    self.context['counted'] = self.count
+
+        counter = Counter()
+
+        async def main(entrypoint):
+            return await entrypoint.context.wait('counted')
+
+        self.assertEqual(Aio.run(main, counter, log_config=False), 3)
+
+    def test_async_operation_under_timeout(self):
+        async def slow():
+            await asyncio.sleep(aiotest.TIMEOUT)
+
+        async def fast(x):
+            await asyncio.sleep(0)
+            return x * 2
+
+        def main(entrypoint, done):
+            def second(error):
+                seen.append(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT))
+                Aio.timeout(aiotest.TIMEOUT, fast, 21, callback=done)
+            Aio.timeout(0.01, slow, errback=second)
+
+        seen = []
+        self.assertEqual(Aio.run(main, log_config=False), 42)
+        self.assertEqual(seen, [True])
+
+
 class Threaded(unittest.TestCase):
 
     def test_threaded_is_awaitable_and_runs_on_a_worker(self):
