@@ -146,7 +146,6 @@ def _new_loop(context):
                 yield
             finally:
                 asyncio._set_running_loop(None)
-
         loop = GLibEventLoop(context=context)
     else:
         loop = GLibEventLoop(context)
@@ -160,8 +159,7 @@ def _new_loop(context):
 
 
 def _loop():
-    """The asyncio loop of the thread-default main context, marked running
-    until the current entrypoint stops (for ever without one)."""
+    """The asyncio loop of this thread's main context, running until the entrypoint stops."""
     import asyncio
     context = GLib.MainContext.ref_thread_default()
     loop = _LOOPS.get(hash(context))
@@ -327,8 +325,7 @@ class _Call:
 
 
 def _complete_vfunc(obj, callback, invoker, error):
-    """Completes an async vfunc: a GTask that the C default *_finish
-    propagates, handed to the C callback from an idle (never re-entrantly)."""
+    """Completes an async vfunc with a GTask, from an idle (never re-entrantly)."""
     task = Gio.Task.new(obj, None, None, None)
     if error is None:
         task.return_boolean(True)
@@ -338,8 +335,7 @@ def _complete_vfunc(obj, callback, invoker, error):
 
 
 def _call_error(call, what):
-    """The GLib.Error a call failed with, or None; the traceback of a Python
-    exception goes to the debug log."""
+    """The GLib.Error a call failed with, or None; a traceback goes to the debug log."""
     exc = call.exception
     if exc is not None and not isinstance(exc, GLib.Error) and not call.interrupted:
         _log_traceback(what, exc)
@@ -347,10 +343,7 @@ def _call_error(call, what):
 
 
 def _async_vfunc(method, nargs, describe, note_cause=False):
-    """A C virtual method ``do_X_async(self, *args, cancellable, callback,
-    user_data)`` (``nargs`` arguments) that runs the plain method ``method``
-    through the engine. ``describe(self, *args)`` names it in the logs; with
-    ``note_cause`` the exception is kept (see Entrypoint._aio_with_cause)."""
+    """A ``do_X_async`` vfunc (``nargs`` arguments) running the plain method ``method``."""
     def vfunc(self, *params):
         args, (cancellable, callback) = params[:nargs], params[nargs:nargs + 2]
         invoker = _Invoker()
@@ -361,16 +354,13 @@ def _async_vfunc(method, nargs, describe, note_cause=False):
             else:
                 error = _call_error(call, call.what)
             _complete_vfunc(self, callback, invoker, error)
-
         _Call(getattr(self, method), args, lambda: describe(self, *args),
               invoker=invoker).begin(cancellable, finished)
     return vfunc
 
 
 def _hook_vfunc(cls, name, impl):
-    """Makes ``impl`` the vfunc ``name`` (``do_...``) of cls unless a Python
-    class of cls implements it: a plain method (``start``, ``callback``...)
-    then serves a C virtual method. Subclasses inherit it."""
+    """Makes ``impl`` the vfunc ``name`` of cls, unless a Python class implements it."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
             if klass.__module__ == Aio.__name__:  # the wrapper of the C type
@@ -379,8 +369,7 @@ def _hook_vfunc(cls, name, impl):
 
 
 def _defines(cls, name):
-    """Whether a Python class of cls (not this override, nor the wrapper of
-    a C type) defines ``name``."""
+    """Whether a Python class of cls (not this override nor a C wrapper) defines ``name``."""
     for klass in cls.__mro__:
         if klass.__module__ == Aio.__name__:
             return False
@@ -392,8 +381,7 @@ def _defines(cls, name):
 # Services
 
 def _service_error(service, error):
-    """``error`` of a service as a GLib.Error; a Python exception is kept
-    (see Entrypoint._aio_with_cause) and its traceback logged at debug level."""
+    """``error`` as a GLib.Error; a Python exception is kept as its cause."""
     if error is None:
         return None
     gerror = _to_gerror(error)
@@ -525,8 +513,7 @@ class Service(Aio.Service):
         done)`` or ``async def stop(self, reason=None)``."""
 
     def set_ready(self):
-        """Tells that the service is up (aiomisc's ``start_event.set()``);
-        the start goes on as long-running. Any thread may call."""
+        """Tells that the service is up (``start_event.set()``); any thread may call."""
         run = getattr(self, '_aio_run', None)
         if run is None:
             Aio.Service.set_ready(self)
@@ -539,9 +526,7 @@ class Service(Aio.Service):
         return _StartEvent(self)
 
     def fail(self, error):
-        """Fails the service (an exception, a ``GLib.Error`` or a message):
-        its start, or the running service, which makes its entrypoint shut
-        down with ``error``. Any thread may call."""
+        """Fails the start or the running service with ``error``; any thread may call."""
         run = getattr(self, '_aio_run', None)
         if run is None:
             raise RuntimeError('%r was never started' % self)
@@ -609,8 +594,7 @@ def _property_value(pspec, key, value):
 
 
 def _object_props(cls, kwargs):
-    """Checks keyword arguments that name properties of cls (TypeError for
-    an unknown one, ValueError for a bad value) for its constructor."""
+    """Checks constructor keywords: TypeError for an unknown one, ValueError for a bad value."""
     pspecs = {p.name.replace('-', '_'): p for p in GObject.list_properties(cls)}
     props = {}
     for key, value in kwargs.items():
@@ -662,8 +646,7 @@ class _GLibLogHandler(logging.Handler):
 
 
 class _Signals:
-    """SIGINT and SIGTERM while an entrypoint runs: ``on_signal()`` is called
-    from the main loop; ``restore()`` gives Python its handlers back."""
+    """SIGINT/SIGTERM call ``on_signal()`` until ``restore()`` gives Python its handlers back."""
 
     def __init__(self, context, on_signal):
         self.saved = {}
@@ -781,7 +764,6 @@ class Entrypoint(Aio.Entrypoint):
                 result['ok'] = finish(res)
             except GLib.Error as error:
                 result['error'] = error
-
         context = self._aio_context()
         context.push_thread_default()
         try:
@@ -844,8 +826,7 @@ class Entrypoint(Aio.Entrypoint):
         return False
 
     def run_forever(self):
-        """Runs the main loop until SIGINT, SIGTERM, :meth:`quit` or a
-        runtime failure of a service, which is raised."""
+        """Runs until SIGINT, SIGTERM, ``quit()`` or a runtime failure (raised)."""
         phase, self._aio_phase = self._aio_phase, 'running'
         try:
             Aio.Entrypoint.run_forever(self)
@@ -910,8 +891,7 @@ def run(main=None, *services, **kwargs):
 
 @_export
 class Context(Aio.Context):
-    """Values shared between services (aiomisc's ``Context``): a mapping
-    whose ``wait`` calls back (or is awaited) once a key is set."""
+    """aiomisc's ``Context``: a mapping whose ``wait`` calls back once a key is set."""
 
     def lookup(self, key):
         """Returns ``(True, value)``, or ``(False, None)`` if ``key`` is not set."""
@@ -923,8 +903,7 @@ class Context(Aio.Context):
             return (False, None)
 
     def set(self, key, value):
-        """Sets ``key`` and wakes up its waiters; values GLib has no type for
-        (None, ints beyond 32 bits...) are kept as Python objects."""
+        """Sets ``key``; values GLib has no type for are kept as Python objects."""
         try:
             Aio.Context.set(self, key, value)
         except (TypeError, OverflowError, ValueError):
@@ -952,9 +931,7 @@ class Context(Aio.Context):
         return ret[-1] if isinstance(ret, tuple) else ret
 
     def wait(self, key, callback=None, *args, cancellable=None, on_error=None):
-        """Calls ``callback(value, *args)`` once ``key`` is set (at once if
-        it is), or ``on_error(error)`` if the wait fails. Without a
-        callback, returns an awaitable."""
+        """``callback(value, *args)`` once ``key`` is set; without a callback, an awaitable."""
         if callback is None:
             return _awaitable(lambda cb, eb: self.wait(key, cb, cancellable=cancellable,
                                                        on_error=eb))
@@ -970,16 +947,13 @@ class Context(Aio.Context):
                          'Waiting for context key %r failed: %s' % (key, error.message))
                 return
             callback(value, *args)
-
         self.get_async(key, cancellable, ready)
 
 
 # Threads: aiomisc's @threaded
 
 def _outcome_handler(callback, errback, what):
-    """``deliver(ok, value)``: ``callback(value)`` or ``errback(exception)``;
-    a ``done`` may be the callback (its ``fail`` is then the errback);
-    without errback, a failure is logged as a warning naming ``what()``."""
+    """``deliver(ok, value)``: ``callback(value)`` or ``errback(exception)`` (else a log)."""
     if errback is None and isinstance(callback, _Done):
         errback = callback.fail
 
@@ -997,10 +971,7 @@ def _outcome_handler(callback, errback, what):
 
 @_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
-    """Runs the blocking ``func(*args)`` on the worker pool of the current
-    entrypoint, then ``callback(value)`` or ``errback(exception)`` on the
-    calling thread's main loop. Cancelling ``cancellable`` before ``func``
-    runs fails with ``Gio.IOErrorEnum.CANCELLED``."""
+    """Runs ``func(*args)`` on the worker pool; then ``callback(value)`` or ``errback(exc)``."""
     deliver = _outcome_handler(callback, errback,
                                lambda: 'run_in_thread(%s)' % _func_name(func))
 
@@ -1024,10 +995,7 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
 
 @_export
 def threaded(func):
-    """aiomisc's ``@threaded``: the decorated ``func(*args, **kwargs)`` runs
-    on the entrypoint's worker pool. Awaited from a coroutine, it returns
-    what ``func`` returned (cancelling the await cancels a call not begun);
-    with ``callback=``/``errback=`` it calls back as :func:`run_in_thread`."""
+    """aiomisc's ``@threaded``: awaitable, or with ``callback=``/``errback=``."""
     @functools.wraps(func)
     def call(*args, callback=None, errback=None, cancellable=None, **kwargs):
         work = functools.partial(func, *args, **kwargs)
@@ -1045,8 +1013,7 @@ def threaded(func):
 # Timers: periodic and cron jobs
 
 class _Job:
-    """A Python function as an AioPeriodicFunc/AioCronFunc: runs it through
-    the engine and completes the GTask with its outcome."""
+    """A Python function as an AioPeriodicFunc/AioCronFunc."""
 
     def __init__(self, func, args):
         if not callable(func):
@@ -1062,14 +1029,11 @@ class _Job:
                 task.return_boolean(True)
             else:
                 task.return_error(error)
-
         _Call(self.func, self.args, what).begin(task.get_cancellable(), finished)
 
 
 class _ScheduledCallback:
-    """What Aio.PeriodicCallback and Aio.RecurringCallback share: made with
-    a Python function (the C types take theirs at construction only),
-    stopped with a callback."""
+    """What Aio.PeriodicCallback and Aio.RecurringCallback share."""
 
     def __new__(cls, func, *args, name=None, clock=None):
         return cls.new(_Job(func, args))
@@ -1092,7 +1056,6 @@ class _ScheduledCallback:
             except GLib.Error as error:
                 return deliver(False, error)
             deliver(True, None)
-
         self.stop_async(None, stopped)
 
     def __repr__(self):
@@ -1102,9 +1065,7 @@ class _ScheduledCallback:
 
 @_export
 class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
-    """aiomisc's ``PeriodicCallback(func, *args)``: ``start(interval)``
-    calls ``func(*args)`` every ``interval`` seconds after the previous
-    call completed."""
+    """aiomisc's ``PeriodicCallback(func, *args)``."""
 
     def start(self, interval=None, delay=None, shield=None):
         """aiomisc's ``start(interval, delay=0, shield=False)``; arguments
@@ -1116,8 +1077,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
 
 
 def _strategy_func(strategy):
-    """An AioRecurringStrategy over a Python one that returns the delay
-    before the next call, None to stop, or a (delay, Aio.RecurringAction)."""
+    """An AioRecurringStrategy: seconds, None (stop) or (seconds, RecurringAction)."""
     def func(recurring, *user_data):
         try:
             decision = strategy(recurring)
@@ -1135,9 +1095,7 @@ def _strategy_func(strategy):
 
 @_export
 class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
-    """aiomisc's ``RecurringCallback(func, *args)``: ``start(strategy)``
-    asks ``strategy(recurring)`` for the seconds before each call (None
-    stops, ``(seconds, Aio.RecurringAction.SKIP)`` asks again later)."""
+    """aiomisc's ``RecurringCallback(func, *args)``; ``start(strategy)``."""
 
     def start(self, strategy, shield=None):
         if shield is not None:
@@ -1175,10 +1133,7 @@ class CronService(Aio.CronService):
     """aiomisc's ``CronService``: ``service.register(func, "*/5 * * * *")``."""
 
     def register(self, func, spec, *args, shield=None, name=None):
-        """Runs ``func(*args)`` on the schedule of the cron expression
-        ``spec``; returns the ``Aio.CronCallback``. Raises a ``GLib.Error``
-        ``Aio.Error.CRON_PARSE`` naming the bad field. (The C order,
-        ``register(spec, func)``, is taken too.)"""
+        """Runs ``func(*args)`` on the cron schedule ``spec``; returns the Aio.CronCallback."""
         if isinstance(func, str) and callable(spec):
             func, spec = spec, func
         callback = Aio.CronService.register(self, spec, _Job(func, args))
@@ -1208,10 +1163,7 @@ def _error_key(error):
 
 
 class _Operation:
-    """A Python function as the AioTaskFunc of timeout, backoff, retry,
-    select and aggregate, run through the engine. Its value travels through
-    C in a GValue (of Python objects unless ``to_gvalue`` says otherwise);
-    an exception becomes a GLib.Error, found again by :func:`_raised_by`."""
+    """A Python function as the AioTaskFunc of timeout, backoff, select and aggregate."""
 
     def __init__(self, func, args=()):
         if not callable(func):
@@ -1237,13 +1189,11 @@ class _Operation:
                 if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
                     del self.raised[next(iter(self.raised))]
             task.return_error(error)
-
         _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
             cancellable, finished)
 
     def deliver_to(self, deliver, finish):
-        """An AsyncReadyCallback handing ``finish(result)`` (a value) or the
-        original exception to ``deliver(ok, value)``."""
+        """An AsyncReadyCallback giving ``deliver`` the value or the original exception."""
         def ready(source, result, *user_data):
             try:
                 value = finish(result)
@@ -1264,9 +1214,7 @@ def _raised_by(operations, error):
 
 @_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
-    """aiomisc's ``timeout``: runs ``func(*args)``; then ``callback(value)``
-    or ``errback(exception)``, or a ``GLib.Error`` ``TIMED_OUT`` once
-    ``seconds`` have passed (the call is cancelled then)."""
+    """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
     op = _Operation(func, args)
     deliver = _outcome_handler(callback, errback, lambda: 'timeout(%s)' % _func_name(func))
     Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
@@ -1274,8 +1222,7 @@ def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None,
 
 
 def _giveup_func(giveup, exceptions, operations):
-    """An AioBackoffGiveupFunc over ``giveup(exception)`` and ``exceptions``
-    (the types retried), applied to what the running operations raised."""
+    """An AioBackoffGiveupFunc over ``giveup(exception)`` and the ``exceptions`` retried."""
     def func(error, *user_data):
         exc = _raised_by(operations, error)
         if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
@@ -1286,9 +1233,7 @@ def _giveup_func(giveup, exceptions, operations):
 
 @_export
 class Backoff(Aio.Backoff):
-    """aiomisc's ``asyncbackoff`` as an object: ``Aio.Backoff(attempt_timeout,
-    deadline, pause=0.1, max_tries=None, giveup=None, exceptions=None,
-    **properties).run(func, *args, callback=...)``."""
+    """aiomisc's ``asyncbackoff`` as an object: ``Aio.Backoff(...).run(func, *args)``."""
 
     def __init__(self, attempt_timeout=None, deadline=None, pause=0.1, max_tries=None,
                  giveup=None, exceptions=None, **props):
@@ -1315,7 +1260,6 @@ class Backoff(Aio.Backoff):
         def finished(ok, value):
             operations.discard(op)
             deliver(ok, value)
-
         self.run_async(op, cancellable=cancellable,
                        callback=op.deliver_to(finished, self.run_finish))
 
@@ -1323,17 +1267,14 @@ class Backoff(Aio.Backoff):
 @_export
 def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
           callback=None, errback=None, cancellable=None):
-    """aiomisc's ``asyncretry``: ``func(*args)`` up to ``max_tries`` times,
-    ``pause`` seconds apart, until it succeeds; then ``callback(value)`` or
-    ``errback(exception)`` with the last exception."""
+    """aiomisc's ``asyncretry``: ``func(*args)`` up to ``max_tries`` times."""
     backoff = Backoff(pause=pause, max_tries=max_tries, giveup=giveup, exceptions=exceptions)
     backoff._aio_run(func, args, callback, errback, cancellable, 'retry(%s)')
 
 
 @_export
 class CircuitBreaker(Aio.CircuitBreaker):
-    """aiomisc's ``CircuitBreaker(error_ratio, response_time,
-    exceptions=None, **properties)``: ``call(func, *args)``."""
+    """aiomisc's ``CircuitBreaker(error_ratio, response_time, exceptions=None)``."""
 
     def __init__(self, error_ratio=None, response_time=None, exceptions=None, **props):
         if error_ratio is not None:
@@ -1348,7 +1289,6 @@ class CircuitBreaker(Aio.CircuitBreaker):
                 last = getattr(raised, 'last', None)
                 return last is None or last[0] != _error_key(error) or \
                     isinstance(last[1], exceptions)
-
             self.set_filter_func(counts)
 
     @property
@@ -1384,10 +1324,7 @@ class CircuitBreaker(Aio.CircuitBreaker):
 
 @_export
 def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, wait=True):
-    """aiomisc's ``select``: starts every ``func()`` and reports the first
-    to complete, ``callback((index, value))`` or ``errback(exception)``; the
-    others are cancelled (unless ``cancel=False``) and waited for (unless
-    ``wait=False``)."""
+    """aiomisc's ``select``: ``callback((index, value))`` of the first function to complete."""
     if not funcs:
         raise TypeError('Aio.select() needs at least one function')
     ops = [_Operation(func) for func in funcs]
@@ -1411,8 +1348,7 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
 
 
 class _Batch:
-    """The batch function of an Aio.Aggregator over Python objects: the C
-    side carries keys (``t``) of the items and of the results, kept here."""
+    """The batch function of an Aio.Aggregator; the C side carries keys of the items."""
 
     def __init__(self, func):
         self.op = _Operation(func)
@@ -1434,7 +1370,6 @@ class _Batch:
                                  % (len(results), len(keys)))
             self.results.update(zip(keys, results))
             return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('at', keys))
-
         self.op.start(task, cancellable, ([self.items[key] for key in keys],), to_gvalue)
 
     def take(self, key):
@@ -1445,9 +1380,7 @@ class _Batch:
 
 @_export
 class Aggregator(Aio.Aggregator):
-    """aiomisc's ``aggregate``: ``Aio.Aggregator(func, leeway=0.1,
-    max_count=None)``; ``call(item, callback=...)`` batches items into
-    ``func(items)``, which returns one result per item."""
+    """aiomisc's ``aggregate``: ``Aio.Aggregator(func, leeway, max_count).call(item)``."""
 
     def __init__(self, func, leeway=0.1, max_count=None, **props):
         props.update(leeway=leeway, max_count=-1 if max_count is None else max_count)
@@ -1470,15 +1403,13 @@ class Aggregator(Aio.Aggregator):
                 batch.take(key.unpack())
                 return deliver(False, _raised_by((batch.op,), error) or error)
             deliver(True, batch.take(key.unpack()))
-
         self.call_async(key, cancellable, ready)
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
 
 def _format_address(address):
-    """``host:port`` (``[host]:port`` for IPv6), a Unix socket path, or
-    ``'?'``: how the C services name a peer."""
+    """``host:port``, ``[host]:port``, a Unix socket path or ``?``, as the C side writes."""
     if isinstance(address, Gio.InetSocketAddress):
         host = address.get_address().to_string()
         if address.get_family() == Gio.SocketFamily.IPV6:
@@ -1501,9 +1432,7 @@ def _peer_of(stream):
 
 @_export
 class TcpServer(Aio.TcpServer):
-    """aiomisc's ``TCPServer``: ``handle_client(self, stream)`` serves one
-    client, or a ``protocol_type`` (an ``Aio.StreamProtocol`` subclass,
-    keyword or class attribute) serves each client with a protocol object."""
+    """aiomisc's ``TCPServer``: ``handle_client(self, stream)`` or a ``protocol_type``."""
 
     protocol_type = None
 
@@ -1529,8 +1458,7 @@ _do_handle_client_async = _async_vfunc(
 
 
 def _protocol_call(protocol, name, *args):
-    """Calls the plain method ``name`` of a Python protocol as asyncio does:
-    an exception is logged and aborts the connection; returns None then."""
+    """Calls a protocol method as asyncio does: an exception aborts the connection."""
     try:
         return getattr(protocol, name)(*args)
     except Exception as exc:
@@ -1546,9 +1474,7 @@ def _protocol_call(protocol, name, *args):
 
 
 def _protocol_hook(name):
-    """The vfunc ``do_<name>`` of a Python protocol: calls its plain method;
-    connection_made and connection_lost also keep the transport (for the
-    log and the abort of a failing method)."""
+    """The vfunc ``do_<name>`` of a Python protocol (keeping the transport)."""
     def hook(self, *args):
         if name == 'connection_made':
             self._aio_transport = args[0]
@@ -1572,10 +1498,7 @@ _PROTOCOL_HOOKS = {name: _protocol_hook(name) for name in _PROTOCOL_METHODS}
 
 @_export
 class StreamProtocol(Aio.StreamProtocol):
-    """asyncio's ``Protocol``: a subclass writes the plain methods
-    ``connection_made(transport)``, ``data_received(data)``,
-    ``eof_received()``, ``connection_lost(error)``, ``pause_writing()`` and
-    ``resume_writing()``."""
+    """asyncio's ``Protocol``, with ``connection_made(transport)`` and the others."""
 
     _aio_plain = frozenset()  # the plain methods of the class
 
@@ -1598,8 +1521,7 @@ def _do_handle_datagram(self, data, address):
 
 @_export
 class UdpServer(Aio.UdpServer):
-    """aiomisc's ``UDPServer``: ``handle_datagram(self, data, address)``
-    gets every datagram; ``send_to(data, address)`` answers."""
+    """aiomisc's ``UDPServer``: ``handle_datagram(self, data, address)``, ``send_to``."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -1607,8 +1529,7 @@ class UdpServer(Aio.UdpServer):
             _hook_vfunc(cls, 'do_handle_datagram', _do_handle_datagram)
 
     def send_to(self, data, address):
-        """Sends ``data`` (``bytes`` or ``GLib.Bytes``) to ``address`` (a
-        ``Gio.SocketAddress`` or a ``(host, port)`` tuple)."""
+        """Sends ``data`` to ``address`` (a Gio.SocketAddress or a ``(host, port)`` tuple)."""
         if not isinstance(data, GLib.Bytes):
             data = GLib.Bytes.new(bytes(data))
         if isinstance(address, tuple) and len(address) == 2:
@@ -1625,8 +1546,7 @@ class UdpServer(Aio.UdpServer):
 
 @_export
 class TcpClient(Aio.TcpClient):
-    """aiomisc's ``TCPClient``: ``handle_connection(self, connection)``
-    talks to the server once connected."""
+    """aiomisc's ``TCPClient``: ``handle_connection(self, connection)``."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
