@@ -745,16 +745,27 @@ class Entrypoint(Aio.Entrypoint):
                 break
         return error
 
+    def _aio_cancel_start(self, why):
+        cancellable = self._aio_start_cancellable
+        if self._aio_phase == 'starting' and not cancellable.is_cancelled():
+            _log(GLib.LogLevelFlags.LEVEL_INFO, '%s while starting; cancelling the start' % why)
+            cancellable.cancel()
+
     def _aio_on_signal(self):
         # SIGINT/SIGTERM from start() to the end of stop(); during
         # run_forever() the C watch handles them first.
-        if self._aio_phase == 'starting' and not self._aio_start_cancellable.is_cancelled():
-            _log(GLib.LogLevelFlags.LEVEL_INFO,
-                 'Received a signal while starting; cancelling the start')
-            self._aio_start_cancellable.cancel()
-        elif self._aio_phase not in ('starting', 'stopping'):
+        if self._aio_phase == 'starting':
+            self._aio_cancel_start('Received a signal')
+        elif self._aio_phase != 'stopping':
             _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal; the entrypoint will quit')
-            self.quit()
+            Aio.Entrypoint.quit(self)
+
+    def quit(self):
+        """Makes ``run_forever()`` return, as SIGINT does; during ``start()``,
+        cancels the start. Any thread may call."""
+        if self._aio_phase == 'starting':
+            self._aio_invoker.invoke(self._aio_cancel_start, 'Quit')
+        Aio.Entrypoint.quit(self)
 
     def _aio_sync(self, begin, finish, cancellable=None):
         result = {}
@@ -792,10 +803,14 @@ class Entrypoint(Aio.Entrypoint):
             self._aio_signals = _Signals(self._aio_context(), self._aio_on_signal)
         self._aio_phase = 'starting'
         self._aio_start_cancellable = Gio.Cancellable()
+        self._aio_invoker = _Invoker(self._aio_context())
         try:
             self._aio_sync(self.start_async, self.start_finish, self._aio_start_cancellable)
-        except BaseException:
+        except BaseException as error:
             self._aio_release()
+            if self._aio_start_cancellable.is_cancelled() and isinstance(error, GLib.Error):
+                raise _cancelled_error('The start was cancelled by a signal or a quit; '
+                                       'the services that started were stopped') from error
             raise
         finally:
             self._aio_start_cancellable = None

@@ -135,6 +135,25 @@ class AsyncServices(unittest.TestCase):
                 ep.run_forever()
 
 
+class QuitDuringStart(unittest.TestCase):
+
+    def test_quit_during_a_start_that_never_completes_cancels_it(self):
+        class Hanging(Aio.Service):
+            async def start(self):
+                self.entrypoint.quit()
+                await asyncio.Event().wait()
+
+        for run in (lambda *services: entrypoint(*services).run(),
+                    lambda *services: Aio.run(None, *services, log_config=False)):
+            log = []
+            with self.assertRaises(GLib.Error) as caught:
+                run(aiotest.Recorder(name='ordinary', log=log), Hanging())
+            self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
+                                                     Gio.IOErrorEnum.CANCELLED))
+            self.assertEqual([entry[:2] for entry in log],
+                             [('start', 'ordinary'), ('stop', 'ordinary')])
+
+
 class AsyncMains(unittest.TestCase):
 
     def test_run_returns_the_value_of_an_async_main(self):
