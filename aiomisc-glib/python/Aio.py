@@ -134,7 +134,11 @@ def _new_loop(context):
     try:
         from gi.events import GLibEventLoop
     except ImportError:
-        from gbulb.glib_events import GLibEventLoop
+        try:
+            from gbulb.glib_events import GLibEventLoop
+        except ImportError:
+            raise RuntimeError('async def needs asyncio on GLib: PyGObject >= 3.50 '
+                               '(gi.events) or gbulb (python3-gbulb)') from None
 
         @contextlib.contextmanager
         def running():
@@ -268,6 +272,8 @@ class _Call:
         if cancellable is not None:
             if cancellable.is_cancelled():
                 self.interrupted = True
+                if inspect.iscoroutine(self.func):
+                    self.func.close()  # never run
                 return self._complete(None, _cancelled_error('%s was cancelled before it ran'
                                                              % self.what))
             self._cancel_id = GObject.Object.connect(cancellable, 'cancelled',
@@ -285,6 +291,8 @@ class _Call:
                 self.task = asyncio.ensure_future(result, loop=_loop())
                 return self.task.add_done_callback(self._task_done)
         except BaseException as exc:  # even SystemExit: never leave the call pending
+            if inspect.iscoroutine(result) and self.task is None:
+                result.close()  # never run
             return self._complete(None, exc)
         self._complete(result, None)
 
