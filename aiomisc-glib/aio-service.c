@@ -11,7 +11,7 @@
  * The unit of a program: something that starts and stops.
  *
  * A service overrides `start_async`/`start_finish` and, optionally,
- * `stop_async`/`stop_finish` of [struct@Aio.ServiceClass]. There are two
+ * `stop_async`/`stop_finish` of [class@Aio.Service]. There are two
  * ways to start, as in aiomisc:
  *
  * - *ordinary*: `start` completes once the service is up; `stop` tears it
