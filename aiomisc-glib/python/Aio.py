@@ -173,12 +173,25 @@ def _loop():
         running = asyncio.get_running_loop()
     except RuntimeError:
         holder = Aio.Entrypoint.get_current()
-        stack = holder._aio_loops if isinstance(holder, Entrypoint) else _HELD
-        stack.enter_context(loop._aio_running())
+        if isinstance(holder, Entrypoint):
+            holder._aio_loops.enter_context(loop._aio_running())
+            holder._aio_loops.callback(_cancel_tasks, loop, context)   # runs first
+        else:
+            _HELD.enter_context(loop._aio_running())
     else:
         if running is not loop:
             raise RuntimeError('Another asyncio event loop runs on this thread: %r' % running)
     return loop
+
+
+def _cancel_tasks(loop, context):
+    """Cancels the tasks left on ``loop`` and waits for them, as aiomisc's
+    entrypoint does when it exits."""
+    import asyncio
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
+        task.cancel()
+    _iterate_until(context, lambda: all(task.done() for task in tasks))
 
 
 def _awaitable(start):

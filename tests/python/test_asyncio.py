@@ -102,6 +102,26 @@ class AsyncServices(unittest.TestCase):
         self.assertTrue(counting.ended)
         self.assertEqual(counting.get_state(), STOPPED)
 
+    def test_tasks_left_behind_are_cancelled_when_the_entrypoint_stops(self):
+        seen = []
+
+        async def background():
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                seen.append('cancelled')
+                raise
+
+        class Spawner(Aio.Service):
+            async def start(self):
+                self.task = asyncio.get_running_loop().create_task(background())
+
+        spawner = Spawner()
+        with entrypoint(spawner):
+            self.assertFalse(spawner.task.done())
+        self.assertTrue(spawner.task.cancelled())
+        self.assertEqual(seen, ['cancelled'])
+
     def test_the_tutorial_infinity_service(self):
         infinity = InfinityService()
         with entrypoint(infinity):
