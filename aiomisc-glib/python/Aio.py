@@ -14,6 +14,7 @@ import math
 import signal
 import threading
 import traceback
+import types
 import weakref
 
 from gi.repository import GLib, GObject, Gio
@@ -485,14 +486,6 @@ def _do_stop_async(self, reason, cancellable, callback, *user_data):
           invoker).begin(cancellable, finished)
 
 
-class _StartEvent:
-    """aiomisc's ``self.start_event``: ``set()`` is ``set_ready()``."""
-
-    def __init__(self, service):
-        self.set = service.set_ready
-        self.is_set = lambda: service.get_state() == Aio.ServiceState.RUNNING
-
-
 @_export
 class Service(Aio.Service):
     """The base class of a Python service; see docs/python.md."""
@@ -544,7 +537,8 @@ class Service(Aio.Service):
     @property
     def start_event(self):
         """aiomisc's ``start_event``: ``self.start_event.set()``."""
-        return _StartEvent(self)
+        return types.SimpleNamespace(set=self.set_ready, is_set=lambda: self.get_state() ==
+                                     Aio.ServiceState.RUNNING)
 
     def fail(self, error):
         """Fails the start or the running service with ``error``; any thread may call."""
