@@ -6,6 +6,7 @@
 methods may be ``async def`` coroutines, run by asyncio on GLib's main
 context. The guide is docs/python.md (the "Python" page of the reference)."""
 
+import atexit
 import contextlib
 import functools
 import inspect
@@ -169,6 +170,8 @@ def _loop():
     context = GLib.MainContext.ref_thread_default()
     loop = _LOOPS.get(hash(context))
     if loop is None:
+        if not _LOOPS:
+            atexit.register(_close_loops)
         loop = _LOOPS[hash(context)] = _new_loop(context)
     try:
         running = asyncio.get_running_loop()
@@ -183,6 +186,14 @@ def _loop():
         if running is not loop:
             raise RuntimeError('Another asyncio event loop runs on this thread: %r' % running)
     return loop
+
+
+def _close_loops():
+    # At exit: the loops' GLib sources go before the interpreter does.
+    _HELD.close()
+    while _LOOPS:
+        with contextlib.suppress(Exception):
+            _LOOPS.popitem()[1].close()
 
 
 def _cancel_tasks(loop, context):
@@ -688,11 +699,14 @@ class _Signals:
 
 
 def _iterate_until(context, predicate):
-    """Iterates context (as thread-default) until predicate() holds."""
+    """Iterates context (as thread-default) until predicate() holds, with
+    the asyncio loop running (PyGObject >= 3.50's MainContext.iteration
+    would pause it: that is for iterations nested in the loop's dispatch)."""
+    iteration = super(GLib.MainContext, context).iteration
     context.push_thread_default()
     try:
         while not predicate():
-            context.iteration(True)
+            iteration(True)
     finally:
         context.pop_thread_default()
 
