@@ -20,7 +20,7 @@
  * `TCPClient`).
  *
  * An abstract class: subclasses override `handle_connection_async` (and
- * `handle_connection_finish`) of [struct@Aio.TcpClientClass]. The client
+ * `handle_connection_finish`) of [class@Aio.TcpClient]. The client
  * connects to [property@Aio.TcpClient:address] and
  * [property@Aio.TcpClient:port] (a host name or an IP address), or to the
  * Unix stream socket [property@Aio.TcpClient:unix-path] when it is set.

@@ -29,7 +29,7 @@
  * Every accepted client is served on one of two paths:
  *
  * - *streams*: the `handle_client_async`/`handle_client_finish` pair of
- *   [struct@Aio.TcpServerClass] gets the connection as a #GIOStream (a
+ *   [class@Aio.TcpServer] gets the connection as a #GIOStream (a
  *   #GSocketConnection, or the #GTlsServerConnection over one once its
  *   handshake is done) and a #GCancellable. The server closes the stream
  *   when the handler completes.

@@ -166,44 +166,20 @@ result_clear (Result *r)
 }
 
 static void
-started_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-stopped_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
 start (gpointer  service,
        Result   *r)
 {
-  aio_service_start_async (AIO_SERVICE (service), NULL, started_cb, r);
-  aio_test_wait (&r->done);
+  r->ok = aio_test_start_service (AIO_SERVICE (service), &r->error);
+  r->done = TRUE;
 }
 
 static void
 stop (gpointer service)
 {
-  Result r = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stopped_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
 }
 
 /* A port nothing listens on: the proxy's, while it refuses. */
@@ -459,19 +435,20 @@ test_stop_during_retry (void)
 {
   g_autoptr(AioTestProxy) proxy = refusing_proxy ();
   g_autoptr(TestPinger) pinger = pinger_new (PINGER_RETURN, aio_test_proxy_get_port (proxy));
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   aio_test_log_clear ();
   /* An hour between attempts: the stop must not wait for it. */
   aio_tcp_client_set_connect_retry_timeout (AIO_TCP_CLIENT (pinger), 3600);
-  aio_service_start_async (AIO_SERVICE (pinger), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (pinger), NULL, aio_test_async_result_cb, &started);
   while (aio_test_log_count (G_LOG_LEVEL_INFO, "retrying in 3600 s") == 0)
     g_main_context_iteration (NULL, TRUE);
 
   stop (pinger);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  result_clear (&started);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (pinger), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void
