@@ -120,6 +120,7 @@ struct _AioTransport
   guint                   lost_pending : 1;
   guint                   dispatching : 1; /* in a dispatch of any of its sources */
   guint                   suspended : 1;   /* readiness off for a nested loop */
+  guint                   active : 1;      /* a byte moved since the server's idle sweep */
   GError                 *lost_error;
 
   GSocketAddress         *remote_address;
@@ -346,7 +347,10 @@ transport_send (AioTransport  *self,
           int errsv;
 
           if (n >= 0)
-            return n;
+            {
+              self->active |= n > 0;
+              return n;
+            }
           errsv = errno;
           if (errsv == EINTR)
             continue;
@@ -363,7 +367,10 @@ transport_send (AioTransport  *self,
                                                              NULL, &local_error);
 
       if (n >= 0)
-        return n;
+        {
+          self->active |= n > 0;
+          return n;
+        }
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           g_error_free (local_error);
@@ -420,6 +427,7 @@ transport_flush (AioTransport *self)
               else
                 error = error_from_errno (errsv, "sending data");
             }
+          self->active |= n > 0;
         }
       else
         {
@@ -680,6 +688,7 @@ transport_read (AioTransport *self)
         g_clear_error (&error);
     }
 
+  self->active = TRUE;
   if (n > 0)
     self->klass->data_received (self->protocol, buffer, n);
   read_buffer_release (buffer);
@@ -965,6 +974,7 @@ aio_transport_init (AioTransport *self)
   self->high_water = AIO_TRANSPORT_DEFAULT_HIGH_WATER;
   self->low_water = AIO_TRANSPORT_DEFAULT_LOW_WATER;
   self->reading = TRUE;
+  self->active = TRUE;
   g_queue_init (&self->queue);
 }
 
@@ -1094,6 +1104,31 @@ _aio_transport_serve_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _aio_transport_serve_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* For the idle timeout of the server (one sweep per server, no timer per
+ * connection). */
+
+AioTransport *
+_aio_transport_get_serving (AioStreamProtocol *protocol)
+{
+  return g_object_get_qdata (G_OBJECT (protocol), aio_transport_serving_quark ());
+}
+
+gboolean
+_aio_transport_take_activity (AioTransport *self)
+{
+  gboolean active = self->active;
+
+  self->active = FALSE;
+  return active;
+}
+
+void
+_aio_transport_abort_with_error (AioTransport *self,
+                                 GError       *error)
+{
+  transport_fail (self, error);
 }
 
 /* Public API */
