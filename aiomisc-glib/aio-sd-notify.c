@@ -10,6 +10,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-sd-notify-private.h"
+#include "aio-task-private.h"
 
 /* The protocol (sd_notify(3)): one datagram of newline-separated
  * VARIABLE=value assignments to the AF_UNIX socket named by $NOTIFY_SOCKET,
@@ -445,10 +446,9 @@ _aio_sd_notify_entrypoint_starting (AioEntrypoint *entrypoint,
   start_timeout = entrypoint_start_timeout (entrypoint);
   if (start_timeout > 0)
     {
-      double usec = MIN (start_timeout * G_USEC_PER_SEC, (double) G_MAXINT64);
+      gint64 usec = _aio_seconds_to_usec (start_timeout);
 
-      notifier->extend_state = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GUINT64_FORMAT,
-                                                (guint64) usec);
+      notifier->extend_state = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GINT64_FORMAT, usec);
       notifier_send (notifier, notifier->extend_state);
       notifier->extend = notifier_add_timer (notifier,
                                              (guint) CLAMP (usec / 2 / 1000, 1, G_MAXUINT),
