@@ -9,6 +9,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
+#include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
 #include "aio-thread-private.h"
 
@@ -1210,6 +1211,7 @@ aio_entrypoint_release_pool (AioEntrypoint *self)
 static void
 post_start_done (AioEntrypoint *self)
 {
+  _aio_sd_notify_entrypoint_ready (self);
   self->state = EP_RUNNING;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_complete (self, NULL);
@@ -1231,6 +1233,7 @@ start_failed_stopped (AioEntrypoint *self,
       g_error_free (stop_error);
     }
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   self->state = EP_IDLE;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_release_pool (self);
@@ -1357,6 +1360,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   aio_entrypoint_set_current (self, TRUE);
 
   g_info ("Starting %u services", self->services->len);
+  _aio_sd_notify_entrypoint_starting (self, self->main_context, self->services);
   run_hook (self, PRE_START, pre_start_done);
 }
 
@@ -1390,6 +1394,7 @@ post_stop_done (AioEntrypoint *self)
 {
   GError *error = g_task_get_task_data (self->task);
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   aio_entrypoint_remove_signals (self);
   self->state = EP_IDLE;
   aio_entrypoint_release_pool (self);
@@ -1428,6 +1433,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
   self->task = g_steal_pointer (&self->stop_after_start);
   self->state = EP_STOPPING;
   g_info ("Stopping %u services", self->services->len);
+  _aio_sd_notify_entrypoint_stopping (self);
   run_hook (self, PRE_STOP, pre_stop_done);
 }
 

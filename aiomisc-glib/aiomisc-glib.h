@@ -36,4 +36,7 @@
 # include "aio-tcp-client.h"
 # include "aio-robust-tcp-client.h"
 # include "aio-error.h"
+# include "aio-sd-notify.h"
+# include "aio-process-service.h"
+# include "aio-respawning-process-service.h"
 #undef AIOMISC_GLIB_INSIDE

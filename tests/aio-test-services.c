@@ -400,6 +400,7 @@ typedef struct
 {
   GLogLevelFlags  level;
   char           *message;
+  GVariant       *fields;
 } CapturedRecord;
 
 static GMutex captured_lock;
@@ -414,6 +415,7 @@ captured_record_free (gpointer data)
   CapturedRecord *record = data;
 
   g_free (record->message);
+  g_variant_unref (record->fields);
   g_free (record);
 }
 
@@ -455,6 +457,7 @@ capture_func (GLogLevelFlags  log_level,
 
   record = g_new0 (CapturedRecord, 1);
   record->level = level;
+  record->fields = g_variant_ref (fields);
   record->message = dup_field (fields, "MESSAGE");
   if (record->message == NULL)
     record->message = g_strdup ("");
@@ -508,11 +511,13 @@ aio_test_log_capture_pause (gboolean paused)
 }
 
 /* The number of captured records of @levels containing every one of the
- * NULL-terminated @needles; their messages are added to @found if not NULL. */
+ * NULL-terminated @needles; their messages (or, with @fields, their fields)
+ * are added to @found if not NULL. */
 static guint
-log_match (GLogLevelFlags      levels,
-           const char * const *needles,
-           GPtrArray          *found)
+log_match_full (GLogLevelFlags      levels,
+                const char * const *needles,
+                gboolean            fields,
+                GPtrArray          *found)
 {
   guint n = 0;
 
@@ -529,11 +534,31 @@ log_match (GLogLevelFlags      levels,
         continue;
       n++;
       if (found != NULL)
-        g_ptr_array_add (found, g_strdup (record->message));
+        g_ptr_array_add (found, fields ? (gpointer) g_variant_ref (record->fields)
+                                       : (gpointer) g_strdup (record->message));
     }
   g_mutex_unlock (&captured_lock);
 
   return n;
+}
+
+static guint
+log_match (GLogLevelFlags      levels,
+           const char * const *needles,
+           GPtrArray          *found)
+{
+  return log_match_full (levels, needles, FALSE, found);
+}
+
+GPtrArray *
+aio_test_log_find_fields (GLogLevelFlags  levels,
+                          const char     *needle)
+{
+  const char *needles[] = { needle, NULL };
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  log_match_full (levels, needles, TRUE, found);
+  return found;
 }
 
 GPtrArray *

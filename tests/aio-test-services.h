@@ -103,6 +103,10 @@ void       aio_test_log_capture_pause   (gboolean        paused);
  * (free the array). */
 GPtrArray *aio_test_log_find      (GLogLevelFlags  levels,
                                    const char     *needle);
+/* The same records, as their `a{sv}` fields (see AioLogCaptureFunc; free
+ * the array). */
+GPtrArray *aio_test_log_find_fields (GLogLevelFlags  levels,
+                                     const char     *needle);
 guint      aio_test_log_count     (GLogLevelFlags  levels,
                                    const char     *needle);
 /* The number of those containing every one of the NULL-terminated needles. */

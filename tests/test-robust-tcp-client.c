@@ -717,6 +717,42 @@ test_robust_tls (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A server that accepts (into the kernel's backlog) and never answers:
+ * the handler's read times out at idle-timeout and the client reconnects
+ * instead of hanging on the silent connection. */
+static void
+test_robust_idle_timeout (void)
+{
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(TestKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+  Result started = { 0 };
+
+  server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (server, any, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (server, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (server, &error);
+  g_assert_no_error (error);
+
+  keeper = keeper_new (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_object_set (keeper, "idle-timeout", 0.2, NULL);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
+  aio_test_wait (&started.done);
+  g_assert_no_error (started.error);
+
+  WAIT_UNTIL (keeper->n_connections >= 2);
+  g_assert_cmpuint (keeper->n_ended, >=, 1);
+  g_assert_cmpuint (keeper->n_exchanges, ==, 0);
+  g_assert_cmpuint (aio_test_log_count_all (G_LOG_LEVEL_INFO | G_LOG_LEVEL_WARNING,
+                                            "timed out", NULL), >=, 1);
+  stop (keeper);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -748,6 +784,7 @@ main (int argc, char *argv[])
   ADD ("RobustTcpClient/backoff", test_robust_backoff);
   ADD ("RobustTcpClient/stop-during-wait", test_robust_stop_during_wait);
   g_test_add_func ("/Aio/RobustTcpClient/tls", test_robust_tls);
+  g_test_add_func ("/Aio/RobustTcpClient/idle-timeout", test_robust_idle_timeout);
 
 #undef ADD
 
