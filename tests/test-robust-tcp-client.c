@@ -728,7 +728,6 @@ test_robust_idle_timeout (void)
   g_autoptr(GSocket) server = NULL;
   g_autoptr(TestKeeper) keeper = NULL;
   g_autoptr(GError) error = NULL;
-  Result started = { 0 };
 
   server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
@@ -741,9 +740,8 @@ test_robust_idle_timeout (void)
 
   keeper = keeper_new (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   g_object_set (keeper, "idle-timeout", 0.2, NULL);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (keeper), &error));
+  g_assert_no_error (error);
 
   WAIT_UNTIL (keeper->n_connections >= 2);
   g_assert_cmpuint (keeper->n_ended, >=, 1);
