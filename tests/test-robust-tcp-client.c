@@ -483,8 +483,8 @@ test_robust_invalid (void)
   {
     g_autoptr(GError) error = NULL;
 
-    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u,
-                  "connect-attempts", 0, NULL);
+    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u, NULL);
+    aio_tcp_client_set_connect_attempts (AIO_TCP_CLIENT (keeper), 0);
     g_assert_false (aio_test_start_service (AIO_SERVICE (keeper), &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "invalid port 0"));
@@ -727,6 +727,7 @@ test_robust_idle_timeout (void)
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) server = NULL;
   g_autoptr(TestKeeper) keeper = NULL;
+  g_autoptr(GAsyncResult) started = NULL;
   g_autoptr(GError) error = NULL;
 
   server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
@@ -740,7 +741,9 @@ test_robust_idle_timeout (void)
 
   keeper = keeper_new (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   g_object_set (keeper, "idle-timeout", 0.2, NULL);
-  g_assert_true (aio_test_start_service (AIO_SERVICE (keeper), &error));
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, aio_test_async_result_cb, &started);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (keeper), aio_test_wait_result (&started),
+                                           &error));
   g_assert_no_error (error);
 
   WAIT_UNTIL (keeper->n_connections >= 2);
