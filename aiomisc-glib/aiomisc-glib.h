@@ -34,4 +34,6 @@
 # include "aio-udp-server.h"
 # include "aio-tcp-client.h"
 # include "aio-robust-tcp-client.h"
+# include "aio-dbus-service.h"
+# include "aio-dbus-name-watcher.h"
 #undef AIOMISC_GLIB_INSIDE
