@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 #define AIO_TYPE_DBUS_SERVICE (aio_dbus_service_get_type ())
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 G_DECLARE_DERIVABLE_TYPE (AioDBusService, aio_dbus_service, AIO, DBUS_SERVICE, AioService)
 
 /**
@@ -48,24 +48,24 @@ struct _AioDBusServiceClass
   gpointer padding[8];
 };
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 AioDBusService  *aio_dbus_service_new                (GBusType                bus_type,
                                                       const char             *bus_name) G_GNUC_WARN_UNUSED_RESULT;
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void             aio_dbus_service_add_skeleton       (AioDBusService         *self,
                                                       GDBusInterfaceSkeleton *skeleton,
                                                       const char             *object_path);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 GBusType         aio_dbus_service_get_bus_type       (AioDBusService         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 const char      *aio_dbus_service_get_bus_name       (AioDBusService         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 GDBusConnection *aio_dbus_service_get_connection     (AioDBusService         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 const char      *aio_dbus_service_get_address        (AioDBusService         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 const char      *aio_dbus_service_get_client_address (AioDBusService         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 gboolean         aio_dbus_service_get_export_status  (AioDBusService         *self);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
+#include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
 #include "aio-thread-private.h"
 
@@ -96,17 +97,6 @@ struct _AioEntrypoint
 };
 
 G_DEFINE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, G_TYPE_OBJECT)
-
-/**
- * aio_entrypoint_error_quark:
- *
- * Gets the error domain of [class@Aio.Entrypoint].
- *
- * Returns: the %AIO_ENTRYPOINT_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-entrypoint-error-quark, aio_entrypoint_error)
 
 enum {
   PROP_0,
@@ -357,7 +347,7 @@ walk_timeout_cb (gpointer data)
                               aio_service_get_name (node->service));
 
   walk_finish (walk,
-               g_error_new (AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
+               g_error_new (AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT,
                             "Services did not stop within the shutdown timeout of %g s: %s",
                             walk->self->shutdown_timeout, names->str));
 
@@ -461,7 +451,7 @@ check_cycles (GPtrArray  *services,
 
       if (_aio_service_in_cycle (service))
         {
-          g_set_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+          g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                        "Service '%s' depends on itself through its dependencies",
                        aio_service_get_name (service));
           return FALSE;
@@ -884,7 +874,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    *
    * How long, in seconds, services may take to stop; 0 waits forever.
    * Services still stopping after it are named in a
-   * %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT error.
+   * %AIO_ERROR_SHUTDOWN_TIMEOUT error.
    *
    * Since: 0.1
    */
@@ -1135,7 +1125,7 @@ aio_entrypoint_add_service (AioEntrypoint *self,
  * Checks the properties; [method@Aio.Entrypoint.start_async] does too.
  *
  * Returns: %TRUE if every property has a usable value, else %FALSE with an
- *   %AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT error naming the property
+ *   %G_IO_ERROR_INVALID_ARGUMENT error naming the property
  *
  * Since: 0.1
  */
@@ -1147,7 +1137,7 @@ aio_entrypoint_validate (AioEntrypoint  *self,
 
   if (self->pool_size < 1 || self->pool_size > POOL_SIZE_MAX)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid pool-size %u: must be between 1 and %u",
                    self->pool_size, POOL_SIZE_MAX);
       return FALSE;
@@ -1155,7 +1145,7 @@ aio_entrypoint_validate (AioEntrypoint  *self,
 
   if (self->log_buffer_size < 1)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid log-buffer-size %u: must be at least 1",
                    self->log_buffer_size);
       return FALSE;
@@ -1163,7 +1153,7 @@ aio_entrypoint_validate (AioEntrypoint  *self,
 
   if (!isfinite (self->log_flush_interval) || self->log_flush_interval <= 0)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid log-flush-interval %g: must be a number of seconds above 0",
                    self->log_flush_interval);
       return FALSE;
@@ -1171,7 +1161,7 @@ aio_entrypoint_validate (AioEntrypoint  *self,
 
   if (!isfinite (self->shutdown_timeout) || self->shutdown_timeout < 0)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid shutdown-timeout %g: must be a number of seconds, 0 or more",
                    self->shutdown_timeout);
       return FALSE;
@@ -1221,6 +1211,7 @@ aio_entrypoint_release_pool (AioEntrypoint *self)
 static void
 post_start_done (AioEntrypoint *self)
 {
+  _aio_sd_notify_entrypoint_ready (self);
   self->state = EP_RUNNING;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_complete (self, NULL);
@@ -1242,6 +1233,7 @@ start_failed_stopped (AioEntrypoint *self,
       g_error_free (stop_error);
     }
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   self->state = EP_IDLE;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_release_pool (self);
@@ -1325,7 +1317,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
 
   if (self->state != EP_IDLE)
     {
-      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The entrypoint is already running");
       return;
     }
@@ -1368,6 +1360,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   aio_entrypoint_set_current (self, TRUE);
 
   g_info ("Starting %u services", self->services->len);
+  _aio_sd_notify_entrypoint_starting (self, self->main_context, self->services);
   run_hook (self, PRE_START, pre_start_done);
 }
 
@@ -1401,6 +1394,7 @@ post_stop_done (AioEntrypoint *self)
 {
   GError *error = g_task_get_task_data (self->task);
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   aio_entrypoint_remove_signals (self);
   self->state = EP_IDLE;
   aio_entrypoint_release_pool (self);
@@ -1439,6 +1433,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
   self->task = g_steal_pointer (&self->stop_after_start);
   self->state = EP_STOPPING;
   g_info ("Stopping %u services", self->services->len);
+  _aio_sd_notify_entrypoint_stopping (self);
   run_hook (self, PRE_STOP, pre_stop_done);
 }
 
@@ -1454,7 +1449,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
  * [signal@Aio.Entrypoint::post-stop] after. The reason handed to the
  * services is the runtime failure that ended the entrypoint, if any.
  *
- * Fails with %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT, naming the services
+ * Fails with %AIO_ERROR_SHUTDOWN_TIMEOUT, naming the services
  * still stopping, once [property@Aio.Entrypoint:shutdown-timeout] has
  * passed; those services go on stopping in the background. Stopping an
  * entrypoint that is starting cancels the start first. Stopping an idle
@@ -1484,14 +1479,14 @@ aio_entrypoint_stop_async (AioEntrypoint       *self,
 
     case EP_STOPPING:
     default:
-      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The entrypoint is already stopping");
       return;
 
     case EP_STARTING:
       if (self->stop_after_start != NULL)
         {
-          g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                    "The entrypoint is already stopping");
           return;
         }
@@ -1613,7 +1608,7 @@ aio_entrypoint_install_signals (AioEntrypoint *self)
  * ignored rather than killing the process.
  *
  * Returns: %FALSE with the error of the service if a service failed while
- *   running, or %AIO_ENTRYPOINT_ERROR_NOT_RUNNING if not started
+ *   running, or %AIO_ERROR_NOT_RUNNING if not started
  *
  * Since: 0.1
  */
@@ -1625,7 +1620,7 @@ aio_entrypoint_run_forever (AioEntrypoint  *self,
 
   if (self->state != EP_RUNNING)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_NOT_RUNNING,
+      g_set_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
                    "The entrypoint is not running: start it first");
       return FALSE;
     }
@@ -1750,7 +1745,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
  *
  * Returns: the boolean the main returned; %FALSE with the error of the main,
  *   of the service that failed to start or failed while running, or
- *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   %AIO_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
  *   stop in time
  *
  * Since: 0.1
@@ -1868,7 +1863,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
  *
  * Returns: %TRUE after a clean run; %FALSE with the error of the service
  *   that failed to start or failed while running, or with
- *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   %AIO_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
  *   stop in time
  *
  * Since: 0.1
@@ -2029,8 +2024,8 @@ attached_shutdown_cb (GApplication *application,
    * loop. Signals stay handled meanwhile, so a second one does no harm. */
   att->shutting_down = TRUE;
   if (!aio_entrypoint_run_sync (self, TRUE, &error))
-    att->exit_status = g_error_matches (error, AIO_ENTRYPOINT_ERROR,
-                                        AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
+    att->exit_status = g_error_matches (error, AIO_ERROR,
+                                        AIO_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
   else if (self->failure != NULL && att->exit_status == 0)
     att->exit_status = 1;
   if (att->exit_status != 0)

@@ -30,7 +30,8 @@
  * before any of them.
  *
  * Misuse, such as starting a running service or stopping one that never
- * started, is reported as an %AIO_SERVICE_ERROR, never as an abort.
+ * started, is reported as an error (%G_IO_ERROR_BUSY, %AIO_ERROR_NOT_RUNNING),
+ * never as an abort.
  *
  * Since: 0.1
  */
@@ -59,17 +60,6 @@ typedef struct
 } AioServicePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioService, aio_service, G_TYPE_OBJECT)
-
-/**
- * aio_service_error_quark:
- *
- * Gets the error domain of [class@Aio.Service].
- *
- * Returns: the %AIO_SERVICE_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-service-error-quark, aio_service_error)
 
 enum {
   PROP_0,
@@ -376,7 +366,7 @@ aio_service_get_state (AioService *self)
  * dependents.
  *
  * Adding a dependency twice has no effect. A cycle is not refused here:
- * starting any service of it fails with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE.
+ * starting any service of it fails with %AIO_ERROR_DEPENDENCY_CYCLE.
  *
  * Since: 0.1
  */
@@ -543,7 +533,7 @@ aio_service_start_vfunc_cb (GObject      *object,
 
   ok = AIO_SERVICE_GET_CLASS (self)->start_finish (self, result, &error);
   if (!ok && error == NULL)
-    g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+    g_set_error (&error, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                  "Service '%s' failed to start without saying why",
                  aio_service_get_name (self));
   priv->start_vfunc_pending = FALSE;
@@ -618,11 +608,11 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
  * completes when an ordinary `start` completes or when a long-running one
  * calls [method@Aio.Service.set_ready].
  *
- * Fails with %AIO_SERVICE_ERROR_ALREADY_STARTED if the service is starting,
- * running or stopping, with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE if it
- * depends on itself, with %AIO_SERVICE_ERROR_DEPENDENCY_FAILED if a
+ * Fails with %G_IO_ERROR_BUSY if the service is starting,
+ * running or stopping, with %AIO_ERROR_DEPENDENCY_CYCLE if it
+ * depends on itself, with %AIO_ERROR_DEPENDENCY_FAILED if a
  * dependency failed (the service then fails too) and with
- * %AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING if a dependency does not run.
+ * %AIO_ERROR_DEPENDENCY_NOT_RUNNING if a dependency does not run.
  * A stopped or failed service may be started again.
  *
  * Since: 0.1
@@ -648,7 +638,7 @@ aio_service_start_async (AioService          *self,
     case AIO_SERVICE_STATE_STARTING:
     case AIO_SERVICE_STATE_RUNNING:
     case AIO_SERVICE_STATE_STOPPING:
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "Service '%s' is already %s",
                                aio_service_get_name (self),
                                _aio_service_state_to_string (priv->state));
@@ -663,7 +653,7 @@ aio_service_start_async (AioService          *self,
 
   if (_aio_service_in_cycle (self))
     {
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                                "Service '%s' depends on itself through its dependencies",
                                aio_service_get_name (self));
       return;
@@ -678,7 +668,7 @@ aio_service_start_async (AioService          *self,
       if (dep_state == AIO_SERVICE_STATE_FAILED)
         {
           aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
-          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED,
+          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED,
                                    "Service '%s' cannot start: its dependency '%s' failed",
                                    aio_service_get_name (self),
                                    aio_service_get_name (dep));
@@ -687,7 +677,7 @@ aio_service_start_async (AioService          *self,
 
       if (dep_state != AIO_SERVICE_STATE_RUNNING)
         {
-          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING,
+          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING,
                                    "Service '%s' cannot start: its dependency '%s' is %s",
                                    aio_service_get_name (self),
                                    aio_service_get_name (dep),
@@ -802,7 +792,7 @@ aio_service_stop_vfunc_cb (GObject      *object,
   if (!AIO_SERVICE_GET_CLASS (self)->stop_finish (self, result, &error))
     {
       if (error == NULL)
-        g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+        g_set_error (&error, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                      "Service '%s' failed to stop without saying why",
                      aio_service_get_name (self));
       g_prefix_error (&error, "Service '%s' failed to stop: ",
@@ -849,7 +839,7 @@ aio_service_run_stop_vfunc (AioService *self)
  * if the start succeeded anyway, `stop` runs. Concurrent stops share one
  * run of `stop`. Stopping a stopped service, or one whose start failed,
  * succeeds at once. Stopping a service that was never started fails with
- * %AIO_SERVICE_ERROR_NOT_STARTED.
+ * %AIO_ERROR_NOT_RUNNING.
  *
  * Since: 0.1
  */
@@ -874,7 +864,7 @@ aio_service_stop_async (AioService          *self,
   switch (state)
     {
     case AIO_SERVICE_STATE_NEW:
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED,
+      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
                                "Service '%s' cannot stop: it was never started",
                                aio_service_get_name (self));
       return;

@@ -27,7 +27,7 @@
  *
  * The client is a *long-running* service:
  *
- * - its start checks the properties (an %AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT
+ * - its start checks the properties (an %G_IO_ERROR_INVALID_ARGUMENT
  *   naming the bad value, or the error of a TLS file, naming the file) and
  *   connects. A failed attempt is logged and retried after
  *   [property@Aio.TcpClient:connect-retry-timeout] seconds, up to
@@ -109,17 +109,6 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioTcpClient, aio_tcp_client, AIO_TYPE_SERVICE)
 
-/**
- * aio_tcp_client_error_quark:
- *
- * Gets the error domain of [class@Aio.TcpClient].
- *
- * Returns: the %AIO_TCP_CLIENT_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-tcp-client-error-quark, aio_tcp_client_error)
-
 enum {
   PROP_0,
   PROP_ADDRESS,
@@ -179,8 +168,8 @@ invalid (GError     **error,
   va_list args;
 
   va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (AIO_TCP_CLIENT_ERROR,
-                                                AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+  g_propagate_error (error, g_error_new_valist (G_IO_ERROR,
+                                                G_IO_ERROR_INVALID_ARGUMENT,
                                                 format, args));
   va_end (args);
   return FALSE;
@@ -253,7 +242,7 @@ _aio_tcp_client_prepare (AioTcpClient  *self,
 
       if (!_aio_tls_check_backend (error))
         return FALSE;
-      if (!_aio_tls_load_files (owner, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+      if (!_aio_tls_load_files (owner, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                 priv->tls_certificate_file, priv->tls_key_file,
                                 priv->tls_ca_file, &certificate, &database, error))
         return FALSE;
@@ -566,7 +555,7 @@ serve_handled_cb (GObject      *object,
 
   if (!AIO_TCP_CLIENT_GET_CLASS (self)->handle_connection_finish (self, result, &serve->error) &&
       serve->error == NULL)
-    serve->error = g_error_new (AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_FAILED,
+    serve->error = g_error_new (AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                                 "The connection handler of '%s' failed without saying why",
                                 aio_service_get_name (AIO_SERVICE (self)));
 
@@ -909,7 +898,7 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
    * AioTcpClient:port:
    *
    * The TCP port of the server, 1 to 65535; other values make the start
-   * fail with %AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT.
+   * fail with %G_IO_ERROR_INVALID_ARGUMENT.
    *
    * Since: 0.1
    */

@@ -7,10 +7,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <glib/gstdio.h>
-
 #include "aiomisc-glib.h"
 #include "aio-net-private.h"
+#include "aio-socket-server-private.h"
 #include "aio-task-private.h"
 #include "aio-tls-private.h"
 #include "aio-transport-private.h"
@@ -20,11 +19,12 @@
  *
  * A TCP (or Unix stream socket) server service: aiomisc's `TCPServer`.
  *
- * Its start binds the socket (or takes the one it is given, or an
- * inherited one, see below) and starts accepting; it fails with a #GError
- * that names the value at fault for a port in use (`address:port`), a bad
- * address, or an unreadable TLS file. After the start,
- * [property@Aio.TcpServer:port] is the bound port (useful with port 0).
+ * Its start binds the socket (see [class@Aio.SocketServer] for where it
+ * comes from; a Unix stream socket at [property@Aio.TcpServer:unix-path]
+ * is served too) and starts accepting; it fails with a #GError that names
+ * the value at fault for a port in use (`address:port`), a bad address, or
+ * an unreadable TLS file. After the start,
+ * [property@Aio.SocketServer:port] is the bound port (useful with port 0).
  *
  * Every accepted client is served on one of two paths:
  *
@@ -49,19 +49,6 @@
  * [property@Aio.TcpServer:drain-timeout] seconds, then cancels their
  * cancellables and waits for them. Cancelling the stop's own cancellable
  * cancels the clients at once.
- *
- * ## Where the socket comes from
- *
- * In this order: [property@Aio.TcpServer:socket] (an already bound
- * socket); the socket inherited through systemd socket activation
- * (`LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`) named
- * [property@Aio.TcpServer:activation-name]; a Unix stream socket at
- * [property@Aio.TcpServer:unix-path] (a stale socket file is removed
- * first); the only inherited socket, if exactly one stream socket was
- * passed; a new socket bound to [property@Aio.TcpServer:address] and
- * [property@Aio.TcpServer:port] with `SO_REUSEADDR` (and `SO_REUSEPORT`
- * with [property@Aio.TcpServer:reuse-port], for several processes on one
- * port).
  *
  * ## TLS
  *
@@ -103,13 +90,8 @@
 typedef struct
 {
   /* properties */
-  char          *address;
-  guint          port;
   char          *unix_path;
-  GSocket       *socket;
-  char          *activation_name;
   int            backlog;
-  gboolean       reuse_port;
   guint          max_connections;
   double         drain_timeout;
   GType          protocol_type;
@@ -119,9 +101,6 @@ typedef struct
   gboolean       require_client_cert;
 
   /* while running */
-  GSocket       *listener;
-  gboolean       listener_owned;
-  char          *bound_unix_path;     /* removed on stop */
   GSource       *accept_source;
   GSource       *retry_source;
   GMainContext  *context;
@@ -134,17 +113,12 @@ typedef struct
   GSource       *stop_cancel_source;
 } AioTcpServerPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SERVICE)
+G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SOCKET_SERVER)
 
 enum {
   PROP_0,
-  PROP_ADDRESS,
-  PROP_PORT,
   PROP_UNIX_PATH,
-  PROP_SOCKET,
-  PROP_ACTIVATION_NAME,
   PROP_BACKLOG,
-  PROP_REUSE_PORT,
   PROP_MAX_CONNECTIONS,
   PROP_DRAIN_TIMEOUT,
   PROP_PROTOCOL_TYPE,
@@ -170,6 +144,8 @@ typedef struct
   struct sockaddr_storage peer;
   socklen_t           peer_len;
 } Client;
+
+#define LISTENER(self) _aio_socket_server_peek_listener (AIO_SOCKET_SERVER (self))
 
 static void start_accepting (AioTcpServer *self);
 static void maybe_resume_accepting (AioTcpServer *self);
@@ -510,7 +486,7 @@ accept_cb (GSocket      *listener,
         }
 
       client_start (self, socket);
-      if (priv->listener == NULL)
+      if (LISTENER (self) == NULL)
         return G_SOURCE_REMOVE; /* a handler stopped the server */
     }
 
@@ -522,10 +498,10 @@ start_accepting (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->accept_source != NULL || priv->listener == NULL)
+  if (priv->accept_source != NULL || LISTENER (self) == NULL)
     return;
 
-  priv->accept_source = g_socket_create_source (priv->listener, G_IO_IN, NULL);
+  priv->accept_source = g_socket_create_source (LISTENER (self), G_IO_IN, NULL);
   g_source_set_static_name (priv->accept_source, "[aiomisc-glib] TCP accept");
   g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
   g_source_attach (priv->accept_source, priv->context);
@@ -539,7 +515,7 @@ maybe_resume_accepting (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->listener == NULL || priv->stop_task != NULL || priv->accept_source != NULL ||
+  if (LISTENER (self) == NULL || priv->stop_task != NULL || priv->accept_source != NULL ||
       priv->retry_source != NULL || at_limit (priv))
     return;
 
@@ -549,17 +525,8 @@ maybe_resume_accepting (AioTcpServer *self)
 static void
 close_listener (AioTcpServer *self)
 {
-  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
-
   stop_accepting (self);
-  if (priv->listener != NULL && priv->listener_owned)
-    g_socket_close (priv->listener, NULL);
-  g_clear_object (&priv->listener);
-  if (priv->bound_unix_path != NULL)
-    {
-      g_unlink (priv->bound_unix_path);
-      g_clear_pointer (&priv->bound_unix_path, g_free);
-    }
+  aio_socket_server_close_listener (AIO_SOCKET_SERVER (self));
 }
 
 /* Service */
@@ -607,17 +574,8 @@ aio_tcp_server_start_async (AioService          *service,
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *where = NULL;
-  AioNetListenOptions options = {
-    .address = priv->address,
-    .port = priv->port,
-    .unix_path = priv->unix_path,
-    .socket = priv->socket,
-    .activation_name = priv->activation_name,
-    .backlog = priv->backlog,
-    .reuse_port = priv->reuse_port,
-  };
   GError *error = NULL;
-  guint port;
+  GSocket *listener;
 
   g_task_set_source_tag (task, aio_tcp_server_start_async);
 
@@ -645,8 +603,9 @@ aio_tcp_server_start_async (AioService          *service,
       return;
     }
 
-  priv->listener = _aio_net_listen (&options, G_SOCKET_TYPE_STREAM, &priv->listener_owned, &error);
-  if (priv->listener == NULL)
+  listener = _aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
+                                        priv->backlog, priv->unix_path, &error);
+  if (listener == NULL)
     {
       g_clear_object (&priv->tls_certificate);
       g_clear_object (&priv->tls_database);
@@ -654,23 +613,11 @@ aio_tcp_server_start_async (AioService          *service,
       return;
     }
 
-  if (priv->listener_owned && priv->unix_path != NULL &&
-      g_socket_get_family (priv->listener) == G_SOCKET_FAMILY_UNIX &&
-      priv->activation_name == NULL)
-    priv->bound_unix_path = g_strdup (priv->unix_path);
-
-  port = _aio_net_get_local_port (priv->listener);
-  if (port != 0 && port != priv->port)
-    {
-      priv->port = port;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-    }
-
   priv->context = g_main_context_ref_thread_default ();
   priv->clients_cancellable = g_cancellable_new ();
   start_accepting (self);
 
-  where = _aio_net_local_to_string (priv->listener);
+  where = _aio_net_local_to_string (listener);
   g_info ("Server '%s' listening on %s%s", aio_service_get_name (service), where,
           priv->tls_certificate != NULL ? " (TLS)" : "");
   g_task_return_boolean (task, TRUE);
@@ -780,10 +727,7 @@ aio_tcp_server_finalize (GObject *object)
   AioTcpServer *self = AIO_TCP_SERVER (object);
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  g_free (priv->address);
   g_free (priv->unix_path);
-  g_clear_object (&priv->socket);
-  g_free (priv->activation_name);
   g_free (priv->tls_certificate_file);
   g_free (priv->tls_key_file);
   g_free (priv->tls_ca_file);
@@ -806,26 +750,11 @@ aio_tcp_server_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      g_value_set_string (value, priv->address);
-      break;
-    case PROP_PORT:
-      g_value_set_uint (value, priv->port);
-      break;
     case PROP_UNIX_PATH:
       g_value_set_string (value, priv->unix_path);
       break;
-    case PROP_SOCKET:
-      g_value_set_object (value, priv->socket);
-      break;
-    case PROP_ACTIVATION_NAME:
-      g_value_set_string (value, priv->activation_name);
-      break;
     case PROP_BACKLOG:
       g_value_set_int (value, priv->backlog);
-      break;
-    case PROP_REUSE_PORT:
-      g_value_set_boolean (value, priv->reuse_port);
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, priv->max_connections);
@@ -863,26 +792,11 @@ aio_tcp_server_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      aio_tcp_server_set_address (self, g_value_get_string (value));
-      break;
-    case PROP_PORT:
-      aio_tcp_server_set_port (self, g_value_get_uint (value));
-      break;
     case PROP_UNIX_PATH:
       aio_tcp_server_set_unix_path (self, g_value_get_string (value));
       break;
-    case PROP_SOCKET:
-      aio_tcp_server_set_socket (self, g_value_get_object (value));
-      break;
-    case PROP_ACTIVATION_NAME:
-      aio_tcp_server_set_activation_name (self, g_value_get_string (value));
-      break;
     case PROP_BACKLOG:
       aio_tcp_server_set_backlog (self, g_value_get_int (value));
-      break;
-    case PROP_REUSE_PORT:
-      aio_tcp_server_set_reuse_port (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_CONNECTIONS:
       aio_tcp_server_set_max_connections (self, g_value_get_uint (value));
@@ -930,30 +844,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   klass->create_protocol = aio_tcp_server_real_create_protocol;
 
   /**
-   * AioTcpServer:address:
-   *
-   * The IP address to bind: `"127.0.0.1"` (the default), `"::"` (every
-   * address, IPv6 and IPv4), `"0.0.0.0"`, `"localhost"` (127.0.0.1)...
-   * Host names other than `localhost` are not resolved: the start fails
-   * with %G_IO_ERROR_INVALID_ARGUMENT naming the value.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_ADDRESS] =
-    g_param_spec_string ("address", NULL, NULL, "127.0.0.1", flags);
-
-  /**
-   * AioTcpServer:port:
-   *
-   * The port to bind; 0 (the default) picks a free one. Once the server
-   * has started, it is the bound port (notified when it changes).
-   *
-   * Since: 0.1
-   */
-  properties[PROP_PORT] =
-    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, flags);
-
-  /**
    * AioTcpServer:unix-path:
    *
    * The path of a Unix stream socket to serve on instead of an address
@@ -966,35 +856,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
     g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
 
   /**
-   * AioTcpServer:socket:
-   *
-   * An already bound stream socket to serve on (the server listens on it if
-   * it does not yet). The server does not close it on stop: it belongs to
-   * whoever set it.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_SOCKET] =
-    g_param_spec_object ("socket", NULL, NULL, G_TYPE_SOCKET, flags);
-
-  /**
-   * AioTcpServer:activation-name:
-   *
-   * The name (systemd's `FileDescriptorName=`, in `LISTEN_FDNAMES`) of the
-   * inherited socket to serve on. When set, the start fails with
-   * %G_IO_ERROR_NOT_FOUND naming it unless such a socket was passed to
-   * this process. When not set, the server uses the only inherited socket
-   * if exactly one stream socket was passed and no
-   * [property@Aio.TcpServer:socket] or [property@Aio.TcpServer:unix-path]
-   * is set. An inherited socket stays open when the server stops (it is
-   * served again at the next start) and several servers may serve one.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_ACTIVATION_NAME] =
-    g_param_spec_string ("activation-name", NULL, NULL, NULL, flags);
-
-  /**
    * AioTcpServer:backlog:
    *
    * The length of the queue of connections waiting to be accepted.
@@ -1003,17 +864,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    */
   properties[PROP_BACKLOG] =
     g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
-
-  /**
-   * AioTcpServer:reuse-port:
-   *
-   * Whether to set `SO_REUSEPORT`, so that several processes serve one
-   * port, the kernel spreading the connections among them.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_REUSE_PORT] =
-    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE, flags);
 
   /**
    * AioTcpServer:max-connections:
@@ -1109,7 +959,6 @@ aio_tcp_server_init (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  priv->address = g_strdup ("127.0.0.1");
   priv->backlog = 128;
   priv->drain_timeout = 5.0;
   priv->protocol_type = G_TYPE_NONE;
@@ -1217,80 +1066,6 @@ aio_tcp_server_create_protocol (AioTcpServer *self)
 #define PRIV(self) ((AioTcpServerPrivate *) aio_tcp_server_get_instance_private (self))
 
 /**
- * aio_tcp_server_get_address:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:address].
- *
- * Returns: (nullable): the address to bind
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_address (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->address;
-}
-
-/**
- * aio_tcp_server_set_address:
- * @self: a TCP server
- * @address: (nullable): the address to bind
- *
- * Sets [property@Aio.TcpServer:address]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_address (AioTcpServer *self,
-                            const char   *address)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->address, address, properties[PROP_ADDRESS]);
-}
-
-/**
- * aio_tcp_server_get_port:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:port]: once the server has started, the
- * bound port.
- *
- * Returns: the port
- *
- * Since: 0.1
- */
-guint
-aio_tcp_server_get_port (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
-  return PRIV (self)->port;
-}
-
-/**
- * aio_tcp_server_set_port:
- * @self: a TCP server
- * @port: the port to bind, 0 for any free port
- *
- * Sets [property@Aio.TcpServer:port]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_port (AioTcpServer *self,
-                         guint         port)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  g_return_if_fail (port <= G_MAXUINT16);
-
-  if (PRIV (self)->port == port)
-    return;
-  PRIV (self)->port = port;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-}
-
-/**
  * aio_tcp_server_get_unix_path:
  * @self: a TCP server
  *
@@ -1322,78 +1097,6 @@ aio_tcp_server_set_unix_path (AioTcpServer *self,
 {
   g_return_if_fail (AIO_IS_TCP_SERVER (self));
   _aio_net_set_string (G_OBJECT (self), &PRIV (self)->unix_path, path, properties[PROP_UNIX_PATH]);
-}
-
-/**
- * aio_tcp_server_get_socket:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:socket].
- *
- * Returns: (nullable) (transfer none): the socket set to serve on
- *
- * Since: 0.1
- */
-GSocket *
-aio_tcp_server_get_socket (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->socket;
-}
-
-/**
- * aio_tcp_server_set_socket:
- * @self: a TCP server
- * @socket: (nullable): an already bound stream socket, or %NULL
- *
- * Sets [property@Aio.TcpServer:socket]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_socket (AioTcpServer *self,
-                           GSocket      *socket)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
-
-  if (g_set_object (&PRIV (self)->socket, socket))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOCKET]);
-}
-
-/**
- * aio_tcp_server_get_activation_name:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:activation-name].
- *
- * Returns: (nullable): the name of the inherited socket to serve on
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_activation_name (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->activation_name;
-}
-
-/**
- * aio_tcp_server_set_activation_name:
- * @self: a TCP server
- * @name: (nullable): the name of an inherited socket, or %NULL
- *
- * Sets [property@Aio.TcpServer:activation-name]; it applies at the next
- * start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_activation_name (AioTcpServer *self,
-                                    const char   *name)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->activation_name, name, properties[PROP_ACTIVATION_NAME]);
 }
 
 /**
@@ -1433,44 +1136,6 @@ aio_tcp_server_set_backlog (AioTcpServer *self,
     return;
   PRIV (self)->backlog = backlog;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKLOG]);
-}
-
-/**
- * aio_tcp_server_get_reuse_port:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:reuse-port].
- *
- * Returns: whether `SO_REUSEPORT` is set
- *
- * Since: 0.1
- */
-gboolean
-aio_tcp_server_get_reuse_port (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), FALSE);
-  return PRIV (self)->reuse_port;
-}
-
-/**
- * aio_tcp_server_set_reuse_port:
- * @self: a TCP server
- * @reuse_port: whether to set `SO_REUSEPORT`
- *
- * Sets [property@Aio.TcpServer:reuse-port]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_reuse_port (AioTcpServer *self,
-                               gboolean      reuse_port)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-
-  if (PRIV (self)->reuse_port == !!reuse_port)
-    return;
-  PRIV (self)->reuse_port = !!reuse_port;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
 }
 
 /**

@@ -214,14 +214,15 @@ post_start (AioEntrypoint *entrypoint,
             gpointer       user_data)
 {
   AioTcpServer *server = user_data;
-  const char *address = aio_tcp_server_get_address (server);
+  const char *address = aio_socket_server_get_address (AIO_SOCKET_SERVER (server));
+  guint port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   if (aio_tcp_server_get_unix_path (server) != NULL)
     g_print ("listening on %s\n", aio_tcp_server_get_unix_path (server));
   else if (strchr (address, ':') != NULL)
-    g_print ("listening on [%s]:%u\n", address, aio_tcp_server_get_port (server));
+    g_print ("listening on [%s]:%u\n", address, port);
   else
-    g_print ("listening on %s:%u\n", address, aio_tcp_server_get_port (server));
+    g_print ("listening on %s:%u\n", address, port);
   fflush (stdout);
 }
 

@@ -35,7 +35,7 @@ glib_libs=$(pkg-config --libs glib-2.0 gobject-2.0 gio-2.0)
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DAIOMISC_GLIB_COMPILATION '-DG_LOG_DOMAIN="Aio"' \
   -I"$root/aiomisc-glib" -I"$build/aiomisc-glib" $glib_flags \
-  "$root/fuzz/fuzz-cron.c" "$root/aiomisc-glib/aio-cron.c" \
+  "$root/fuzz/fuzz-cron.c" "$root/aiomisc-glib/aio-cron.c" "$root/aiomisc-glib/aio-error.c" \
   $glib_libs -o "$build/fuzz-cron"
 
 corpus=$build/fuzz-cron-corpus

@@ -500,8 +500,8 @@ aio_test_echo_child_post_start (AioEntrypoint *entrypoint,
 {
   AioTcpServer *server = user_data;
 
-  g_print ("listening on %s:%u\n", aio_tcp_server_get_address (server),
-           aio_tcp_server_get_port (server));
+  g_print ("listening on %s:%u\n", aio_socket_server_get_address (AIO_SOCKET_SERVER (server)),
+           aio_socket_server_get_port (AIO_SOCKET_SERVER (server)));
   fflush (stdout);
 }
 
@@ -516,7 +516,7 @@ aio_test_echo_child_main (int   argc,
   for (int i = 2; i + 1 < argc; i += 2)
     {
       if (g_str_equal (argv[i], "--activation-name"))
-        aio_tcp_server_set_activation_name (AIO_TCP_SERVER (server), argv[i + 1]);
+        aio_socket_server_set_activation_name (AIO_SOCKET_SERVER (server), argv[i + 1]);
       else if (g_str_equal (argv[i], "--protocol"))
         aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
       else if (g_str_equal (argv[i], "--drain-timeout"))

@@ -227,7 +227,7 @@ test_dependency_cycle (void)
   aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (a));
   aio_entrypoint_add_service (ep, AIO_SERVICE (a));
   g_assert_false (start_sync (ep, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE);
   g_assert_cmpuint (a->start_calls + b->start_calls, ==, 0);
   g_object_run_dispose (G_OBJECT (a));
 }
@@ -246,7 +246,7 @@ test_shutdown_timeout (void)
   aio_entrypoint_add_service (ep, AIO_SERVICE (fine));
   g_assert_true (start_sync (ep, &error));
   g_assert_false (stop_sync (ep, &error));
-  g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "'stuck'"));
   g_assert_null (strstr (error->message, "'fine'"));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fine)), ==, AIO_SERVICE_STATE_STOPPED);
@@ -290,17 +290,17 @@ test_bad_properties (void)
       aio_entrypoint_add_service (ep, AIO_SERVICE (service));
 
       g_assert_false (aio_entrypoint_validate (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, cases[i].property));
       g_clear_error (&error);
 
       g_assert_false (start_sync (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_cmpuint (service->start_calls, ==, 0);
       g_clear_error (&error);
 
       g_assert_false (aio_entrypoint_run (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     }
 }
 

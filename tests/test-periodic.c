@@ -318,7 +318,7 @@ test_restart (void)
 
   /* Starting twice is an error naming the callback. */
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'again'"));
   g_clear_error (&error);
 
@@ -429,7 +429,7 @@ test_stop_cancelled (void)
   g_clear_error (&r.error);
 
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'stubborn'"));
   g_assert_nonnull (strstr (error->message, "stopping"));
   g_clear_error (&error);
@@ -516,7 +516,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_interval (periodic, bad_intervals[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, "'broken'"));
       g_assert_nonnull (strstr (error->message, "interval"));
@@ -532,7 +532,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_delay (periodic, bad_delays[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, "delay"));
       g_assert_nonnull (strstr (error->message, value));
       g_clear_error (&error);
@@ -705,7 +705,7 @@ test_service_bad_interval (void)
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (ticker));
   g_assert_false (aio_entrypoint_run_main (ep, ticker_main, ticker, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "'ticker'"));
   g_assert_nonnull (strstr (error->message, "interval of 0 s"));

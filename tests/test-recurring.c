@@ -343,7 +343,7 @@ test_busy (void)
 
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &first, script_destroy, &error));
   g_assert_false (aio_recurring_callback_start (recurring, script_strategy, &second, script_destroy, &error));
-  g_assert_error (error, AIO_RECURRING_ERROR, AIO_RECURRING_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'single'"));
   /* The refused strategy is released at once, never called. */
   g_assert_cmpuint (second.destroyed, ==, 1);

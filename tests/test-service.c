@@ -116,13 +116,13 @@ test_misuse (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_false (stop_sync (AIO_SERVICE (service), NULL, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
 
   g_assert_true (start_sync (AIO_SERVICE (service), &error));
   g_assert_false (start_sync (AIO_SERVICE (service), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
   g_assert_cmpuint (service->start_calls, ==, 1);
@@ -274,7 +274,7 @@ test_dependency_rules (void)
   g_assert_true (deps->pdata[0] == (gpointer) db);
 
   g_assert_false (start_sync (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'db'"));
   g_clear_error (&error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_NEW);
@@ -283,7 +283,7 @@ test_dependency_rules (void)
   g_assert_false (start_sync (AIO_SERVICE (db), &error));
   g_clear_error (&error);
   g_assert_false (start_sync (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_FAILED);
   g_clear_error (&error);
 
@@ -308,7 +308,7 @@ test_dependency_cycle (void)
   aio_service_add_dependency (AIO_SERVICE (c), AIO_SERVICE (a));
 
   g_assert_false (start_sync (AIO_SERVICE (a), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE);
   g_assert_nonnull (strstr (error->message, "'a'"));
   g_assert_cmpuint (a->start_calls, ==, 0);
 

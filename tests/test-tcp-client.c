@@ -509,8 +509,8 @@ static void
 test_invalid_properties (void)
 {
   g_autoptr(TestPinger) pinger = g_object_new (TEST_TYPE_PINGER, NULL);
-  GQuark domain = AIO_TCP_CLIENT_ERROR;
-  int code = AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT;
+  GQuark domain = G_IO_ERROR;
+  int code = G_IO_ERROR_INVALID_ARGUMENT;
 
   expect_invalid (pinger, domain, code, "no address");
   g_object_set (pinger, "address", "", NULL);

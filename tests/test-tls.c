@@ -192,7 +192,7 @@ test_server_echo (void)
   if (certs == NULL)
     return;
   server = start_tls_server (certs, FALSE);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
 
   error = aio_test_run_in_thread (tls_client, &client);
@@ -225,7 +225,7 @@ test_server_client_cert (void)
   if (certs == NULL)
     return;
   server = start_tls_server (certs, TRUE);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
   client.cert_file = certs->client_cert;
   client.key_file = certs->client_key;
@@ -280,7 +280,7 @@ test_server_protocol_echo (void)
   aio_test_protocol_reset ();
   aio_test_service_start (AIO_SERVICE (server), &local_error);
   g_assert_no_error (local_error);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
 
   error = aio_test_run_in_thread (tls_client, &client);

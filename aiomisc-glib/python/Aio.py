@@ -72,7 +72,7 @@ signal: ``GObject.Object.connect(self.cancellable, "cancelled", func)``;
 ``Gio.Cancellable.connect`` is ``g_cancellable_connect``.)
 
 An exception raised by ``start``/``stop`` (or given to ``fail``) becomes a
-``GLib.Error`` in the ``Aio.ServiceError`` domain whose message is
+``GLib.Error`` ``Aio.Error.SERVICE_FAILED`` whose message is
 ``"ExceptionType: message"``; the entrypoint prefixes the service name
 (``"Service 'Ordinary' failed to start: ValueError: boom"``). A ``GLib.Error``
 keeps its domain and code. The ``GLib.Error`` raised to Python carries the
@@ -157,7 +157,7 @@ previous one completed. A failure (an exception, ``done.fail``) is logged as
 a warning naming the callback and counted in ``Aio.statistics_get``; the
 schedule goes on. A stop cancels the call in progress unless ``shield``.
 ``Aio.PeriodicService`` subclasses keep the C start and stop (an invalid
-``interval`` fails the start with ``Aio.PeriodicError``); ``CronService``
+``interval`` fails the start with ``INVALID_ARGUMENT``); ``CronService``
 is final, so it is configured with ``register``, not subclassed.
 
 ``Aio.timeout(seconds, func, *args, callback=..., errback=...)`` runs
@@ -172,7 +172,7 @@ both report the last exception raised. ``Aio.CircuitBreaker(error_ratio,
 response_time, exceptions=None, broken_time=..., recovery_time=...,
 passing_time=...)`` is aiomisc's ``CircuitBreaker``: ``breaker.call(func,
 *args, **kwargs)`` returns what ``func`` returns or raises what it raises,
-and raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once while
+and raises a ``GLib.Error`` ``Aio.Error.CIRCUIT_BROKEN`` at once while
 the circuit is broken (from any thread). ``Aio.select(*funcs, callback=...)``
 calls back with ``(index, value)`` of the first to complete and cancels the
 others (``cancel=False``, ``wait=False``). ``Aio.Aggregator(func,
@@ -307,8 +307,8 @@ def _to_gerror(error):
         message = _describe(error)
     else:
         message = str(error)
-    return GLib.Error.new_literal(Aio.service_error_quark(), message,
-                                  int(Aio.ServiceError.FAILED))
+    return GLib.Error.new_literal(Aio.error_quark(), message,
+                                  int(Aio.Error.SERVICE_FAILED))
 
 
 def _cancelled_error(message):
@@ -1436,7 +1436,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
     def start(self, interval=None, delay=None, shield=None):
         """Starts the schedule (aiomisc's ``start(interval, delay=0,
         shield=False)``); arguments left out keep the values of the
-        properties. Raises a ``GLib.Error`` (``Aio.PeriodicError``) if the
+        properties. Raises a ``GLib.Error`` (``Gio.IOErrorEnum``) if the
         interval is not greater than 0 or the callback is running."""
         for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
             if value is not None:
@@ -1562,7 +1562,7 @@ class CronService(Aio.CronService):
     def register(self, func, spec, *args, shield=None, name=None):
         """Runs ``func(*args)`` (or ``func(*args, done)``) on the schedule
         of the cron expression ``spec`` while the service runs; returns the
-        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.CronError``)
+        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.Error.CRON_PARSE``)
         naming the bad field of an invalid expression. (The C order,
         ``register(spec, func)``, is taken too.)"""
         if isinstance(func, str) and callable(spec):
@@ -1773,7 +1773,7 @@ class CircuitBreaker(Aio.CircuitBreaker):
     def call(self, func, *args, **kwargs):
         """Calls ``func(*args, **kwargs)`` and returns what it returns,
         raising what it raises, unless the breaker refuses the call: then
-        raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once.
+        raises a ``GLib.Error`` ``Aio.Error.CIRCUIT_BROKEN`` at once.
         The outcome is recorded. May be called from any thread."""
         raised = self._aio_raised
         state = {}
@@ -2139,3 +2139,16 @@ _do_handle_connection_async = _async_vfunc(
 
 TcpClient = override(TcpClient)
 __all__.append('TcpClient')
+
+
+def _attach_application(self, application):
+    """Runs the services inside ``application`` (any Gio.Application):
+    they start at its ``startup`` and stop before ``application.run()``
+    returns. Python's ``logging`` joins the aiomisc-glib writer at
+    ``startup`` too, as with ``run()``."""
+    # Connected first: logging is ready before the services start.
+    application.connect('startup', lambda app: self._aio_configure_logging())
+    Aio.Entrypoint.attach_application(self, application)
+
+
+Entrypoint.attach_application = _attach_application

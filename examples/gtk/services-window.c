@@ -13,7 +13,8 @@
  * SIGINT, SIGTERM or closing the window stop the services gracefully
  * before g_application_run() returns. With AIO_EXAMPLE_SCREENSHOT=FILE.png
  * in the environment, the window saves a picture of itself there once the
- * services run, and prints "screenshot saved".
+ * services run, and prints "screenshot saved"; with AIO_EXAMPLE_CLOSE set too,
+ * it then closes the window, as a user would.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -83,10 +84,17 @@ state_changed_cb (AioService *service,
                   GParamSpec *pspec,
                   GtkLabel   *label)
 {
-  const char *state = state_name (aio_service_get_state (service));
+  gtk_label_set_text (label, state_name (aio_service_get_state (service)));
+}
 
-  gtk_label_set_text (label, state);
-  printf ("service %s %s\n", aio_service_get_name (service), state);
+/* On stdout too, for as long as the program runs (the window may be gone). */
+static void
+print_state_cb (AioService *service,
+                GParamSpec *pspec,
+                gpointer    data)
+{
+  printf ("service %s %s\n", aio_service_get_name (service),
+          state_name (aio_service_get_state (service)));
   fflush (stdout);
 }
 
@@ -170,6 +178,10 @@ after_paint_cb (GdkFrameClock *clock,
   else
     printf ("screenshot failed\n");
   fflush (stdout);
+
+  /* As a user closing the window: the application quits. */
+  if (g_getenv ("AIO_EXAMPLE_CLOSE") != NULL)
+    gtk_window_close (GTK_WINDOW (example->window));
 }
 
 static void
@@ -263,6 +275,8 @@ main (int    argc,
   app = gtk_application_new ("org.aiomisc.example.ServicesWindow", G_APPLICATION_DEFAULT_FLAGS);
   aio_entrypoint_add_service (entrypoint, ticker);
   aio_entrypoint_add_service (entrypoint, AIO_SERVICE (status));
+  g_signal_connect (ticker, "notify::state", G_CALLBACK (print_state_cb), NULL);
+  g_signal_connect (status, "notify::state", G_CALLBACK (print_state_cb), NULL);
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), &example);
   aio_entrypoint_attach_application (entrypoint, G_APPLICATION (app));
 

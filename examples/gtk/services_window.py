@@ -6,7 +6,8 @@
 #
 # SIGINT, SIGTERM or closing the window stop the services gracefully before
 # app.run() returns. With AIO_EXAMPLE_SCREENSHOT=FILE.png in the environment,
-# the window saves a picture of itself there once the services run.
+# the window saves a picture of itself there once the services run; with
+# AIO_EXAMPLE_CLOSE set too, it then closes itself, as a user would.
 #
 # SPDX-License-Identifier: MIT
 
@@ -60,9 +61,7 @@ class ServicesWindow(Gtk.ApplicationWindow):
         self.connect('map', self.on_map)
 
     def on_state(self, service, pspec, label):
-        state = service.get_state().value_nick
-        label.set_text(state)
-        say('service', service.props.name, state)
+        label.set_text(service.get_state().value_nick)
 
     def on_toggle(self, button):
         if self.ticker.get_state() == Aio.ServiceState.RUNNING:
@@ -87,6 +86,8 @@ class ServicesWindow(Gtk.ApplicationWindow):
             return
         self.screenshot_taken = True
         say('screenshot saved' if self.save_screenshot(path) else 'screenshot failed')
+        if 'AIO_EXAMPLE_CLOSE' in os.environ:
+            self.close()   # as a user closing the window: the application quits
 
     def save_screenshot(self, path):
         """GTK's own rendering of the window, saved as a PNG."""
@@ -130,6 +131,10 @@ def main():
     ticker = Ticker(name='ticker', interval=0.1)
     entrypoint.add_service(ticker)
     entrypoint.add_service(Aio.DBusService(name='status', export_status=True))
+    # On stdout too, for as long as the program runs (the window may be gone).
+    for service in entrypoint.dup_services():
+        service.connect('notify::state', lambda service, pspec: say(
+            'service', service.props.name, service.get_state().value_nick))
 
     app = Gtk.Application(application_id='org.aiomisc.example.ServicesWindowPy')
 

@@ -76,8 +76,8 @@ def main(argv):
             entrypoint.run_forever()
     except GLib.Error as error:
         print('tutorial: %s' % error.message, file=sys.stderr)
-        return 70 if error.matches(Aio.entrypoint_error_quark(),
-                                   Aio.EntrypointError.SHUTDOWN_TIMEOUT) else 1
+        return 70 if error.matches(Aio.error_quark(),
+                                   Aio.Error.SHUTDOWN_TIMEOUT) else 1
 
     log.info('Bye')
     return 0

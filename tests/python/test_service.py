@@ -7,7 +7,7 @@ import threading
 import unittest
 
 import aiotest
-from aiotest import Recorder, Ticker, Watchdog, until, IO_ERROR, SERVICE_ERROR
+from aiotest import Recorder, Ticker, Watchdog, until, IO_ERROR, AIO_ERROR
 from gi.repository import Aio, GLib, Gio
 
 RUNNING = Aio.ServiceState.RUNNING
@@ -189,7 +189,7 @@ class Failures(unittest.TestCase):
             with entrypoint(healthy, failing):
                 self.fail('the entrypoint started')
         error = caught.exception
-        self.assertTrue(error.matches(SERVICE_ERROR, Aio.ServiceError.FAILED))
+        self.assertTrue(error.matches(AIO_ERROR, Aio.Error.SERVICE_FAILED))
         self.assertEqual(error.message, "Service 'failing' failed to start: ValueError: boom")
         self.assertIsInstance(error.__cause__, ValueError)
         self.assertEqual(failing.get_state(), FAILED)
@@ -345,8 +345,8 @@ class Dependencies(unittest.TestCase):
         with self.assertRaises(GLib.Error) as caught:
             with entrypoint(a):
                 pass
-        self.assertTrue(caught.exception.matches(SERVICE_ERROR,
-                                                 Aio.ServiceError.DEPENDENCY_CYCLE))
+        self.assertTrue(caught.exception.matches(AIO_ERROR,
+                                                 Aio.Error.DEPENDENCY_CYCLE))
 
 
 if __name__ == '__main__':
