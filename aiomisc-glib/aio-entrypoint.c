@@ -1532,7 +1532,8 @@ aio_entrypoint_stop_finish (AioEntrypoint  *self,
  *
  * Makes [method@Aio.Entrypoint.run] or [method@Aio.Entrypoint.run_forever]
  * return, as SIGINT or SIGTERM does. May be called from any thread, also
- * before the loop runs.
+ * before the loop runs. An entrypoint attached to an application
+ * ([method@Aio.Entrypoint.attach_application]) quits the application.
  *
  * Since: 0.1
  */
@@ -1903,10 +1904,13 @@ typedef struct
   AioEntrypoint *self;
   GApplication  *application;    /* not owned: we are its data */
   GSource       *signal_sources[2];
+  struct sigaction saved_actions[2];
   gboolean       shutting_down;
   gboolean       shut_down;
   int            exit_status;
 } Attachment;
+
+static const int attached_signums[] = { SIGINT, SIGTERM };
 
 static void
 attachment_remove_signals (Attachment *att)
@@ -1914,8 +1918,16 @@ attachment_remove_signals (Attachment *att)
   for (guint i = 0; i < G_N_ELEMENTS (att->signal_sources); i++)
     if (att->signal_sources[i] != NULL)
       {
+        struct sigaction now;
+
         g_source_destroy (att->signal_sources[i]);
         g_clear_pointer (&att->signal_sources[i], g_source_unref);
+        /* GLib resets the signal to SIG_DFL once nothing watches it: give
+         * the handler we found back (PyGObject's, Python's, the
+         * program's), so that the signal does not kill the process after
+         * g_application_run() returned. */
+        if (sigaction (attached_signums[i], NULL, &now) == 0 && now.sa_handler == SIG_DFL)
+          sigaction (attached_signums[i], &att->saved_actions[i], NULL);
       }
 }
 
@@ -1994,13 +2006,13 @@ attached_startup_cb (GApplication *application,
                      Attachment   *att)
 {
   AioEntrypoint *self = att->self;
-  int signums[] = { SIGINT, SIGTERM };
 
   aio_entrypoint_setup_logging (self);
 
-  for (guint i = 0; i < G_N_ELEMENTS (signums); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (attached_signums); i++)
     {
-      att->signal_sources[i] = g_unix_signal_source_new (signums[i]);
+      sigaction (attached_signums[i], NULL, &att->saved_actions[i]);
+      att->signal_sources[i] = g_unix_signal_source_new (attached_signums[i]);
       g_source_set_callback (att->signal_sources[i], attached_signal_cb, att, NULL);
       g_source_set_static_name (att->signal_sources[i], "[aiomisc-glib] application signal");
       g_source_attach (att->signal_sources[i], self->main_context);

@@ -105,12 +105,25 @@ new_application (AioEntrypoint **ep_out)
   return app;
 }
 
+static volatile sig_atomic_t program_handler_calls;
+
+static void
+program_handler (int signum)
+{
+  program_handler_calls++;
+}
+
 static void
 run_signal_child (int signum)
 {
   g_autoptr(GApplication) app = NULL;
+  struct sigaction action = { 0 };
   AioEntrypoint *ep;
   int status;
+
+  /* The program's own handler, replaced while the application runs. */
+  action.sa_handler = program_handler;
+  sigaction (signum, &action, NULL);
 
   app = new_application (&ep);
   g_signal_connect (ep, "post-start", G_CALLBACK (post_start_signal_cb), GINT_TO_POINTER (signum));
@@ -118,6 +131,11 @@ run_signal_child (int signum)
 
   status = g_application_run (app, 0, NULL);
   say ("returned %d", status);
+
+  /* ... and given back afterwards. */
+  g_assert_cmpint (program_handler_calls, ==, 0);
+  raise (signum);
+  say ("program handler calls %d", (int) program_handler_calls);
   exit (status);
 }
 
@@ -157,6 +175,7 @@ check_signal (int signum)
   assert_stopped_before_return ();
   g_test_trap_assert_stdout ("*post-start*pre-stop*");
   g_test_trap_assert_stdout_unmatched ("*returned*returned*");
+  g_test_trap_assert_stdout ("*returned 0*program handler calls 1*");
   g_test_dbus_down (bus);
 }
 

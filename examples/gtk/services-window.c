@@ -13,8 +13,10 @@
  * SIGINT, SIGTERM or closing the window stop the services gracefully
  * before g_application_run() returns. With AIO_EXAMPLE_SCREENSHOT=FILE.png
  * in the environment, the window saves a picture of itself there once the
- * services run, and prints "screenshot saved"; with AIO_EXAMPLE_CLOSE set too,
- * it then closes the window, as a user would.
+ * services run, and prints "screenshot saved"; then, with AIO_EXAMPLE_TOGGLE
+ * set, it presses the button twice (the ticker stops and starts again:
+ * "toggled"), or with AIO_EXAMPLE_CLOSE, it closes the window, as a user
+ * would.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -69,6 +71,7 @@ typedef struct
   GtkWidget     *button;
   guint          stats_id;
   gboolean       screenshot_taken;
+  gboolean       toggling;
 } Example;
 
 static const char *
@@ -179,9 +182,33 @@ after_paint_cb (GdkFrameClock *clock,
     printf ("screenshot failed\n");
   fflush (stdout);
 
+  /* As a user pressing the button: stop the ticker, then start it again. */
+  if (g_getenv ("AIO_EXAMPLE_TOGGLE") != NULL)
+    {
+      example->toggling = TRUE;
+      gtk_widget_activate (example->button);
+    }
   /* As a user closing the window: the application quits. */
-  if (g_getenv ("AIO_EXAMPLE_CLOSE") != NULL)
+  else if (g_getenv ("AIO_EXAMPLE_CLOSE") != NULL)
     gtk_window_close (GTK_WINDOW (example->window));
+}
+
+static void
+ticker_toggled_cb (AioService *ticker,
+                   GParamSpec *pspec,
+                   Example    *example)
+{
+  if (!example->toggling || example->button == NULL)
+    return;
+
+  if (aio_service_get_state (ticker) == AIO_SERVICE_STATE_STOPPED)
+    gtk_widget_activate (example->button);
+  else if (aio_service_get_state (ticker) == AIO_SERVICE_STATE_RUNNING)
+    {
+      example->toggling = FALSE;
+      printf ("toggled\n");
+      fflush (stdout);
+    }
 }
 
 static void
@@ -250,6 +277,7 @@ activate_cb (GtkApplication *app,
 
   example->button = gtk_button_new_with_label ("Stop ticker");
   g_signal_connect (example->button, "clicked", G_CALLBACK (toggle_clicked_cb), example);
+  g_signal_connect (example->ticker, "notify::state", G_CALLBACK (ticker_toggled_cb), example);
   gtk_grid_attach (GTK_GRID (grid), example->button, 0, (int) services->len, 3, 1);
 
   gtk_window_set_child (GTK_WINDOW (example->window), grid);
@@ -270,7 +298,7 @@ main (int    argc,
   g_autoptr(AioDBusService) status = g_object_new (AIO_TYPE_DBUS_SERVICE,
                                                    "name", "status",
                                                    "export-status", TRUE, NULL);
-  Example example = { entrypoint, ticker, NULL, NULL, NULL, 0, FALSE };
+  Example example = { entrypoint, ticker, NULL, NULL, NULL, 0, FALSE, FALSE };
 
   app = gtk_application_new ("org.aiomisc.example.ServicesWindow", G_APPLICATION_DEFAULT_FLAGS);
   aio_entrypoint_add_service (entrypoint, ticker);

@@ -6,8 +6,10 @@
 #
 # SIGINT, SIGTERM or closing the window stop the services gracefully before
 # app.run() returns. With AIO_EXAMPLE_SCREENSHOT=FILE.png in the environment,
-# the window saves a picture of itself there once the services run; with
-# AIO_EXAMPLE_CLOSE set too, it then closes itself, as a user would.
+# the window saves a picture of itself there once the services run; then,
+# with AIO_EXAMPLE_TOGGLE set, it presses its button twice (the ticker stops
+# and starts again: "toggled"), or with AIO_EXAMPLE_CLOSE, it closes itself,
+# as a user would.
 #
 # SPDX-License-Identifier: MIT
 
@@ -22,7 +24,8 @@ from gi.repository import Aio, GLib, Gtk  # noqa: E402
 
 
 def say(*words):
-    print(*words, flush=True)
+    # One write per line: the log writer shares the output.
+    os.write(sys.stdout.fileno(), (' '.join(words) + '\n').encode())
 
 
 class Ticker(Aio.PeriodicService):
@@ -38,6 +41,7 @@ class ServicesWindow(Gtk.ApplicationWindow):
                          default_width=360, default_height=160)
         self.ticker = ticker
         self.screenshot_taken = False
+        self.toggling = False
 
         grid = Gtk.Grid(row_spacing=6, column_spacing=18, margin_start=18,
                         margin_end=18, margin_top=18, margin_bottom=18)
@@ -62,10 +66,18 @@ class ServicesWindow(Gtk.ApplicationWindow):
 
     def on_state(self, service, pspec, label):
         label.set_text(service.get_state().value_nick)
+        if service is self.ticker and self.toggling:
+            if service.get_state() == Aio.ServiceState.STOPPED:
+                self.button.activate()
+            elif service.get_state() == Aio.ServiceState.RUNNING:
+                self.toggling = False
+                say('toggled')
 
     def on_toggle(self, button):
         if self.ticker.get_state() == Aio.ServiceState.RUNNING:
-            self.ticker.stop_async(None, None, lambda s, r: s.stop_finish(r))
+            # The reason; PyGObject 3.42 cannot pass None for it.
+            reason = GLib.Error('stopped from the window')
+            self.ticker.stop_async(reason, None, lambda s, r: s.stop_finish(r))
         else:
             self.ticker.start_async(None, lambda s, r: s.start_finish(r))
 
@@ -86,7 +98,11 @@ class ServicesWindow(Gtk.ApplicationWindow):
             return
         self.screenshot_taken = True
         say('screenshot saved' if self.save_screenshot(path) else 'screenshot failed')
-        if 'AIO_EXAMPLE_CLOSE' in os.environ:
+        if 'AIO_EXAMPLE_TOGGLE' in os.environ:
+            # As a user pressing the button: stop the ticker, start it again.
+            self.toggling = True
+            self.button.activate()
+        elif 'AIO_EXAMPLE_CLOSE' in os.environ:
             self.close()   # as a user closing the window: the application quits
 
     def save_screenshot(self, path):

@@ -4,6 +4,7 @@
 # time.
 #
 #   sigterm   the services start, SIGTERM, they stop, app.run() returns 0
+#   sigint    the same with SIGINT (Ctrl-C); Python's handler is back after
 #   fail      a service fails to start: the process exits non-zero
 #
 # SPDX-License-Identifier: MIT
@@ -56,8 +57,9 @@ def main():
     entrypoint = Aio.Entrypoint(log_format=Aio.LogFormat.PLAIN, log_buffering=False)
     entrypoint.add_service(Ordinary(name='ordinary'))
     entrypoint.add_service(SlowStop(name='slow'))
-    if mode == 'sigterm':
-        entrypoint.connect('post-start', lambda ep: os.kill(os.getpid(), signal.SIGTERM))
+    if mode in ('sigterm', 'sigint'):
+        signum = signal.SIGTERM if mode == 'sigterm' else signal.SIGINT
+        entrypoint.connect('post-start', lambda ep: os.kill(os.getpid(), signum))
     elif mode == 'fail':
         entrypoint.add_service(Broken(name='broken'))
     else:
@@ -66,6 +68,11 @@ def main():
     entrypoint.attach_application(app)
     status = app.run(None)
     say('returned', status)
+    if mode == 'sigint':
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            say('python-sigint-ok')
     return status
 
 

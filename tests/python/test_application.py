@@ -26,15 +26,23 @@ class Application(unittest.TestCase):
     def tearDownClass(cls):
         cls.bus.down()
 
-    def test_sigterm_stops_every_service_before_run_returns(self):
-        child = Child(CHILD, 'sigterm')
+    def run_child(self, mode):
+        child = Child(CHILD, mode)
         self.addCleanup(child.kill)
         status, lines = child.finish()
         self.assertEqual(status, 0, lines)
         for name in ('ordinary', 'slow'):
             self.assertIn('started ' + name, lines)
             self.assertLess(lines.index('stopped ' + name), lines.index('returned 0'), lines)
+        return lines
+
+    def test_sigterm_stops_every_service_before_run_returns(self):
+        lines = self.run_child('sigterm')
         self.assertEqual(lines[-1], 'returned 0')
+
+    def test_sigint_stops_every_service_and_gives_sigint_back(self):
+        lines = self.run_child('sigint')
+        self.assertEqual(lines[-2:], ['returned 0', 'python-sigint-ok'])
 
     def test_failing_service_ends_with_non_zero_status(self):
         proc = subprocess.run([sys.executable, CHILD, 'fail'], capture_output=True,
