@@ -16,7 +16,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct _AioEntrypoint AioEntrypoint;
+#define AIO_TYPE_ENTRYPOINT (aio_entrypoint_get_type ())
+AIO_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, AIO, ENTRYPOINT, GObject)
 
 /**
  * AioMainFunc:
@@ -34,10 +36,6 @@ typedef struct _AioEntrypoint AioEntrypoint;
 typedef void (*AioMainFunc) (AioEntrypoint *entrypoint,
                              GTask         *task,
                              gpointer       user_data);
-
-#define AIO_TYPE_ENTRYPOINT (aio_entrypoint_get_type ())
-AIO_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, AIO, ENTRYPOINT, GObject)
 
 AIO_AVAILABLE_IN_ALL
 AioEntrypoint *aio_entrypoint_new           (void) G_GNUC_WARN_UNUSED_RESULT;

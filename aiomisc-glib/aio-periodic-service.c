@@ -14,7 +14,7 @@
  * `PeriodicService`).
  *
  * Subclasses override `callback_async` (and `callback_finish`) of
- * [struct@Aio.PeriodicServiceClass]. The service is an ordinary one: its
+ * [class@Aio.PeriodicService]. The service is an ordinary one: its
  * start validates the interval and the delay (failing with
  * %G_IO_ERROR_INVALID_ARGUMENT, naming the value) and schedules the
  * first call [property@Aio.PeriodicService:delay] seconds later; its stop

@@ -2,8 +2,13 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "aiomisc-glib.h"
 #include "aio-process-service-private.h"
@@ -26,9 +31,12 @@
  * `AIO_CHILD_STREAM` (`stdout` or `stderr`): stdout at the info level,
  * stderr at the message level.
  *
- * The service is up once the child is spawned. A child that exits while
- * the service runs is a runtime failure of the service (see
- * [signal@Aio.Service::failed]): an [class@Aio.Entrypoint] then shuts the
+ * The service is up once the child is spawned; a child that cannot be
+ * spawned fails the start, with %G_IO_ERROR_INVALID_ARGUMENT for an empty
+ * argv or the #GSpawnError of GLib. A child that exits while the service
+ * runs is a runtime failure of the service (see
+ * [signal@Aio.Service::failed]), %AIO_ERROR_SERVICE_FAILED with a message
+ * that says how the child ended: an [class@Aio.Entrypoint] then shuts the
  * program down; [class@Aio.RespawningProcessService] restarts it instead.
  * Stopping sends [property@Aio.ProcessService:stop-signal] (SIGTERM),
  * waits [property@Aio.ProcessService:stop-timeout] seconds for the child
@@ -127,9 +135,9 @@ reader_line_cb (GObject      *object,
 
   valid = g_utf8_make_valid (line, -1);
   g_log_structured (G_LOG_DOMAIN, reader->level,
-                    "AIO_SERVICE", "%s", reader->service,
-                    "AIO_CHILD_PID", "%s", reader->pid,
-                    "AIO_CHILD_STREAM", "%s", reader->stream,
+                    "AIO_SERVICE", reader->service,
+                    "AIO_CHILD_PID", reader->pid,
+                    "AIO_CHILD_STREAM", reader->stream,
                     "MESSAGE", "%s", valid);
   reader_next (reader);
 }
@@ -164,12 +172,18 @@ aio_process_service_forward (AioProcessService *self,
 
 /* Runs in the child between fork() and exec(): async-signal-safe calls
  * only. Signals the program blocks (the entrypoint's, GLib's worker
- * threads') or ignores must not leak into the child. */
+ * threads') or ignores must not leak into the child.
+ *
+ * It also writes the child's PID to the pipe @data points to: GSubprocess
+ * forgets the PID of a child it has reaped, and a short-lived child may be
+ * reaped before g_subprocess_launcher_spawnv() returns. */
 static void
-reset_signals (gpointer data)
+child_setup (gpointer data)
 {
+  const int *pid_pipe = data;
   struct sigaction action;
   sigset_t empty;
+  pid_t pid = getpid ();
 
   memset (&action, 0, sizeof action);
   action.sa_handler = SIG_DFL;
@@ -180,6 +194,9 @@ reset_signals (gpointer data)
 
   sigemptyset (&empty);
   sigprocmask (SIG_SETMASK, &empty, NULL);
+
+  if (write (pid_pipe[1], &pid, sizeof pid) != sizeof pid)
+    _exit (127);
 }
 
 static void
@@ -202,8 +219,9 @@ _aio_process_service_spawn (AioProcessService  *self,
   const char *name = aio_service_get_name (AIO_SERVICE (self));
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) child = NULL;
-  const char *identifier;
-  gint64 pid = 0;
+  int pid_pipe[2];
+  pid_t pid = 0;
+  gssize n;
 
   if (priv->argv == NULL || priv->argv[0] == NULL || priv->argv[0][0] == '\0')
     {
@@ -227,18 +245,27 @@ _aio_process_service_spawn (AioProcessService  *self,
     }
   if (priv->cwd != NULL)
     g_subprocess_launcher_set_cwd (launcher, priv->cwd);
-  g_subprocess_launcher_set_child_setup (launcher, reset_signals, NULL, NULL);
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, error))
+    {
+      g_prefix_error (error, "Process service '%s': ", name);
+      return NULL;
+    }
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, pid_pipe, NULL);
 
   child = g_subprocess_launcher_spawnv (launcher, (const char * const *) priv->argv, error);
+  /* The child wrote its PID before exec(), which spawnv() waited for. */
+  close (pid_pipe[1]);
+  do
+    n = read (pid_pipe[0], &pid, sizeof pid);
+  while (n < 0 && errno == EINTR);
+  close (pid_pipe[0]);
   if (child == NULL)
     {
       g_prefix_error (error, "Process service '%s': cannot run '%s': ", name, priv->argv[0]);
       return NULL;
     }
-
-  identifier = g_subprocess_get_identifier (child);
-  if (identifier != NULL)
-    g_ascii_string_to_signed (identifier, 10, 1, G_MAXINT, &pid, NULL);
+  if (n != sizeof pid)
+    pid = 0;
   priv->last_pid = (int) pid;
   aio_process_service_set_pid (self, (int) pid);
   aio_statistics_add ("process", "spawned", 1);
@@ -429,7 +456,7 @@ process_waited_cb (GObject      *object,
     }
 
   how = _aio_process_service_describe_exit (self);
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+  g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                            "Process service '%s': %s while the service was running",
                            aio_service_get_name (AIO_SERVICE (self)), how);
 }

@@ -21,8 +21,9 @@
  * that crash-loops makes the service fail: once it has exited
  * [property@Aio.RespawningProcessService:restart-limit] times within
  * [property@Aio.RespawningProcessService:restart-interval] seconds, it is
- * not restarted and the service fails at runtime (see
- * [signal@Aio.Service::failed]), as systemd's `StartLimitBurst=` and
+ * not restarted and the service fails at runtime with
+ * %AIO_ERROR_SERVICE_FAILED (see [signal@Aio.Service::failed]), as
+ * systemd's `StartLimitBurst=` and
  * `StartLimitIntervalSec=` do.
  *
  * Restarts are counted in [property@Aio.RespawningProcessService:restarts]
@@ -200,7 +201,7 @@ respawn_waited_cb (GObject      *object,
 
   if (priv->restart_limit > 0 && run->exits.length >= priv->restart_limit)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                                "Process service '%s': %s; %u exits within %g s reach "
                                "the restart-limit of %u: not restarting it",
                                name, how, run->exits.length,

@@ -11,7 +11,7 @@
  * The unit of a program: something that starts and stops.
  *
  * A service overrides `start_async`/`start_finish` and, optionally,
- * `stop_async`/`stop_finish` of [struct@Aio.ServiceClass]. There are two
+ * `stop_async`/`stop_finish` of [class@Aio.Service]. There are two
  * ways to start, as in aiomisc:
  *
  * - *ordinary*: `start` completes once the service is up; `stop` tears it
@@ -119,7 +119,13 @@ aio_service_real_start_async (AioService          *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, aio_service_real_start_async);
-  g_task_return_boolean (task, TRUE);
+  /* Every service implements start. A Python service gets this default
+   * when PyGObject did not find the Aio override: say so. */
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "Service '%s' does not implement start_async; from Python, "
+                           "the Aio override (gi/overrides/Aio.py) was not loaded: put the "
+                           "directory holding gi/overrides on PYTHONPATH",
+                           aio_service_get_name (self));
 }
 
 static gboolean

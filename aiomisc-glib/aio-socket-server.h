@@ -24,7 +24,7 @@ G_DECLARE_DERIVABLE_TYPE (AioSocketServer, aio_socket_server, AIO, SOCKET_SERVER
  * @parent_class: the parent class
  *
  * The class of a socket server. It adds no virtual methods: a subclass
- * implements the `start_async` and `stop_async` of [struct@Aio.ServiceClass],
+ * implements the `start_async` and `stop_async` of [class@Aio.Service],
  * calling [method@Aio.SocketServer.listen] in its start and
  * [method@Aio.SocketServer.close_listener] in its stop.
  *

@@ -29,7 +29,7 @@
  * Every accepted client is served on one of two paths:
  *
  * - *streams*: the `handle_client_async`/`handle_client_finish` pair of
- *   [struct@Aio.TcpServerClass] gets the connection as a #GIOStream (a
+ *   [class@Aio.TcpServer] gets the connection as a #GIOStream (a
  *   #GSocketConnection, or the #GTlsServerConnection over one once its
  *   handshake is done) and a #GCancellable. The server closes the stream
  *   when the handler completes.
@@ -86,6 +86,14 @@
 #define ACCEPT_BATCH 64
 /* After an error such as "too many open files": wait before accepting. */
 #define ACCEPT_RETRY_MS 100
+/* The idle and TLS handshake timeouts are checked by one sweep per server
+ * (no timer per connection), SWEEPS_PER_TIMEOUT times per the shortest
+ * timeout: a client is closed between 1 and 1 + 1/SWEEPS_PER_TIMEOUT
+ * times its timeout after its last activity. */
+#define SWEEPS_PER_TIMEOUT 4
+/* The count of sweeps a client keeps is a guint16. */
+#define MAX_SWEEPS_PER_TIMEOUT 60000
+#define DEFAULT_TLS_HANDSHAKE_TIMEOUT 10.0
 
 typedef struct
 {
@@ -99,6 +107,8 @@ typedef struct
   char          *tls_key_file;
   char          *tls_ca_file;
   gboolean       require_client_cert;
+  double         idle_timeout;
+  double         tls_handshake_timeout;
 
   /* while running */
   GSource       *accept_source;
@@ -111,6 +121,7 @@ typedef struct
   GTask         *stop_task;
   GSource       *drain_source;
   GSource       *stop_cancel_source;
+  GSource       *sweep_source;        /* while a timeout applies to a client */
 } AioTcpServerPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SOCKET_SERVER)
@@ -126,6 +137,8 @@ enum {
   PROP_TLS_KEY_FILE,
   PROP_TLS_CA_FILE,
   PROP_REQUIRE_CLIENT_CERT,
+  PROP_IDLE_TIMEOUT,
+  PROP_TLS_HANDSHAKE_TIMEOUT,
   N_PROPS
 };
 
@@ -138,11 +151,20 @@ typedef struct
   AioTcpServer       *server;      /* strong */
   GSocketConnection  *connection;
   GIOStream          *stream;      /* connection, or the TLS connection over it */
-  AioStreamProtocol  *protocol;
+  union {
+    AioStreamProtocol *protocol;   /* protocol path */
+    GCancellable      *cancellable; /* streams path with idle-timeout: the handler's own */
+  };
   /* The peer, read at accept: it is still known for the log when the
    * connection is reset. No allocation; formatted only when needed. */
   struct sockaddr_storage peer;
   socklen_t           peer_len;
+  /* In what the sockaddr leaves over: the sweeps since the accept (during
+   * the TLS handshake) or since the last activity (protocol path). */
+  guint16             sweeps;
+  guint8              streams : 1;     /* on the streams path: cancellable, not protocol */
+  guint8              handshaking : 1;
+  guint8              timed_out : 1;   /* closed by a timeout of the server */
 } Client;
 
 #define LISTENER(self) _aio_socket_server_peek_listener (AIO_SOCKET_SERVER (self))
@@ -150,6 +172,7 @@ typedef struct
 static void start_accepting (AioTcpServer *self);
 static void maybe_resume_accepting (AioTcpServer *self);
 static void client_serve (Client *client);
+static void maybe_start_sweep (AioTcpServer *self);
 
 /* Client life cycle */
 
@@ -166,6 +189,15 @@ client_peer (Client *client)
 }
 
 static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 maybe_finish_stop (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
@@ -175,12 +207,9 @@ maybe_finish_stop (AioTcpServer *self)
     return;
 
   task = g_steal_pointer (&priv->stop_task);
-  _aio_cancellable_unlink (&priv->stop_cancel_source);
-  if (priv->drain_source != NULL)
-    {
-      g_source_destroy (priv->drain_source);
-      g_clear_pointer (&priv->drain_source, g_source_unref);
-    }
+  clear_source (&priv->stop_cancel_source);
+  clear_source (&priv->drain_source);
+  clear_source (&priv->sweep_source);
   g_clear_object (&priv->clients_cancellable);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
@@ -197,7 +226,10 @@ client_free (Client *client)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   g_queue_unlink (&priv->clients, &client->link);
-  g_clear_object (&client->protocol);
+  if (client->streams)
+    g_clear_object (&client->cancellable);
+  else
+    g_clear_object (&client->protocol);
   g_clear_object (&client->stream);
   g_clear_object (&client->connection);
   g_free (client);
@@ -247,8 +279,13 @@ client_report (Client       *client,
                const GError *error)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (client->server);
-  g_autofree char *peer = client_peer (client);
+  g_autofree char *peer = NULL;
 
+  /* The sweep logged it. */
+  if (client->timed_out)
+    return;
+
+  peer = client_peer (client);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       priv->clients_cancellable != NULL &&
       g_cancellable_is_cancelled (priv->clients_cancellable))
@@ -306,13 +343,27 @@ client_serve (Client *client)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
   AioTcpServerClass *klass = AIO_TCP_SERVER_GET_CLASS (self);
 
+  GCancellable *cancellable = priv->clients_cancellable;
+
   client->protocol = klass->create_protocol (self);
   if (client->protocol != NULL)
-    _aio_transport_serve_async (client->protocol, client->stream,
-                                priv->clients_cancellable, client_served_cb, client);
-  else
-    klass->handle_client_async (self, client->stream, priv->clients_cancellable,
-                                client_handled_cb, client);
+    {
+      _aio_transport_serve_async (client->protocol, client->stream,
+                                  cancellable, client_served_cb, client);
+      return;
+    }
+
+  /* With an idle timeout, the handler gets a cancellable of its own, to be
+   * cancelled alone; cancel_clients() cancels it with the others. */
+  client->streams = TRUE;
+  if (priv->idle_timeout > 0)
+    {
+      client->cancellable = g_cancellable_new ();
+      if (g_cancellable_is_cancelled (priv->clients_cancellable))
+        g_cancellable_cancel (client->cancellable);
+      cancellable = client->cancellable;
+    }
+  klass->handle_client_async (self, client->stream, cancellable, client_handled_cb, client);
 }
 
 static void
@@ -323,12 +374,23 @@ handshake_cb (GObject      *object,
   Client *client = user_data;
   g_autoptr(GError) error = NULL;
 
+  client->handshaking = FALSE;
+  client->sweeps = 0;
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
-      g_autofree char *peer = client_peer (client);
+      g_autofree char *peer = NULL;
+
+      if (client->timed_out)
+        {
+          /* The sweep logged it. */
+          g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+          client_free (client);
+          return;
+        }
 
       /* A client that cannot talk TLS to us is routine, not a failure of
        * the server. */
+      peer = client_peer (client);
       g_message ("Server '%s': TLS handshake with %s failed: %s",
                  aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
       g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
@@ -369,7 +431,10 @@ client_start (AioTcpServer *self,
     client->peer_len = 0;
   client->server = g_object_ref (self);
   client->connection = g_socket_connection_factory_create_connection (socket);
+  client->handshaking = priv->tls_certificate != NULL;
   g_queue_push_tail_link (&priv->clients, &client->link);
+  if (G_UNLIKELY (priv->sweep_source == NULL))
+    maybe_start_sweep (self);
 
   if (priv->tls_certificate == NULL)
     {
@@ -404,6 +469,220 @@ client_start (AioTcpServer *self,
     }
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     priv->clients_cancellable, handshake_cb, client);
+}
+
+/* Timeouts: one sweep per server, while a timeout applies to a client */
+
+/* Cancels every client: the shared cancellable, then the streams handlers'
+ * own ones, collected first: a handler may complete, and its client go,
+ * inside a cancellation. */
+static void
+cancel_clients (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GPtrArray) own = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = priv->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (client->streams && client->cancellable != NULL)
+        g_ptr_array_add (own, g_object_ref (client->cancellable));
+    }
+
+  g_cancellable_cancel (priv->clients_cancellable);
+  for (guint i = 0; i < own->len; i++)
+    g_cancellable_cancel (own->pdata[i]);
+}
+
+static gboolean
+sweep_wanted (AioTcpServerPrivate *priv)
+{
+  return priv->context != NULL && priv->clients.length > 0 &&
+         (priv->idle_timeout > 0 ||
+          (priv->tls_certificate != NULL && priv->tls_handshake_timeout > 0));
+}
+
+/* The seconds between two sweeps: a fraction of the shortest timeout, and
+ * no less than what keeps the count of the longest in a guint16. */
+static double
+sweep_interval (AioTcpServerPrivate *priv)
+{
+  double shortest = G_MAXDOUBLE;
+  double longest = 0;
+
+  if (priv->idle_timeout > 0)
+    {
+      shortest = MIN (shortest, priv->idle_timeout);
+      longest = MAX (longest, priv->idle_timeout);
+    }
+  if (priv->tls_certificate != NULL && priv->tls_handshake_timeout > 0)
+    {
+      shortest = MIN (shortest, priv->tls_handshake_timeout);
+      longest = MAX (longest, priv->tls_handshake_timeout);
+    }
+  return MAX (shortest / SWEEPS_PER_TIMEOUT, longest / MAX_SWEEPS_PER_TIMEOUT);
+}
+
+/* The sweeps that make @timeout, rounded up (0: never). */
+static guint
+sweeps_for (double timeout,
+            double interval)
+{
+  double sweeps;
+
+  if (timeout <= 0)
+    return 0;
+  sweeps = MIN (timeout / interval, G_MAXUINT16 - 1);
+  return MAX ((guint) (sweeps + 1.0 - 1e-6), 1);
+}
+
+/* The milliseconds since the last byte the kernel received from or sent to
+ * the peer, for a TCP connection on the streams path (where the server
+ * sees no byte); -1 when the kernel does not tell (a Unix socket). */
+static gint64
+client_idle_ms (Client *client)
+{
+#ifdef TCP_INFO
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+
+  if (client->peer_len == 0 ||
+      (client->peer.ss_family != AF_INET && client->peer.ss_family != AF_INET6))
+    return -1;
+  if (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (client->connection)),
+                  IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+    return -1;
+  return MIN (info.tcpi_last_data_recv, info.tcpi_last_data_sent);
+#else
+  return -1;
+#endif
+}
+
+/* Closes a client at a timeout: the socket is shut down at once (a TLS
+ * handshake in a GIO thread wakes up, a handler's pending read ends), and
+ * the usual completion of the client frees it. */
+static void
+client_time_out (Client     *client,
+                 const char *what,
+                 double      seconds)
+{
+  g_autofree char *peer = client_peer (client);
+
+  client->timed_out = TRUE;
+  g_debug ("Server '%s': %s %s for %g s, closing",
+           aio_service_get_name (AIO_SERVICE (client->server)), what, peer, seconds);
+  g_socket_shutdown (g_socket_connection_get_socket (client->connection), TRUE, TRUE, NULL);
+}
+
+static void start_sweep (AioTcpServer *self);
+
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  AioTcpServer *self = user_data;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GPtrArray) cancel = g_ptr_array_new_with_free_func (g_object_unref);
+  double interval = sweep_interval (priv);
+  guint idle_sweeps = sweeps_for (priv->idle_timeout, interval);
+  guint handshake_sweeps = sweeps_for (priv->tls_handshake_timeout, interval);
+  gint64 idle_ms = (gint64) (MIN (priv->idle_timeout, G_MAXINT32) * 1000.0);
+
+  g_clear_pointer (&priv->sweep_source, g_source_unref);
+
+  /* Nothing here calls back into a protocol or a handler: the transport
+   * defers connection_lost, and the cancellations come after the walk. */
+  for (GList *l = priv->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (client->timed_out)
+        continue;
+
+      if (client->handshaking)
+        {
+          if (handshake_sweeps > 0 && ++client->sweeps > handshake_sweeps)
+            client_time_out (client, "TLS handshake with", priv->tls_handshake_timeout);
+          continue;
+        }
+
+      if (idle_sweeps == 0)
+        continue;
+
+      if (!client->streams)
+        {
+          AioTransport *transport = client->protocol != NULL
+                                    ? _aio_transport_get_serving (client->protocol) : NULL;
+
+          if (transport == NULL)
+            continue;
+          if (_aio_transport_take_activity (transport))
+            client->sweeps = 0;
+          else if (++client->sweeps >= idle_sweeps)
+            {
+              g_autofree char *peer = client_peer (client);
+
+              client->timed_out = TRUE;
+              g_debug ("Server '%s': client %s idle for %g s, closing",
+                       aio_service_get_name (AIO_SERVICE (self)), peer, priv->idle_timeout);
+              _aio_transport_abort_with_error (transport,
+                                               g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                            "No data either way for %g s "
+                                                            "(idle-timeout)",
+                                                            priv->idle_timeout));
+            }
+        }
+      else
+        {
+          gint64 ms = client_idle_ms (client);
+
+          if (ms >= 0 && ms >= idle_ms)
+            {
+              client_time_out (client, "client", priv->idle_timeout);
+              if (client->cancellable != NULL)
+                g_ptr_array_add (cancel, g_object_ref (client->cancellable));
+            }
+        }
+    }
+
+  for (guint i = 0; i < cancel->len; i++)
+    g_cancellable_cancel (cancel->pdata[i]);
+
+  if (priv->sweep_source == NULL && sweep_wanted (priv))
+    start_sweep (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  priv->sweep_source = _aio_clock_timer_new (aio_clock_get_default (),
+                                             _aio_seconds_to_usec (sweep_interval (priv)),
+                                             sweep_cb, self, priv->context);
+  g_source_set_static_name (priv->sweep_source, "[aiomisc-glib] TCP timeouts");
+}
+
+/* Starts the sweep unless it runs or no timeout applies to a client. */
+static void
+maybe_start_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->sweep_source == NULL && sweep_wanted (priv))
+    start_sweep (self);
+}
+
+/* After a timeout changed: the sweep again, at the interval it makes (a
+ * client's count of sweeps then starts over from the change). */
+static void
+restart_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  clear_source (&priv->sweep_source);
+  maybe_start_sweep (self);
 }
 
 /* Accepting */
@@ -632,7 +911,15 @@ drain_timeout_cb (gpointer user_data)
   g_clear_pointer (&priv->drain_source, g_source_unref);
   g_debug ("Server '%s': drain timeout, cancelling %u clients",
            aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
-  g_cancellable_cancel (priv->clients_cancellable);
+  cancel_clients (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  cancel_clients (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -658,7 +945,7 @@ aio_tcp_server_stop_async (AioService          *service,
       g_debug ("Server '%s': draining %u clients for up to %g s",
                aio_service_get_name (service), priv->clients.length, priv->drain_timeout);
       if (priv->drain_timeout <= 0)
-        g_cancellable_cancel (priv->clients_cancellable);
+        cancel_clients (self);
       else
         {
           priv->drain_source = g_timeout_source_new ((guint) MIN (priv->drain_timeout * 1000.0 + 0.5,
@@ -666,9 +953,18 @@ aio_tcp_server_stop_async (AioService          *service,
           g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain timeout");
           g_source_set_callback (priv->drain_source, drain_timeout_cb, self, NULL);
           g_source_attach (priv->drain_source, priv->context);
-          priv->stop_cancel_source = _aio_cancellable_link (cancellable,
-                                                            priv->clients_cancellable,
-                                                            priv->context);
+          /* Cancelling the stop cancels the clients at once (from a
+           * source: never inside the emission of the caller's
+           * cancellable). */
+          if (cancellable != NULL)
+            {
+              priv->stop_cancel_source = g_cancellable_source_new (cancellable);
+              g_source_set_static_name (priv->stop_cancel_source,
+                                        "[aiomisc-glib] TCP stop cancellation");
+              g_source_set_callback (priv->stop_cancel_source, G_SOURCE_FUNC (stop_cancelled_cb),
+                                     self, NULL);
+              g_source_attach (priv->stop_cancel_source, priv->context);
+            }
         }
     }
   maybe_finish_stop (self);
@@ -777,6 +1073,12 @@ aio_tcp_server_get_property (GObject    *object,
     case PROP_REQUIRE_CLIENT_CERT:
       g_value_set_boolean (value, priv->require_client_cert);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_double (value, priv->idle_timeout);
+      break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      g_value_set_double (value, priv->tls_handshake_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -818,6 +1120,12 @@ aio_tcp_server_set_property (GObject      *object,
       break;
     case PROP_REQUIRE_CLIENT_CERT:
       aio_tcp_server_set_require_client_cert (self, g_value_get_boolean (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      aio_tcp_server_set_idle_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      aio_tcp_server_set_tls_handshake_timeout (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -871,6 +1179,12 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * The most clients served at once; 0 (the default) for no limit. At the
    * limit the server stops accepting, so new clients wait in the listen
    * backlog, and resumes when a client ends.
+   *
+   * Set [property@Aio.TcpServer:idle-timeout] with it: a client holds its
+   * slot for as long as its connection stays open, so without an idle
+   * timeout a few clients that connect and send nothing lock everybody
+   * else out, for ever. (Without a limit, the same clients run the
+   * process out of file descriptors instead.)
    *
    * Since: 0.1
    */
@@ -951,6 +1265,49 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   properties[PROP_REQUIRE_CLIENT_CERT] =
     g_param_spec_boolean ("require-client-cert", NULL, NULL, FALSE, flags);
 
+  /**
+   * AioTcpServer:idle-timeout:
+   *
+   * The seconds a connection may stay silent, no byte received or sent,
+   * before the server closes it; 0 (the default) never closes a
+   * connection for its silence, as long-lived protocols want.
+   *
+   * On the protocol path, the protocol's `connection_lost` gets
+   * %G_IO_ERROR_TIMED_OUT; a byte counts when the transport reads or sends
+   * it. On the streams path, the connection is shut down and the handler's
+   * cancellable cancelled (each handler gets a cancellable of its own
+   * while an idle timeout is set); a byte counts when the kernel receives
+   * or sends it, which it tells for TCP only: over a Unix socket, the
+   * streams path has no idle timeout. A closed client is logged at debug
+   * level.
+   *
+   * The timeouts are checked by one sweep per server, a few times per
+   * timeout, and not by a timer per connection: a silent client is closed
+   * between 1 and 1.5 times the timeout after its last byte. See
+   * [property@Aio.TcpServer:max-connections] for why the two belong
+   * together. Changes apply to a running server.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_double ("idle-timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+
+  /**
+   * AioTcpServer:tls-handshake-timeout:
+   *
+   * The seconds a TLS client has, from its accept, to complete the
+   * handshake; one that does not (a client that connects and sends
+   * nothing, say) is disconnected and logged at debug level with its
+   * address. 0 waits for ever. It is checked by the sweep of
+   * [property@Aio.TcpServer:idle-timeout], so it costs the accept loop
+   * nothing.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TLS_HANDSHAKE_TIMEOUT] =
+    g_param_spec_double ("tls-handshake-timeout", NULL, NULL, 0, G_MAXDOUBLE,
+                         DEFAULT_TLS_HANDSHAKE_TIMEOUT, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -962,6 +1319,7 @@ aio_tcp_server_init (AioTcpServer *self)
   priv->backlog = 128;
   priv->drain_timeout = 5.0;
   priv->protocol_type = G_TYPE_NONE;
+  priv->tls_handshake_timeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
   g_queue_init (&priv->clients);
 }
 
@@ -1421,4 +1779,90 @@ aio_tcp_server_get_n_connections (AioTcpServer *self)
 {
   g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
   return PRIV (self)->clients.length;
+}
+
+/**
+ * aio_tcp_server_get_idle_timeout:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:idle-timeout].
+ *
+ * Returns: the seconds a connection may stay silent, 0 for ever
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_server_get_idle_timeout (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->idle_timeout;
+}
+
+/**
+ * aio_tcp_server_set_idle_timeout:
+ * @self: a TCP server
+ * @seconds: the seconds a connection may stay silent, 0 for ever
+ *
+ * Sets [property@Aio.TcpServer:idle-timeout]; a running server applies it
+ * at once (on the streams path, to the clients accepted from then on).
+ * A negative value or NaN is ignored with a critical warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_server_set_idle_timeout (AioTcpServer *self,
+                                 double        seconds)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  if (PRIV (self)->idle_timeout == seconds)
+    return;
+  PRIV (self)->idle_timeout = seconds;
+  restart_sweep (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * aio_tcp_server_get_tls_handshake_timeout:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:tls-handshake-timeout].
+ *
+ * Returns: the seconds a TLS client has to complete its handshake, 0 for
+ *   ever
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_server_get_tls_handshake_timeout (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->tls_handshake_timeout;
+}
+
+/**
+ * aio_tcp_server_set_tls_handshake_timeout:
+ * @self: a TCP server
+ * @seconds: the seconds a TLS client has to complete its handshake, 0 for
+ *   ever
+ *
+ * Sets [property@Aio.TcpServer:tls-handshake-timeout]; a running server
+ * applies it at once. A negative value or NaN is ignored with a critical
+ * warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_server_set_tls_handshake_timeout (AioTcpServer *self,
+                                          double        seconds)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  if (PRIV (self)->tls_handshake_timeout == seconds)
+    return;
+  PRIV (self)->tls_handshake_timeout = seconds;
+  restart_sweep (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_HANDSHAKE_TIMEOUT]);
 }

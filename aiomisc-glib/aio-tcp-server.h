@@ -122,6 +122,16 @@ AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_require_client_cert (AioTcpServer      *self,
                                                            gboolean           require);
 AIO_AVAILABLE_IN_ALL
+double             aio_tcp_server_get_idle_timeout     (AioTcpServer         *self);
+AIO_AVAILABLE_IN_ALL
+void               aio_tcp_server_set_idle_timeout     (AioTcpServer         *self,
+                                                        double                seconds);
+AIO_AVAILABLE_IN_ALL
+double             aio_tcp_server_get_tls_handshake_timeout (AioTcpServer    *self);
+AIO_AVAILABLE_IN_ALL
+void               aio_tcp_server_set_tls_handshake_timeout (AioTcpServer    *self,
+                                                             double           seconds);
+AIO_AVAILABLE_IN_ALL
 guint              aio_tcp_server_get_n_connections    (AioTcpServer         *self);
 
 G_END_DECLS

@@ -13,7 +13,7 @@
  *
  * Its start binds the socket (see [class@Aio.SocketServer] for where it
  * comes from) and from then on calls `handle_datagram` of
- * [struct@Aio.UdpServerClass] on the main context the server was started
+ * [class@Aio.UdpServer] on the main context the server was started
  * on, for every datagram received. [method@Aio.UdpServer.send_to]
  * answers. An error while receiving is logged as a warning and the server
  * goes on. The start fails with a #GError naming the value at fault for a

@@ -11,7 +11,7 @@
  * - aio_cron_next() and aio_cron_next_unix() agree.
  *
  * Any failed check aborts, which libFuzzer reports as a crash. Built and run
- * by fuzz/run-cron.sh.
+ * by fuzz/run.sh cron.
  *
  * SPDX-License-Identifier: MIT
  */

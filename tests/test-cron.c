@@ -1038,49 +1038,6 @@ test_callback_time_zone (void)
 
 /* AioCronService */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Result;
-
-static void
-entrypoint_start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-entrypoint_stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-service_stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-service_start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 count_destroy (gpointer data)
 {
@@ -1098,7 +1055,6 @@ test_service_entrypoint (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) callbacks = NULL;
   AioCronCallback *callback;
-  Result started = { 0 }, stopped = { 0 };
   guint destroyed = 0;
 
   aio_service_set_name (AIO_SERVICE (service), "cron");
@@ -1125,10 +1081,8 @@ test_service_entrypoint (void)
   g_assert_cmpuint (callbacks->len, ==, 2);
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (service));
-  aio_entrypoint_start_async (ep, NULL, entrypoint_start_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
-  g_assert_true (started.ok);
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
 
   for (guint second = 1; second <= 12; second++)
@@ -1138,9 +1092,8 @@ test_service_entrypoint (void)
       g_assert_cmpuint (three->fires, ==, second / 3);
     }
 
-  aio_entrypoint_stop_async (ep, NULL, entrypoint_stop_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_no_error (stopped.error);
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
   for (guint i = 0; i < callbacks->len; i++)
     g_assert_false (aio_cron_callback_is_running (g_ptr_array_index (callbacks, i)));
@@ -1162,7 +1115,7 @@ test_service_stop_cancels (void)
   g_autoptr(AioCronCallback) own = aio_cron_callback_new (cron, job_func, shielded, NULL);
   g_autoptr(AioClock) own_clock = aio_manual_clock_new (JAN_1_2024);
   g_autoptr(GError) error = NULL;
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) stopped = NULL;
 
   held->hold = TRUE;
   shielded->hold = TRUE;
@@ -1173,9 +1126,7 @@ test_service_stop_cancels (void)
   /* A hand-made callback keeps its own clock. */
   g_assert_true (aio_cron_callback_get_clock (own) == own_clock);
 
-  aio_service_start_async (AIO_SERVICE (service), NULL, service_start_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_true (started.ok);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
 
   /* Registered while running: starts at once. */
   g_assert_nonnull (aio_cron_service_register (service, "* * * * * *", job_func, late, NULL, &error));
@@ -1186,31 +1137,27 @@ test_service_stop_cancels (void)
   g_assert_cmpuint (shielded->fires, ==, 1);
   g_assert_cmpuint (late->fires, ==, 1);
 
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, service_stop_cb, &stopped);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, aio_test_async_result_cb, &stopped);
   settle ();
   /* The plain run is cancelled, the shielded one is not; both are waited for. */
   g_assert_cmpuint (held->cancelled, ==, 1);
   g_assert_cmpuint (shielded->cancelled, ==, 0);
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
 
   g_ptr_array_foreach (held->held, return_cancelled, NULL);
   settle ();
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
   g_task_return_boolean (g_ptr_array_index (shielded->held, 0), TRUE);
-  aio_test_wait (&stopped.done);
-  g_assert_no_error (stopped.error);
-  g_assert_true (stopped.ok);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), aio_test_wait_result (&stopped),
+                                          &error));
+  g_assert_no_error (error);
 
   /* A callback that runs already cannot be added to a running service. */
   {
     g_autoptr(AioCronCallback) busy = aio_cron_callback_new (cron, job_func, late, NULL);
-    Result restarted = { 0 };
-    Result stopped2 = { 0 };
     Done busy_stopped = { 0 };
 
-    aio_service_start_async (AIO_SERVICE (service), NULL, service_start_cb, &restarted);
-    aio_test_wait (&restarted.done);
-    g_assert_true (restarted.ok);
+    g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
     aio_cron_callback_set_clock (busy, clock);
     g_assert_true (aio_cron_callback_start (busy, &error));
     g_assert_false (aio_cron_service_add_callback (service, busy, &error));
@@ -1220,9 +1167,7 @@ test_service_stop_cancels (void)
     held->hold = shielded->hold = FALSE;
     aio_cron_callback_stop_async (busy, NULL, callback_stopped_cb, &busy_stopped);
     aio_test_wait (&busy_stopped.done);
-    aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, service_stop_cb, &stopped2);
-    aio_test_wait (&stopped2.done);
-    g_assert_true (stopped2.ok);
+    g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   }
 }
 

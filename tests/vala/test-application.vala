@@ -8,6 +8,10 @@
 class SlowStop : Aio.Service {
     public bool stopped = false;
 
+    public override async bool start_async (Cancellable? cancellable) throws GLib.Error {
+        return true;
+    }
+
     public override async bool stop_async (GLib.Error? reason, Cancellable? cancellable) throws GLib.Error {
         Timeout.add (20, stop_async.callback);
         yield;
