@@ -730,10 +730,11 @@ aio_dbus_service_add_skeleton (AioDBusService         *self,
 GBusType
 aio_dbus_service_get_bus_type (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), G_BUS_TYPE_NONE);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->bus_type;
 }
 
@@ -750,10 +751,11 @@ aio_dbus_service_get_bus_type (AioDBusService *self)
 const char *
 aio_dbus_service_get_bus_name (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), NULL);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->bus_name;
 }
 
@@ -772,10 +774,11 @@ aio_dbus_service_get_bus_name (AioDBusService *self)
 GDBusConnection *
 aio_dbus_service_get_connection (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), NULL);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->connection != NULL ? priv->connection : priv->bus;
 }
 
@@ -792,10 +795,11 @@ aio_dbus_service_get_connection (AioDBusService *self)
 const char *
 aio_dbus_service_get_address (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), NULL);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->address;
 }
 
@@ -813,10 +817,11 @@ aio_dbus_service_get_address (AioDBusService *self)
 const char *
 aio_dbus_service_get_client_address (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), NULL);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->client_address;
 }
 
@@ -833,9 +838,10 @@ aio_dbus_service_get_client_address (AioDBusService *self)
 gboolean
 aio_dbus_service_get_export_status (AioDBusService *self)
 {
-  AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
+  AioDBusServicePrivate *priv;
 
   g_return_val_if_fail (AIO_IS_DBUS_SERVICE (self), FALSE);
 
+  priv = aio_dbus_service_get_instance_private (self);
   return priv->export_status;
 }

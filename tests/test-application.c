@@ -256,6 +256,45 @@ test_runtime_failure (void)
   check_failure (FALSE);
 }
 
+/* A service that does not stop within the shutdown timeout: the others
+ * stop, the run ends with status 70 (aiomisc's) naming it. */
+static void
+run_hung_child (void)
+{
+  g_autoptr(GApplication) app = NULL;
+  AioEntrypoint *ep;
+  AioTestService *hung;
+
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+
+  app = new_application (&ep);
+  hung = add_service (ep, "hung");
+  hung->never_stop = TRUE;
+  g_object_set (ep, "shutdown-timeout", 0.2, NULL);
+  g_signal_connect (ep, "post-start", G_CALLBACK (post_start_signal_cb), GINT_TO_POINTER (SIGTERM));
+
+  say ("returned %d", g_application_run (app, 0, NULL));
+  exit (0);
+}
+
+static void
+test_shutdown_timeout (void)
+{
+  g_autoptr(GTestDBus) bus = NULL;
+
+  if (g_test_subprocess ())
+    run_hung_child ();
+
+  bus = bus_up ();
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout_unmatched ("*returned*");
+  g_test_trap_assert_stdout ("*stopped ordinary*");
+  g_test_trap_assert_stderr ("*did not stop within the shutdown timeout*'hung'*");
+  g_test_trap_assert_stderr ("*exiting with status 70*");
+  g_test_dbus_down (bus);
+}
+
 /* Unique: the primary starts its services, then launches a second instance
  * of this program; that one forwards its activation to the primary over the
  * private bus and starts nothing. */
@@ -379,6 +418,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Aio/Application/sigint", test_sigint);
   g_test_add_func ("/Aio/Application/start-failure", test_start_failure);
   g_test_add_func ("/Aio/Application/runtime-failure", test_runtime_failure);
+  g_test_add_func ("/Aio/Application/shutdown-timeout", test_shutdown_timeout);
   g_test_add_func ("/Aio/Application/unique", test_unique);
   g_test_add_func ("/Aio/Application/attach-twice", test_attach_twice);
 
