@@ -70,6 +70,7 @@ typedef struct
   GtkWidget     *stats;
   GtkWidget     *button;
   guint          stats_id;
+  double         shown_ticks;
   gboolean       screenshot_taken;
   gboolean       toggling;
 } Example;
@@ -131,8 +132,10 @@ static gboolean
 update_stats_cb (gpointer data)
 {
   Example *example = data;
-  g_autofree char *text = g_strdup_printf ("ticks: %.0f",
-                                           aio_statistics_get ("ticker", "ticks"));
+  g_autofree char *text = NULL;
+
+  example->shown_ticks = aio_statistics_get ("ticker", "ticks");
+  text = g_strdup_printf ("ticks: %.0f", example->shown_ticks);
 
   gtk_label_set_text (GTK_LABEL (example->stats), text);
   gtk_button_set_label (GTK_BUTTON (example->button),
@@ -171,7 +174,8 @@ after_paint_cb (GdkFrameClock *clock,
 {
   const char *path = g_getenv ("AIO_EXAMPLE_SCREENSHOT");
 
-  if (path == NULL || example->screenshot_taken ||
+  /* Once the window shows the services at work. */
+  if (path == NULL || example->screenshot_taken || example->shown_ticks < 1 ||
       aio_service_get_state (example->ticker) != AIO_SERVICE_STATE_RUNNING)
     return;
 
@@ -298,7 +302,7 @@ main (int    argc,
   g_autoptr(AioDBusService) status = g_object_new (AIO_TYPE_DBUS_SERVICE,
                                                    "name", "status",
                                                    "export-status", TRUE, NULL);
-  Example example = { entrypoint, ticker, NULL, NULL, NULL, 0, FALSE, FALSE };
+  Example example = { entrypoint, ticker, NULL, NULL, NULL, 0, 0, FALSE, FALSE };
 
   app = gtk_application_new ("org.aiomisc.example.ServicesWindow", G_APPLICATION_DEFAULT_FLAGS);
   aio_entrypoint_add_service (entrypoint, ticker);

@@ -41,6 +41,7 @@ class ServicesWindow(Gtk.ApplicationWindow):
                          default_width=360, default_height=160)
         self.ticker = ticker
         self.screenshot_taken = False
+        self.shown_ticks = 0
         self.toggling = False
 
         grid = Gtk.Grid(row_spacing=6, column_spacing=18, margin_start=18,
@@ -82,7 +83,8 @@ class ServicesWindow(Gtk.ApplicationWindow):
             self.ticker.start_async(None, lambda s, r: s.start_finish(r))
 
     def update_stats(self):
-        self.stats.set_text('ticks: %d' % Aio.statistics_get('ticker', 'ticks'))
+        self.shown_ticks = Aio.statistics_get('ticker', 'ticks')
+        self.stats.set_text('ticks: %d' % self.shown_ticks)
         running = self.ticker.get_state() == Aio.ServiceState.RUNNING
         self.button.set_label('Stop ticker' if running else 'Start ticker')
         return GLib.SOURCE_CONTINUE
@@ -93,7 +95,8 @@ class ServicesWindow(Gtk.ApplicationWindow):
 
     def on_after_paint(self, clock):
         path = os.environ.get('AIO_EXAMPLE_SCREENSHOT')
-        if (path is None or self.screenshot_taken
+        # Once the window shows the services at work.
+        if (path is None or self.screenshot_taken or self.shown_ticks < 1
                 or self.ticker.get_state() != Aio.ServiceState.RUNNING):
             return
         self.screenshot_taken = True
