@@ -37,11 +37,15 @@
  * `/org/aiomisc/Status` offers the read-only interface
  * `org.aiomisc.Status1`: `ListServices() → a(sss)` gives the name, type and
  * state of every service of the current entrypoint, `GetStatistics() →
- * a{sv}` the [func@Aio.statistics_snapshot]:
+ * a{sv}` the [func@Aio.statistics_snapshot]. With
+ * [property@Aio.DBusService:status-control] too, `org.aiomisc.Control1`
+ * there stops and starts services by name:
  *
  * ```sh
  * gdbus call --session --dest org.example.App --object-path /org/aiomisc/Status \
  *   --method org.aiomisc.Status1.ListServices
+ * gdbus call --session --dest org.example.App --object-path /org/aiomisc/Status \
+ *   --method org.aiomisc.Control1.StopService ticker
  * ```
  *
  * Since: 0.2
@@ -61,6 +65,7 @@ typedef struct
   GDBusConnection    *connection;     /* the given one */
   char               *address;
   gboolean            export_status;
+  gboolean            status_control;
   GArray             *skeletons;      /* Skeleton */
 
   /* While running */
@@ -69,7 +74,7 @@ typedef struct
   GDBusConnection    *bus;            /* the connection the objects are on (bus modes) */
   GDBusServer        *server;
   char               *client_address;
-  GHashTable         *exported;       /* GDBusConnection* -> status registration id */
+  GHashTable         *exported;       /* GDBusConnection* -> GArray of status registrations, or NULL */
   guint               owner_id;
   gboolean            ready;
 } AioDBusServicePrivate;
@@ -85,6 +90,7 @@ enum {
   PROP_ADDRESS,
   PROP_CLIENT_ADDRESS,
   PROP_EXPORT_STATUS,
+  PROP_STATUS_CONTROL,
   N_PROPS
 };
 
@@ -102,15 +108,22 @@ skeleton_clear (gpointer data)
 /* Export and unexport on one connection */
 
 static void
+exported_free (gpointer data)
+{
+  if (data != NULL)
+    g_array_unref (data);
+}
+
+static void
 unexport_from (AioDBusService  *self,
                GDBusConnection *connection)
 {
   AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
-  guint status_id = GPOINTER_TO_UINT (g_hash_table_lookup (priv->exported, connection));
+  GArray *status = g_hash_table_lookup (priv->exported, connection);
 
   g_signal_handlers_disconnect_by_data (connection, self);
-  if (status_id != 0)
-    g_dbus_connection_unregister_object (connection, status_id);
+  if (status != NULL)
+    _aio_dbus_status_unregister (connection, status);
   AIO_DBUS_SERVICE_GET_CLASS (self)->unexport (self, connection);
   g_hash_table_remove (priv->exported, connection);
 }
@@ -121,22 +134,22 @@ export_on (AioDBusService   *self,
            GError          **error)
 {
   AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
-  guint status_id = 0;
+  GArray *status = NULL;
 
   if (!AIO_DBUS_SERVICE_GET_CLASS (self)->export (self, connection, error))
     return FALSE;
 
   if (priv->export_status)
     {
-      status_id = _aio_dbus_status_register (connection, error);
-      if (status_id == 0)
+      status = _aio_dbus_status_register (connection, priv->status_control, error);
+      if (status == NULL)
         {
           AIO_DBUS_SERVICE_GET_CLASS (self)->unexport (self, connection);
           return FALSE;
         }
     }
 
-  g_hash_table_insert (priv->exported, g_object_ref (connection), GUINT_TO_POINTER (status_id));
+  g_hash_table_insert (priv->exported, g_object_ref (connection), status);
   return TRUE;
 }
 
@@ -525,6 +538,7 @@ aio_dbus_service_get_property (GObject    *object,
     case PROP_ADDRESS: g_value_set_string (value, priv->address); break;
     case PROP_CLIENT_ADDRESS: g_value_set_string (value, priv->client_address); break;
     case PROP_EXPORT_STATUS: g_value_set_boolean (value, priv->export_status); break;
+    case PROP_STATUS_CONTROL: g_value_set_boolean (value, priv->status_control); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -547,6 +561,7 @@ aio_dbus_service_set_property (GObject      *object,
     case PROP_CONNECTION: g_set_object (&priv->connection, g_value_get_object (value)); break;
     case PROP_ADDRESS: g_free (priv->address); priv->address = g_value_dup_string (value); break;
     case PROP_EXPORT_STATUS: priv->export_status = g_value_get_boolean (value); break;
+    case PROP_STATUS_CONTROL: priv->status_control = g_value_get_boolean (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -655,6 +670,21 @@ aio_dbus_service_class_init (AioDBusServiceClass *klass)
   properties[PROP_EXPORT_STATUS] =
     g_param_spec_boolean ("export-status", NULL, NULL, FALSE, flags);
 
+  /**
+   * AioDBusService:status-control:
+   *
+   * With [property@Aio.DBusService:export-status], whether to export the
+   * `org.aiomisc.Control1` interface next to the status too:
+   * `StopService(s name)` and `StartService(s name)` stop and start one
+   * service of the current entrypoint, and reply once it is done. Off by
+   * default: the status is read-only. Only for buses where every peer may
+   * do so (a user's session bus, a peer-to-peer server).
+   *
+   * Since: 0.2
+   */
+  properties[PROP_STATUS_CONTROL] =
+    g_param_spec_boolean ("status-control", NULL, NULL, FALSE, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -666,7 +696,7 @@ aio_dbus_service_init (AioDBusService *self)
   priv->bus_type = G_BUS_TYPE_SESSION;
   priv->skeletons = g_array_new (FALSE, TRUE, sizeof (Skeleton));
   g_array_set_clear_func (priv->skeletons, skeleton_clear);
-  priv->exported = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  priv->exported = g_hash_table_new_full (NULL, NULL, g_object_unref, exported_free);
 }
 
 /**

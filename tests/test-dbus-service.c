@@ -230,13 +230,20 @@ test_owns_name (Fixture *f, gconstpointer data)
     g_assert_cmpfloat (calls, >=, 3);
   }
 
-  /* Read-only: nothing else is there. */
+  /* Read-only: nothing else is there, and no control interface. */
   g_clear_pointer (&services, g_variant_unref);
   services = call (f->client, TEST_NAME, "/org/aiomisc/Status", "org.aiomisc.Status1",
                    "StopService", g_variant_new ("(s)", "bus"), &error);
   g_assert_null (services);
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
   g_clear_error (&error);
+  services = call (f->client, TEST_NAME, "/org/aiomisc/Status", "org.aiomisc.Control1",
+                   "StopService", g_variant_new ("(s)", "bus"), &error);
+  g_assert_null (services);
+  g_assert_true (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+                 g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE));
+  g_clear_error (&error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
 
   entrypoint_op (ep, FALSE);
   g_clear_pointer (&owner, g_free);
@@ -244,6 +251,55 @@ test_owns_name (Fixture *f, gconstpointer data)
   g_assert_null (owner);
   g_assert_null (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (echo)));
   g_assert_null (aio_dbus_service_get_connection (service));
+}
+
+/* With status-control, services stop and start by name over D-Bus. */
+static void
+control_call (Fixture *f, const char *method, const char *name, GError **error)
+{
+  g_autoptr(GVariant) reply = call (f->client, TEST_NAME, "/org/aiomisc/Status",
+                                    "org.aiomisc.Control1", method,
+                                    g_variant_new ("(s)", name), error);
+}
+
+static void
+test_status_control (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
+  g_autoptr(AioDBusService) service = g_object_new (AIO_TYPE_DBUS_SERVICE,
+                                                    "bus-name", TEST_NAME,
+                                                    "export-status", TRUE,
+                                                    "status-control", TRUE,
+                                                    NULL);
+  g_autoptr(AioTestService) worker = aio_test_service_new ("worker");
+  g_autoptr(GError) error = NULL;
+
+  worker->stop_delay_ms = 20;   /* the reply waits for the stop */
+  aio_entrypoint_add_service (ep, AIO_SERVICE (service));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (worker));
+  entrypoint_op (ep, TRUE);
+
+  control_call (f, "StopService", "worker", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (worker)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpuint (worker->stop_calls, ==, 1);
+
+  control_call (f, "StartService", "worker", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (worker)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_cmpuint (worker->start_calls, ==, 2);
+
+  control_call (f, "StopService", "nobody", &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "\"nobody\""));
+  g_clear_error (&error);
+
+  /* Starting a running service: its error comes back. */
+  control_call (f, "StartService", "worker", &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  entrypoint_op (ep, FALSE);
 }
 
 /* Another connection takes the name with REPLACE: the service fails and
@@ -520,6 +576,7 @@ main (int argc, char **argv)
 #define ADD(path, func) \
   g_test_add ("/Aio/DBusService/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("owns-name", test_owns_name);
+  ADD ("status-control", test_status_control);
   ADD ("replaced", test_replaced);
   ADD ("name-taken", test_name_taken);
   ADD ("bad-name", test_bad_name);
