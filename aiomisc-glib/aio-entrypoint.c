@@ -52,6 +52,13 @@
  */
 
 #define POOL_SIZE_MAX 1024
+#define DEFAULT_LOG_LEVEL AIO_LOG_LEVEL_INFO
+#define DEFAULT_LOG_FORMAT AIO_LOG_FORMAT_AUTO
+#define DEFAULT_LOG_BUFFERING TRUE
+#define DEFAULT_LOG_BUFFER_SIZE 1024
+#define DEFAULT_LOG_FLUSH_INTERVAL 0.2
+#define DEFAULT_LOG_CONFIG TRUE
+#define DEFAULT_SHUTDOWN_TIMEOUT 60.0
 
 typedef enum {
   EP_IDLE,
@@ -729,6 +736,9 @@ env_override (GObject    *object,
   else
     g_assert_not_reached ();
 
+  if (expected == NULL && g_param_value_validate (pspec, &value))
+    expected = "a value in the range of the property";
+
   if (expected != NULL)
     {
       g_warning ("Ignoring %s=\"%s\": expected %s; keeping the default of %s",
@@ -791,7 +801,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_POOL_SIZE] =
-    g_param_spec_uint ("pool-size", NULL, NULL, 0, G_MAXUINT,
+    g_param_spec_uint ("pool-size", NULL, NULL, 1, POOL_SIZE_MAX,
                        aio_entrypoint_default_pool_size (), flags);
 
   /**
@@ -803,7 +813,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_LEVEL] =
     g_param_spec_enum ("log-level", NULL, NULL,
-                       AIO_TYPE_LOG_LEVEL, AIO_LOG_LEVEL_INFO, flags);
+                       AIO_TYPE_LOG_LEVEL, DEFAULT_LOG_LEVEL, flags);
 
   /**
    * AioEntrypoint:log-format:
@@ -814,7 +824,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FORMAT] =
     g_param_spec_enum ("log-format", NULL, NULL,
-                       AIO_TYPE_LOG_FORMAT, AIO_LOG_FORMAT_AUTO, flags);
+                       AIO_TYPE_LOG_FORMAT, DEFAULT_LOG_FORMAT, flags);
 
   /**
    * AioEntrypoint:log-buffering:
@@ -825,7 +835,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_BUFFERING] =
-    g_param_spec_boolean ("log-buffering", NULL, NULL, TRUE, flags);
+    g_param_spec_boolean ("log-buffering", NULL, NULL, DEFAULT_LOG_BUFFERING, flags);
 
   /**
    * AioEntrypoint:log-buffer-size:
@@ -835,7 +845,8 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_BUFFER_SIZE] =
-    g_param_spec_uint ("log-buffer-size", NULL, NULL, 0, G_MAXUINT, 1024, flags);
+    g_param_spec_uint ("log-buffer-size", NULL, NULL,
+                       1, G_MAXUINT, DEFAULT_LOG_BUFFER_SIZE, flags);
 
   /**
    * AioEntrypoint:log-flush-interval:
@@ -846,7 +857,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FLUSH_INTERVAL] =
     g_param_spec_double ("log-flush-interval", NULL, NULL,
-                         -G_MAXDOUBLE, G_MAXDOUBLE, 0.2, flags);
+                         0, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
 
   /**
    * AioEntrypoint:log-config:
@@ -857,7 +868,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_CONFIG] =
-    g_param_spec_boolean ("log-config", NULL, NULL, TRUE, flags);
+    g_param_spec_boolean ("log-config", NULL, NULL, DEFAULT_LOG_CONFIG, flags);
 
   /**
    * AioEntrypoint:debug:
@@ -880,7 +891,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_SHUTDOWN_TIMEOUT] =
     g_param_spec_double ("shutdown-timeout", NULL, NULL,
-                         -G_MAXDOUBLE, G_MAXDOUBLE, 60.0, flags);
+                         0, G_MAXDOUBLE, DEFAULT_SHUTDOWN_TIMEOUT, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -938,13 +949,13 @@ static void
 aio_entrypoint_init (AioEntrypoint *self)
 {
   self->pool_size = aio_entrypoint_default_pool_size ();
-  self->log_level = AIO_LOG_LEVEL_INFO;
-  self->log_format = AIO_LOG_FORMAT_AUTO;
-  self->log_buffering = TRUE;
-  self->log_buffer_size = 1024;
-  self->log_flush_interval = 0.2;
-  self->log_config = TRUE;
-  self->shutdown_timeout = 60.0;
+  self->log_level = DEFAULT_LOG_LEVEL;
+  self->log_format = DEFAULT_LOG_FORMAT;
+  self->log_buffering = DEFAULT_LOG_BUFFERING;
+  self->log_buffer_size = DEFAULT_LOG_BUFFER_SIZE;
+  self->log_flush_interval = DEFAULT_LOG_FLUSH_INTERVAL;
+  self->log_config = DEFAULT_LOG_CONFIG;
+  self->shutdown_timeout = DEFAULT_SHUTDOWN_TIMEOUT;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();

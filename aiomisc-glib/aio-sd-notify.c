@@ -10,6 +10,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-sd-notify-private.h"
+#include "aio-task-private.h"
 
 /* The protocol (sd_notify(3)): one datagram of newline-separated
  * VARIABLE=value assignments to the AF_UNIX socket named by $NOTIFY_SOCKET,
@@ -403,7 +404,7 @@ _aio_sd_notify_entrypoint_starting (AioEntrypoint *entrypoint,
   start_timeout = entrypoint_start_timeout (entrypoint);
   if (start_timeout > 0)
     extend = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GUINT64_FORMAT,
-                              (guint64) MIN (start_timeout * G_USEC_PER_SEC, (double) G_MAXINT64));
+                              (guint64) _aio_seconds_to_usec (start_timeout));
   notifier_send_status (notifier, extend, "Starting %u services", services->len);
 
   /* Pinged from the loop: a loop that is stuck stops the pings, and the

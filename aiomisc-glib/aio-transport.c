@@ -86,7 +86,13 @@ struct _AioTransport
   GIOStream              *stream;
   GSocket                *socket;          /* nullable: a stream over no socket */
   GMainContext           *context;
-  GTask                  *task;            /* the serve operation, until connection_lost */
+  /* The serve operation, until connection_lost; its GTask is made only
+   * then (an object per connection less while it is served). */
+  GAsyncReadyCallback     callback;
+  gpointer                user_data;
+  GCancellable           *cancellable;
+  struct _CancelWatch    *cancel_watch;    /* while served with a cancellable */
+  GList                   cancel_link;     /* in cancel_watch->transports */
 
   /* socket mode */
   int                     fd;              /* -1 in stream mode */
@@ -100,7 +106,6 @@ struct _AioTransport
   GSource                *output_source;   /* while the queue is not empty */
 
   GSource                *source;          /* TransportSource */
-  GSource                *cancel_source;
 
   GQueue                  queue;           /* GBytes to send */
   gsize                   head_offset;     /* bytes of the head sent already */
@@ -137,6 +142,115 @@ aio_transport_serving_quark (void)
 
 static void transport_fail (AioTransport *self, GError *error);
 static void transport_update_events (AioTransport *self);
+
+/* Cancellation
+ *
+ * A server serves all its connections with one cancellable. Rather than a
+ * GCancellableSource per connection, the transports served with the same
+ * cancellable on the same main context share one watch: its source, and
+ * the list of the transports. The watch exists while it has a transport;
+ * the watches of a cancellable are in its qdata (under cancel_watches, as
+ * transports on other threads may share the cancellable). */
+typedef struct _CancelWatch
+{
+  GCancellable *cancellable;   /* borrowed: the source holds a reference */
+  GMainContext *context;
+  GSource      *source;
+  GQueue        transports;    /* of AioTransport, through cancel_link */
+} CancelWatch;
+
+G_LOCK_DEFINE_STATIC (cancel_watches);
+
+static GQuark
+cancel_watch_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("aio-transport-cancel-watches");
+  return quark;
+}
+
+static void
+cancel_watch_free (CancelWatch *watch)
+{
+  GSList *watches;
+
+  G_LOCK (cancel_watches);
+  watches = g_object_steal_qdata (G_OBJECT (watch->cancellable), cancel_watch_quark ());
+  watches = g_slist_remove (watches, watch);
+  if (watches != NULL)
+    g_object_set_qdata (G_OBJECT (watch->cancellable), cancel_watch_quark (), watches);
+  G_UNLOCK (cancel_watches);
+
+  g_source_destroy (watch->source);
+  g_source_unref (watch->source);
+  g_free (watch);
+}
+
+static gboolean
+cancel_watch_fire (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  CancelWatch *watch = user_data;
+  GList *link;
+
+  while ((link = g_queue_pop_head_link (&watch->transports)) != NULL)
+    {
+      AioTransport *self = link->data;
+
+      self->cancel_watch = NULL;
+      transport_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 "The connection was cancelled"));
+    }
+  cancel_watch_free (watch);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+transport_watch_cancellable (AioTransport *self)
+{
+  CancelWatch *watch = NULL;
+  GSList *watches;
+
+  G_LOCK (cancel_watches);
+  watches = g_object_get_qdata (G_OBJECT (self->cancellable), cancel_watch_quark ());
+  for (GSList *l = watches; l != NULL; l = l->next)
+    if (((CancelWatch *) l->data)->context == self->context)
+      watch = l->data;
+  if (watch == NULL)
+    {
+      watch = g_new0 (CancelWatch, 1);
+      watch->cancellable = self->cancellable;
+      watch->context = self->context;
+      g_queue_init (&watch->transports);
+      watch->source = g_cancellable_source_new (self->cancellable);
+      g_source_set_static_name (watch->source, "[aiomisc-glib] transport cancellation");
+      g_source_set_callback (watch->source, G_SOURCE_FUNC (cancel_watch_fire), watch, NULL);
+      g_source_attach (watch->source, self->context);
+      /* Not set_qdata: that would free the list it replaces. */
+      g_object_steal_qdata (G_OBJECT (self->cancellable), cancel_watch_quark ());
+      g_object_set_qdata (G_OBJECT (self->cancellable), cancel_watch_quark (),
+                          g_slist_prepend (watches, watch));
+    }
+  G_UNLOCK (cancel_watches);
+
+  self->cancel_link.data = self;
+  g_queue_push_tail_link (&watch->transports, &self->cancel_link);
+  self->cancel_watch = watch;
+}
+
+static void
+transport_unwatch_cancellable (AioTransport *self)
+{
+  CancelWatch *watch = g_steal_pointer (&self->cancel_watch);
+
+  if (watch == NULL)
+    return;
+  g_queue_unlink (&watch->transports, &self->cancel_link);
+  if (g_queue_is_empty (&watch->transports))
+    cancel_watch_free (watch);
+}
 
 static inline gboolean
 transport_wants_read (AioTransport *self)
@@ -366,11 +480,7 @@ transport_remove_sources (AioTransport *self)
       self->fd_events = 0;
     }
   transport_remove_stream_sources (self);
-  if (self->cancel_source != NULL)
-    {
-      g_source_destroy (self->cancel_source);
-      g_clear_pointer (&self->cancel_source, g_source_unref);
-    }
+  transport_unwatch_cancellable (self);
 }
 
 static void
@@ -459,7 +569,7 @@ transport_finish_close (AioTransport *self)
 {
   self->state = STATE_CLOSED;
   transport_remove_sources (self);
-  transport_close_stream (self, FALSE, g_task_get_cancellable (self->task));
+  transport_close_stream (self, FALSE, self->cancellable);
 }
 
 static void
@@ -467,7 +577,7 @@ transport_lose (AioTransport *self)
 {
   g_autoptr(AioTransport) hold = g_object_ref (self);
   g_autoptr(AioStreamProtocol) protocol = g_steal_pointer (&self->protocol);
-  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(GTask) task = NULL;
 
   self->state = STATE_LOST;
   self->lost_pending = FALSE;
@@ -477,10 +587,20 @@ transport_lose (AioTransport *self)
   g_object_set_qdata (G_OBJECT (protocol), aio_transport_serving_quark (), NULL);
   self->klass->connection_lost (protocol, self->lost_error);
 
+  /* The serve operation completes on the transport's context, the
+   * thread-default one of its caller. */
+  g_main_context_push_thread_default (self->context);
+  task = g_task_new (protocol, self->cancellable, self->callback, self->user_data);
+  g_main_context_pop_thread_default (self->context);
+  g_task_set_source_tag (task, _aio_transport_serve_async);
+  g_clear_object (&self->cancellable);
   if (self->lost_error != NULL)
     g_task_return_error (task, g_error_copy (self->lost_error));
   else
     g_task_return_boolean (task, TRUE);
+
+  /* The reference the connection held on itself while served. */
+  g_object_unref (self);
 }
 
 /* Reading */
@@ -829,7 +949,7 @@ aio_transport_finalize (GObject *object)
   transport_clear_queue (self);
   g_clear_error (&self->lost_error);
   g_clear_object (&self->protocol);
-  g_clear_object (&self->task);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->stream);
   g_clear_object (&self->socket);
   g_clear_object (&self->remote_address);
@@ -927,17 +1047,6 @@ transport_new (AioStreamProtocol  *protocol,
   return g_steal_pointer (&self);
 }
 
-static gboolean
-transport_cancelled (GCancellable *cancellable,
-                     gpointer      user_data)
-{
-  AioTransport *self = user_data;
-
-  transport_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                             "The connection was cancelled"));
-  return G_SOURCE_REMOVE;
-}
-
 void
 _aio_transport_serve_async (AioStreamProtocol   *protocol,
                             GIOStream           *stream,
@@ -945,51 +1054,38 @@ _aio_transport_serve_async (AioStreamProtocol   *protocol,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(AioTransport) self = NULL;
+  AioTransport *self = NULL;
   GError *error = NULL;
 
   /* The arguments are checked by aio_stream_protocol_serve_async(), the
    * public entry; the server passes its own protocol and accepted stream. */
-  task = g_task_new (protocol, cancellable, callback, user_data);
-  g_task_set_source_tag (task, _aio_transport_serve_async);
-
   if (g_object_get_qdata (G_OBJECT (protocol), aio_transport_serving_quark ()) != NULL)
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_PENDING,
+                         "The %s serves another connection already",
+                         G_OBJECT_TYPE_NAME (protocol));
+  else if (g_io_stream_is_closed (stream))
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                         "Cannot serve a closed %s", G_OBJECT_TYPE_NAME (stream));
+  else if (!g_cancellable_set_error_if_cancelled (cancellable, &error))
+    self = transport_new (protocol, stream, &error);
+
+  if (error != NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "The %s serves another connection already",
-                               G_OBJECT_TYPE_NAME (protocol));
-      return;
-    }
-  if (g_io_stream_is_closed (stream))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                               "Cannot serve a closed %s", G_OBJECT_TYPE_NAME (stream));
-      return;
-    }
-  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-    {
+      g_autoptr(GTask) task = g_task_new (protocol, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, _aio_transport_serve_async);
       g_task_return_error (task, error);
       return;
     }
 
-  self = transport_new (protocol, stream, &error);
-  if (self == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  self->task = g_object_ref (task);
-  g_task_set_task_data (task, g_object_ref (self), g_object_unref);
+  /* The transport holds a reference on itself until connection_lost. */
+  self->callback = callback;
+  self->user_data = user_data;
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_object_set_qdata (G_OBJECT (protocol), aio_transport_serving_quark (), self);
 
   if (cancellable != NULL)
-    {
-      self->cancel_source = g_cancellable_source_new (cancellable);
-      transport_attach (self, self->cancel_source, G_SOURCE_FUNC (transport_cancelled),
-                        "[aiomisc-glib] transport cancellation");
-    }
+    transport_watch_cancellable (self);
 
   /* As in a dispatch of the transport's sources: connection_made that
    * iterates the context (a nested loop) gets no callback inside it, and
