@@ -401,7 +401,7 @@ test_bad_name (Fixture *f, gconstpointer data)
 }
 
 /* The exported objects on a given connection (such as an application's),
- * without a name. */
+ * owning the name there. */
 static void
 test_given_connection (Fixture *f, gconstpointer data)
 {
@@ -410,21 +410,29 @@ test_given_connection (Fixture *f, gconstpointer data)
   g_autoptr(AioTestDBusEcho) echo = new_echo ();
   g_autoptr(GError) error = NULL;
   g_autofree char *echoed = NULL;
+  g_autofree char *owner = NULL;
 
   own = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                 NULL, NULL, &error);
   g_assert_no_error (error);
-  service = g_object_new (AIO_TYPE_DBUS_SERVICE, "connection", own, NULL);
+  service = g_object_new (AIO_TYPE_DBUS_SERVICE, "connection", own, "bus-name", TEST_NAME, NULL);
   aio_dbus_service_add_skeleton (service, G_DBUS_INTERFACE_SKELETON (echo), TEST_PATH);
   g_assert_true (start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
+  g_assert_true (aio_dbus_service_get_connection (service) == own);
 
-  echoed = call_echo (f->client, g_dbus_connection_get_unique_name (own), "given");
+  /* The name is owned on the given connection. */
+  echoed = call_echo (f->client, TEST_NAME, "given");
   g_assert_cmpstr (echoed, ==, "given");
+  owner = name_owner (f->client, TEST_NAME);
+  g_assert_cmpstr (owner, ==, g_dbus_connection_get_unique_name (own));
 
   stop_service (AIO_SERVICE (service));
+  g_clear_pointer (&owner, g_free);
+  owner = name_owner (f->client, TEST_NAME);
+  g_assert_null (owner);
   g_assert_false (g_dbus_interface_skeleton_has_connection (G_DBUS_INTERFACE_SKELETON (echo), own));
   g_dbus_connection_close_sync (own, NULL, NULL);
 }
