@@ -2018,6 +2018,10 @@ attached_startup_cb (GApplication *application,
 {
   AioEntrypoint *self = att->self;
 
+  /* A new run of the application. */
+  att->shutting_down = att->shut_down = FALSE;
+  att->exit_status = 0;
+
   aio_entrypoint_setup_logging (self);
 
   for (guint i = 0; i < G_N_ELEMENTS (attached_signums); i++)
