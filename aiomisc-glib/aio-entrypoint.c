@@ -1537,19 +1537,18 @@ aio_entrypoint_stop_finish (AioEntrypoint  *self,
 
 /* Running */
 
+static void aio_entrypoint_quit_application (AioEntrypoint *self);
+
 /**
  * aio_entrypoint_quit:
  * @self: an entrypoint
  *
  * Makes [method@Aio.Entrypoint.run] or [method@Aio.Entrypoint.run_forever]
  * return, as SIGINT or SIGTERM does. May be called from any thread, also
- * before the loop runs. An entrypoint attached to an application
- * ([method@Aio.Entrypoint.attach_application]) quits the application.
+ * before the loop runs.
  *
  * Since: 0.1
  */
-static void aio_entrypoint_quit_application (AioEntrypoint *self);
-
 void
 aio_entrypoint_quit (AioEntrypoint *self)
 {
