@@ -479,6 +479,28 @@ test_peer (Fixture *f, gconstpointer data)
       g_assert_cmpstr (echoed, ==, i == 0 ? "peer one" : "peer two");
     }
 
+  /* A peer that goes away is forgotten: its objects are unexported. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    GList *connections = g_dbus_interface_skeleton_get_connections (G_DBUS_INTERFACE_SKELETON (echo));
+
+    g_assert_cmpuint (g_list_length (connections), ==, 2);
+    g_list_free_full (connections, g_object_unref);
+    g_dbus_connection_close_sync (peers[0], NULL, NULL);
+
+    while ((connections = g_dbus_interface_skeleton_get_connections (G_DBUS_INTERFACE_SKELETON (echo)))
+           != NULL && connections->next != NULL)
+      {
+        g_list_free_full (connections, g_object_unref);
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_list_free_full (connections, g_object_unref);
+  }
+  g_clear_pointer (&echoed, g_free);
+  echoed = call_echo (peers[1], NULL, "still here");
+  g_assert_cmpstr (echoed, ==, "still here");
+
   stop_service (AIO_SERVICE (service));
   g_assert_null (aio_dbus_service_get_client_address (service));
   g_assert_null (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (echo)));
