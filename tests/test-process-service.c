@@ -320,12 +320,13 @@ test_cancelled_start (void)
   g_cancellable_cancel (cancellable);
   for (guint i = 0; i < G_N_ELEMENTS (services); i++)
     {
-      Result res = { 0 };
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
 
-      aio_service_start_async (services[i], cancellable, start_cb, &res);
-      aio_test_wait (&res.done);
-      g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      g_clear_error (&res.error);
+      aio_service_start_async (services[i], cancellable, aio_test_async_result_cb, &result);
+      g_assert_false (aio_service_start_finish (services[i], aio_test_wait_result (&result),
+                                                &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     }
   g_assert_cmpfloat (aio_statistics_get ("process", "spawned"), ==, spawned);
   assert_no_children ();
