@@ -10,6 +10,7 @@
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
 #include "aio-service-private.h"
+#include "aio-service-walk-private.h"
 #include "aio-thread-private.h"
 
 /**
@@ -135,319 +136,6 @@ static guint signals[N_SIGNALS];
 
 G_LOCK_DEFINE_STATIC (current);
 static AioEntrypoint *current;
-
-/* Walk: one concurrent, dependency-ordered start or stop of a set of services.
- *
- * Each service is a node counting the nodes that must finish first (its
- * dependencies on start, its dependents on stop) and listing the nodes it
- * unblocks. A node whose count drops to zero is launched, so the walk takes
- * O(services + dependencies) work and its wall time is the critical path. */
-
-typedef struct _Walk Walk;
-typedef void (*WalkDone) (AioEntrypoint *self, GError *error, gpointer data);
-
-typedef struct
-{
-  AioService *service;
-  guint       blockers;
-  GPtrArray  *unblocks;   /* Node*, not owned */
-  gboolean    done;
-} Node;
-
-struct _Walk
-{
-  gatomicrefcount  ref_count;
-  AioEntrypoint   *self;
-  gboolean         stopping;
-  GHashTable      *nodes;      /* AioService* -> Node* */
-  GQueue           ready;      /* Node* to launch */
-  gboolean         launching;
-  guint            n_in_flight;
-  GCancellable    *cancellable;
-  GError          *reason;
-  GError          *error;
-  GSource         *timeout_source;
-  WalkDone         done;
-  gpointer         done_data;
-  gboolean         finished;
-};
-
-static void
-node_free (gpointer data)
-{
-  Node *node = data;
-
-  g_clear_pointer (&node->unblocks, g_ptr_array_unref);
-  g_free (node);
-}
-
-static Walk *
-walk_ref (Walk *walk)
-{
-  g_atomic_ref_count_inc (&walk->ref_count);
-  return walk;
-}
-
-static void
-walk_unref (Walk *walk)
-{
-  if (!g_atomic_ref_count_dec (&walk->ref_count))
-    return;
-
-  g_assert (walk->timeout_source == NULL);
-  g_clear_object (&walk->self);
-  g_clear_pointer (&walk->nodes, g_hash_table_unref);
-  g_queue_clear (&walk->ready);
-  g_clear_object (&walk->cancellable);
-  g_clear_error (&walk->reason);
-  g_clear_error (&walk->error);
-  g_free (walk);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_unref)
-
-static void
-walk_finish (Walk   *walk,
-             GError *error)
-{
-  if (walk->finished)
-    {
-      g_clear_error (&error);
-      return;
-    }
-
-  walk->finished = TRUE;
-  if (walk->timeout_source != NULL)
-    {
-      g_source_destroy (walk->timeout_source);
-      g_clear_pointer (&walk->timeout_source, g_source_unref);
-    }
-  walk->done (walk->self, error, walk->done_data);
-}
-
-static void
-walk_check_done (Walk *walk)
-{
-  /* A failed start does not wait for the others still starting: the stop
-   * that follows cancels them. */
-  if (!walk->stopping && walk->error != NULL)
-    walk_finish (walk, g_error_copy (walk->error));
-  else if (walk->n_in_flight == 0 && g_queue_is_empty (&walk->ready))
-    walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
-}
-
-static void walk_launch_ready (Walk *walk);
-
-static void
-walk_node_done (Walk *walk,
-                Node *node)
-{
-  node->done = TRUE;
-
-  for (guint i = 0; i < node->unblocks->len; i++)
-    {
-      Node *next = g_ptr_array_index (node->unblocks, i);
-
-      if (--next->blockers == 0)
-        g_queue_push_tail (&walk->ready, next);
-    }
-}
-
-static void
-walk_service_done_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  AioService *service = AIO_SERVICE (object);
-  g_autoptr(Walk) walk = user_data;
-  g_autoptr(GError) error = NULL;
-  Node *node = g_hash_table_lookup (walk->nodes, service);
-  gboolean ok;
-
-  if (walk->stopping)
-    ok = aio_service_stop_finish (service, result, &error);
-  else
-    ok = aio_service_start_finish (service, result, &error);
-
-  walk->n_in_flight--;
-
-  if (!ok)
-    {
-      if (!walk->stopping)
-        g_prefix_error (&error, "Service '%s' failed to start: ",
-                        aio_service_get_name (service));
-      if (walk->error == NULL)
-        walk->error = g_steal_pointer (&error);
-    }
-  else
-    g_debug ("Service '%s' %s", aio_service_get_name (service),
-             walk->stopping ? "stopped" : "started");
-
-  /* A stop goes on after a failure; a failed service's dependents never start. */
-  if (ok || walk->stopping)
-    walk_node_done (walk, node);
-
-  walk_launch_ready (walk);
-  walk_check_done (walk);
-}
-
-static gboolean
-walk_service_needs_stop (AioService *service)
-{
-  switch (aio_service_get_state (service))
-    {
-    case AIO_SERVICE_STATE_STARTING:
-    case AIO_SERVICE_STATE_RUNNING:
-    case AIO_SERVICE_STATE_STOPPING:
-      return TRUE;
-    case AIO_SERVICE_STATE_FAILED:
-      return _aio_service_has_run (service);
-    case AIO_SERVICE_STATE_NEW:
-    case AIO_SERVICE_STATE_STOPPED:
-    default:
-      return FALSE;
-    }
-}
-
-static void
-walk_launch_ready (Walk *walk)
-{
-  Node *node;
-
-  /* Completions that arrive while launching only queue their unblocked nodes. */
-  if (walk->launching)
-    return;
-  walk->launching = TRUE;
-
-  while ((node = g_queue_pop_head (&walk->ready)) != NULL)
-    {
-      if (!walk->stopping && walk->error != NULL)
-        break;
-
-      if (walk->stopping && !walk_service_needs_stop (node->service))
-        {
-          walk_node_done (walk, node);
-          continue;
-        }
-
-      walk->n_in_flight++;
-      if (walk->stopping)
-        aio_service_stop_async (node->service, walk->reason, walk->cancellable,
-                                walk_service_done_cb, walk_ref (walk));
-      else
-        aio_service_start_async (node->service, walk->cancellable,
-                                 walk_service_done_cb, walk_ref (walk));
-    }
-
-  walk->launching = FALSE;
-}
-
-static gboolean
-walk_timeout_cb (gpointer data)
-{
-  Walk *walk = data;
-  g_autoptr(GString) names = g_string_new (NULL);
-  GHashTableIter iter;
-  Node *node;
-
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
-    if (!node->done)
-      g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
-                              aio_service_get_name (node->service));
-
-  walk_finish (walk,
-               g_error_new (AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
-                            "Services did not stop within the shutdown timeout of %g s: %s",
-                            walk->self->shutdown_timeout, names->str));
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Starts or stops @services concurrently in dependency order and calls
- * @done once all are done (or, for a start, once one failed). Services
- * already running are skipped by a start. */
-static void
-walk_run (AioEntrypoint *self,
-          GPtrArray     *services,
-          gboolean       stopping,
-          const GError  *reason,
-          GCancellable  *cancellable,
-          double         timeout,
-          WalkDone       done,
-          gpointer       done_data)
-{
-  g_autoptr(Walk) walk = g_new0 (Walk, 1);
-  GHashTableIter iter;
-  Node *node;
-
-  g_atomic_ref_count_init (&walk->ref_count);
-  walk->self = g_object_ref (self);
-  walk->stopping = stopping;
-  walk->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
-  g_queue_init (&walk->ready);
-  walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  walk->reason = reason ? g_error_copy (reason) : NULL;
-  walk->done = done;
-  walk->done_data = done_data;
-
-  for (guint i = 0; i < services->len; i++)
-    {
-      AioService *service = g_ptr_array_index (services, i);
-
-      if (!stopping && aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
-        continue;
-      node = g_new0 (Node, 1);
-      node->service = service;
-      node->unblocks = g_ptr_array_new ();
-      g_hash_table_insert (walk->nodes, service, node);
-    }
-
-  /* Edges: a dependency blocks its dependent's start; a dependent blocks
-   * its dependency's stop. */
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
-    {
-      GPtrArray *deps = _aio_service_peek_dependencies (node->service);
-
-      for (guint i = 0; i < deps->len; i++)
-        {
-          Node *dep = g_hash_table_lookup (walk->nodes, g_ptr_array_index (deps, i));
-
-          if (dep == NULL)
-            continue;
-          if (stopping)
-            {
-              dep->blockers++;
-              g_ptr_array_add (node->unblocks, dep);
-            }
-          else
-            {
-              node->blockers++;
-              g_ptr_array_add (dep->unblocks, node);
-            }
-        }
-    }
-
-  for (guint i = 0; i < services->len; i++)
-    {
-      node = g_hash_table_lookup (walk->nodes, g_ptr_array_index (services, i));
-      if (node != NULL && node->blockers == 0)
-        g_queue_push_tail (&walk->ready, node);
-    }
-
-  if (stopping && timeout > 0)
-    {
-      walk->timeout_source = g_timeout_source_new ((guint) MIN (timeout * 1000., (double) G_MAXUINT));
-      g_source_set_callback (walk->timeout_source, walk_timeout_cb,
-                             walk_ref (walk), (GDestroyNotify) walk_unref);
-      g_source_set_static_name (walk->timeout_source, "[aiomisc-glib] shutdown timeout");
-      g_source_attach (walk->timeout_source, self->main_context);
-    }
-
-  walk_launch_ready (walk);
-  walk_check_done (walk);
-}
 
 /* Helpers */
 
@@ -1123,7 +811,8 @@ aio_entrypoint_add_service (AioEntrypoint *self,
       if (!check_cycles (added, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
       else
-        walk_run (self, added, FALSE, NULL, NULL, 0, late_start_done, NULL);
+        _aio_service_walk_run (self, added, FALSE, NULL, NULL, 0, self->main_context,
+                               late_start_done, NULL);
     }
 }
 
@@ -1269,8 +958,8 @@ services_started (AioEntrypoint *self,
       else
         g_warning ("%s", error->message);
       /* Stop everything that started or is starting, with the failure as reason. */
-      walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
-                start_failed_stopped, error);
+      _aio_service_walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
+                             self->main_context, start_failed_stopped, error);
       return;
     }
 
@@ -1283,8 +972,8 @@ pre_start_done (AioEntrypoint *self)
 {
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
-  walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
-            services_started, NULL);
+  _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
+                         self->main_context, services_started, NULL);
 }
 
 /**
@@ -1429,8 +1118,8 @@ pre_stop_done (AioEntrypoint *self)
 {
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
-  walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
-            services_stopped, NULL);
+  _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
+                         self->main_context, services_stopped, NULL);
 }
 
 static void
