@@ -78,6 +78,7 @@ struct _AioEntrypoint
   GPtrArray      *services;     /* in the order they were added */
   GHashTable     *service_set;  /* the same services, for lookups */
   AioContext     *context;
+  AioClock       *clock;
   AioWorkerPool  *pool;
   GMainContext   *main_context;
 
@@ -120,6 +121,7 @@ enum {
   PROP_LOG_CONFIG,
   PROP_DEBUG,
   PROP_SHUTDOWN_TIMEOUT,
+  PROP_CLOCK,
   N_PROPS
 };
 
@@ -304,6 +306,7 @@ aio_entrypoint_finalize (GObject *object)
       g_clear_pointer (&self->pool, _aio_worker_pool_free);
     }
   g_clear_object (&self->context);
+  g_clear_object (&self->clock);
   g_clear_object (&self->start_cancellable);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_error (&self->failure);
@@ -330,6 +333,7 @@ aio_entrypoint_get_property (GObject    *object,
     case PROP_LOG_CONFIG: g_value_set_boolean (value, self->log_config); break;
     case PROP_DEBUG: g_value_set_boolean (value, self->debug); break;
     case PROP_SHUTDOWN_TIMEOUT: g_value_set_double (value, self->shutdown_timeout); break;
+    case PROP_CLOCK: g_value_set_object (value, self->clock); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -354,6 +358,9 @@ aio_entrypoint_set_property (GObject      *object,
     case PROP_LOG_CONFIG: self->log_config = g_value_get_boolean (value); break;
     case PROP_DEBUG: self->debug = g_value_get_boolean (value); break;
     case PROP_SHUTDOWN_TIMEOUT: self->shutdown_timeout = g_value_get_double (value); break;
+    case PROP_CLOCK:
+      aio_entrypoint_set_clock (self, g_value_get_object (value));
+      return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -580,6 +587,17 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
     g_param_spec_double ("shutdown-timeout", NULL, NULL,
                          -G_MAXDOUBLE, G_MAXDOUBLE, 60.0, flags);
 
+  /**
+   * AioEntrypoint:clock:
+   *
+   * The clock the entrypoint's own timers run on (the shutdown timeout);
+   * the system clock unless set. Tests set an [class@Aio.ManualClock].
+   *
+   * Since: 0.2
+   */
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL, AIO_TYPE_CLOCK, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -646,6 +664,7 @@ aio_entrypoint_init (AioEntrypoint *self)
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();
+  self->clock = g_object_ref (aio_clock_get_default ());
   self->main_context = g_main_context_ref_thread_default ();
 }
 
@@ -707,6 +726,47 @@ aio_entrypoint_get_context (AioEntrypoint *self)
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), NULL);
 
   return self->context;
+}
+
+/**
+ * aio_entrypoint_get_clock:
+ * @self: an entrypoint
+ *
+ * Gets [property@Aio.Entrypoint:clock].
+ *
+ * Returns: (transfer none): the clock
+ *
+ * Since: 0.2
+ */
+AioClock *
+aio_entrypoint_get_clock (AioEntrypoint *self)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), NULL);
+
+  return self->clock;
+}
+
+/**
+ * aio_entrypoint_set_clock:
+ * @self: an entrypoint
+ * @clock: (nullable): the clock, or %NULL for the system clock
+ *
+ * Sets [property@Aio.Entrypoint:clock]; it takes effect at the next timer
+ * the entrypoint sets.
+ *
+ * Since: 0.2
+ */
+void
+aio_entrypoint_set_clock (AioEntrypoint *self,
+                          AioClock      *clock)
+{
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (clock == NULL || AIO_IS_CLOCK (clock));
+
+  if (clock == NULL)
+    clock = aio_clock_get_default ();
+  if (g_set_object (&self->clock, clock))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK]);
 }
 
 /**
@@ -811,8 +871,8 @@ aio_entrypoint_add_service (AioEntrypoint *self,
       if (!check_cycles (added, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
       else
-        _aio_service_walk_run (self, added, FALSE, NULL, NULL, 0, self->main_context,
-                               late_start_done, NULL);
+        _aio_service_walk_run (self, added, FALSE, NULL, NULL, 0, self->clock,
+                               self->main_context, late_start_done, NULL);
     }
 }
 
@@ -959,7 +1019,7 @@ services_started (AioEntrypoint *self,
         g_warning ("%s", error->message);
       /* Stop everything that started or is starting, with the failure as reason. */
       _aio_service_walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
-                             self->main_context, start_failed_stopped, error);
+                             self->clock, self->main_context, start_failed_stopped, error);
       return;
     }
 
@@ -973,7 +1033,7 @@ pre_start_done (AioEntrypoint *self)
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
   _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
-                         self->main_context, services_started, NULL);
+                         self->clock, self->main_context, services_started, NULL);
 }
 
 /**
@@ -1119,7 +1179,7 @@ pre_stop_done (AioEntrypoint *self)
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
   _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
-                         self->main_context, services_stopped, NULL);
+                         self->clock, self->main_context, services_stopped, NULL);
 }
 
 static void

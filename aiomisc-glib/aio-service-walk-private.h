@@ -19,13 +19,15 @@ typedef void (*AioServiceWalkDone) (AioEntrypoint *self,
  * @done once all are done (or, for a start, once one failed). Services
  * already running are skipped by a start. A stop with a @timeout above 0
  * fails with AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services
- * still stopping once it passed; its timer is attached to @context. */
+ * still stopping once it passed on @clock; its timer is attached to
+ * @context. */
 void _aio_service_walk_run (AioEntrypoint      *self,
                             GPtrArray          *services,
                             gboolean            stopping,
                             const GError       *reason,
                             GCancellable       *cancellable,
                             double              timeout,
+                            AioClock           *clock,
                             GMainContext       *context,
                             AioServiceWalkDone  done,
                             gpointer            done_data);

@@ -10,6 +10,7 @@
 #include "aiomisc-glib.h"
 #include "aio-service-private.h"
 #include "aio-service-walk-private.h"
+#include "aio-task-private.h"
 
 typedef struct _Walk Walk;
 
@@ -239,6 +240,7 @@ _aio_service_walk_run (AioEntrypoint      *self,
                        const GError       *reason,
                        GCancellable       *cancellable,
                        double              timeout,
+                       AioClock           *clock,
                        GMainContext       *context,
                        AioServiceWalkDone  done,
                        gpointer            done_data)
@@ -305,11 +307,11 @@ _aio_service_walk_run (AioEntrypoint      *self,
 
   if (stopping && timeout > 0)
     {
-      walk->timeout_source = g_timeout_source_new ((guint) MIN (timeout * 1000., (double) G_MAXUINT));
+      walk->timeout_source = _aio_clock_timer_new (clock, _aio_seconds_to_usec (timeout),
+                                                   walk_timeout_cb, NULL, context);
       g_source_set_callback (walk->timeout_source, walk_timeout_cb,
                              walk_ref (walk), (GDestroyNotify) walk_unref);
       g_source_set_static_name (walk->timeout_source, "[aiomisc-glib] shutdown timeout");
-      g_source_attach (walk->timeout_source, context);
     }
 
   walk_launch_ready (walk);

@@ -238,14 +238,28 @@ test_shutdown_timeout (void)
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
   g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
   g_autoptr(AioTestService) fine = aio_test_service_new ("fine");
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
   g_autoptr(GError) error = NULL;
+  Result stopped = { 0 };
 
+  /* The timer runs on the entrypoint's clock: it fires when the clock
+   * moves, not after a wall-clock wait. */
   stuck->never_stop = TRUE;
-  g_object_set (ep, "shutdown-timeout", 0.2, NULL);
+  g_object_set (ep, "shutdown-timeout", 0.2, "clock", clock, NULL);
+  g_assert_true (aio_entrypoint_get_clock (ep) == clock);
   aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
   aio_entrypoint_add_service (ep, AIO_SERVICE (fine));
   g_assert_true (start_sync (ep, &error));
-  g_assert_false (stop_sync (ep, &error));
+  aio_entrypoint_stop_async (ep, NULL, stop_cb, &stopped);
+  while (aio_service_get_state (AIO_SERVICE (fine)) != AIO_SERVICE_STATE_STOPPED)
+    g_main_context_iteration (NULL, TRUE);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 199999);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_false (stopped.done);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1);
+  aio_test_wait (&stopped.done);
+  g_assert_false (stopped.ok);
+  error = g_steal_pointer (&stopped.error);
   g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "'stuck'"));
   g_assert_null (strstr (error->message, "'fine'"));
