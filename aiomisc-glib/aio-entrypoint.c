@@ -1288,6 +1288,12 @@ aio_entrypoint_stop_finish (AioEntrypoint  *self,
  * return, as SIGINT or SIGTERM does. May be called from any thread, also
  * before the loop runs.
  *
+ * While [method@Aio.Entrypoint.run] (or [method@Aio.Entrypoint.run_main])
+ * is starting the services, a quit cancels the start, as a signal does: the
+ * services whose start was invoked are stopped and the run fails with
+ * %G_IO_ERROR_CANCELLED. A quit asked for before the run lets the start
+ * complete, and the run then stops at once.
+ *
  * Since: 0.1
  */
 void
@@ -1429,6 +1435,8 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
                          GError        **error)
 {
   SyncResult sync = { 0 };
+  /* A quit asked for before the run lets the start complete. */
+  gboolean quit_before = g_atomic_int_get (&self->quit_requested);
 
   g_main_context_push_thread_default (self->main_context);
   if (stop)
@@ -1436,7 +1444,19 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
   else
     aio_entrypoint_start_async (self, NULL, sync_start_cb, &sync);
   while (!sync.done)
-    g_main_context_iteration (self->main_context, TRUE);
+    {
+      g_main_context_iteration (self->main_context, TRUE);
+
+      /* A quit during the start cancels it, as a signal does. */
+      if (!stop && !quit_before && !sync.done &&
+          g_atomic_int_get (&self->quit_requested) &&
+          self->start_cancellable != NULL &&
+          !g_cancellable_is_cancelled (self->start_cancellable))
+        {
+          g_info ("Quit while starting; cancelling the start");
+          g_cancellable_cancel (self->start_cancellable);
+        }
+    }
   g_main_context_pop_thread_default (self->main_context);
 
   if (!sync.ok)
@@ -1608,9 +1628,10 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
  * aiomisc's `with entrypoint(...) as loop: loop.run_forever()`.
  *
  * A second signal during the shutdown does not start another one. A
- * signal while services are still starting cancels the start (a start may
- * never end, e.g. a client waiting for its server): the services that did
- * start are stopped and the run fails with %G_IO_ERROR_CANCELLED.
+ * signal (or a quit) while services are still starting cancels the start (a
+ * start may never end, e.g. a client waiting for its server): every service
+ * whose start was invoked is stopped, unless its start failed with an error
+ * other than cancellation, and the run fails with %G_IO_ERROR_CANCELLED.
  *
  * Returns: %TRUE after a clean run; %FALSE with the error of the service
  *   that failed to start or failed while running, or with

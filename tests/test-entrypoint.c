@@ -133,9 +133,12 @@ test_failing_start_stops_healthy (void)
   g_assert_true (forever->start_was_cancelled);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fast)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_STOPPED);
-  /* The one still starting was cancelled and never needed a stop. */
+  /* The one still starting was cancelled: its stop runs too (the lifecycle
+   * rule), unlike the stop of the one that failed. */
   g_assert_true (slow->start_was_cancelled);
-  g_assert_cmpuint (slow->stop_calls, ==, 0);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_cmpuint (broken->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (slow)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (broken)), ==, AIO_SERVICE_STATE_FAILED);
   g_assert_null (aio_entrypoint_get_current ());
 }
@@ -518,6 +521,81 @@ test_stop_while_starting (void)
   g_clear_error (&started.error);
 }
 
+/* The lifecycle rule (stop runs for every service whose start was invoked,
+ * unless it failed with an error other than cancellation) when the start of
+ * an entrypoint is cut short. "deaf" takes 200 ms to start and ignores its
+ * cancellable, so its start succeeds after it was cancelled and GTask turns
+ * that into G_IO_ERROR_CANCELLED. */
+
+static void
+test_rule_sibling_failure (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(AioTestService) broken = aio_test_service_new ("broken");
+  g_autoptr(GError) error = NULL;
+
+  aio_test_events_clear ();
+  deaf->start_delay_ms = 200;
+  deaf->ignore_cancel = TRUE;
+  broken->start_delay_ms = 50;
+  broken->fail_start = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (broken));
+
+  g_assert_false (start_sync (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_nonnull (strstr (error->message, "'broken'"));
+  /* deaf's start completed (and set things up) before its stop ran. */
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), >=, 0);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_error (deaf->stop_reason, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpuint (broken->stop_calls, ==, 0);
+  aio_test_events_clear ();
+}
+
+static void
+quit_when_running_cb (AioService *service, GParamSpec *pspec, AioEntrypoint *ep)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
+    aio_entrypoint_quit (ep);
+}
+
+static void
+test_rule_quit_during_start (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioTestService) never = aio_test_service_new ("never");
+  g_autoptr(GError) error = NULL;
+
+  /* fast is up while deaf and never still start: quit then cancels the
+   * start, as a signal does; never's start honours that, deaf's does not. */
+  aio_test_events_clear ();
+  deaf->start_delay_ms = 200;
+  deaf->ignore_cancel = TRUE;
+  never->start_delay_ms = 3600 * 1000;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (never));
+  g_signal_connect (fast, "notify::state", G_CALLBACK (quit_when_running_cb), ep);
+
+  g_assert_false (aio_entrypoint_run (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (fast->stop_calls, ==, 1);
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_true (never->start_was_cancelled);
+  g_assert_cmpuint (never->stop_calls, ==, 1);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (never)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_signal_handlers_disconnect_by_data (fast, ep);
+  aio_test_events_clear ();
+}
+
 static gpointer
 quit_from_thread (gpointer data)
 {
@@ -525,11 +603,10 @@ quit_from_thread (gpointer data)
   return NULL;
 }
 
-static gboolean
-spawn_quitter (gpointer data)
+static void
+spawn_quitter (AioEntrypoint *ep, gpointer data)
 {
-  g_thread_unref (g_thread_new ("quitter", quit_from_thread, data));
-  return G_SOURCE_REMOVE;
+  g_thread_unref (g_thread_new ("quitter", quit_from_thread, ep));
 }
 
 static void
@@ -541,7 +618,8 @@ test_run_quit_from_thread (void)
 
   forever->mode = TEST_MODE_LONG_RUNNING;
   aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
-  g_idle_add (spawn_quitter, ep);
+  /* Once running: a quit during the start would cancel it. */
+  g_signal_connect (ep, "post-start", G_CALLBACK (spawn_quitter), NULL);
   g_assert_true (aio_entrypoint_run (ep, &error));
   g_assert_no_error (error);
   g_assert_true (forever->start_was_cancelled);
@@ -656,6 +734,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/add-while-running", test_add_while_running);
   g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
+  g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
+  g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
   g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
   g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
   g_test_add_func ("/Aio/Entrypoint/aio-run", test_aio_run);

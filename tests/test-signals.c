@@ -123,14 +123,21 @@ signal_when_starting_cb (AioService *service, GParamSpec *pspec, gpointer data)
 }
 
 static int
-run_pending_start_child (int signum)
+run_pending_start_child (int signum, gboolean ignore_cancel)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
   g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
   g_autoptr(AioTestService) pending = aio_test_service_new ("pending");
   g_autoptr(GError) error = NULL;
 
-  pending->start_delay_ms = 3600 * 1000;   /* never up in this test */
+  if (ignore_cancel)
+    {
+      /* Up 200 ms later, cancelled or not: GTask reports CANCELLED. */
+      pending->start_delay_ms = 200;
+      pending->ignore_cancel = TRUE;
+    }
+  else
+    pending->start_delay_ms = 3600 * 1000;   /* never up in this test */
   aio_service_add_dependency (AIO_SERVICE (pending), AIO_SERVICE (ordinary));
   aio_entrypoint_add_service (ep, AIO_SERVICE (ordinary));
   aio_entrypoint_add_service (ep, AIO_SERVICE (pending));
@@ -147,29 +154,47 @@ run_pending_start_child (int signum)
   return 1;
 }
 
+/* The lifecycle rule: stop runs for both services, the one whose start
+ * honoured the cancellation and the one whose start ignored it. */
 static void
-check_signal_while_starting (int signum)
+check_signal_while_starting (int signum, gboolean ignore_cancel)
 {
   if (g_test_subprocess ())
-    exit (run_pending_start_child (signum));
+    exit (run_pending_start_child (signum, ignore_cancel));
 
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*stopped ordinary*");
   g_test_trap_assert_stdout ("*cancelled 1*");
-  g_test_trap_assert_stdout ("*pending cancelled 1*");
+  g_test_trap_assert_stdout ("*stop calls 1 1*");
+  if (ignore_cancel)
+    g_test_trap_assert_stdout ("*pending cancelled 0*");
+  else
+    g_test_trap_assert_stdout ("*pending cancelled 1*");
 }
 
 static void
 test_sigterm_while_starting (void)
 {
-  check_signal_while_starting (SIGTERM);
+  check_signal_while_starting (SIGTERM, FALSE);
 }
 
 static void
 test_sigint_while_starting (void)
 {
-  check_signal_while_starting (SIGINT);
+  check_signal_while_starting (SIGINT, FALSE);
+}
+
+static void
+test_sigterm_while_starting_ignored (void)
+{
+  check_signal_while_starting (SIGTERM, TRUE);
+}
+
+static void
+test_sigint_while_starting_ignored (void)
+{
+  check_signal_while_starting (SIGINT, TRUE);
 }
 
 static const char *argv0;
@@ -232,6 +257,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Signals/second-sigint", test_second_sigint);
   g_test_add_func ("/Aio/Signals/sigterm-while-starting", test_sigterm_while_starting);
   g_test_add_func ("/Aio/Signals/sigint-while-starting", test_sigint_while_starting);
+  g_test_add_func ("/Aio/Signals/sigterm-while-starting-ignored",
+                   test_sigterm_while_starting_ignored);
+  g_test_add_func ("/Aio/Signals/sigint-while-starting-ignored",
+                   test_sigint_while_starting_ignored);
   g_test_add_func ("/Aio/Signals/shutdown-timeout-exit-70", test_exit_code_on_timeout);
 
   return g_test_run ();
