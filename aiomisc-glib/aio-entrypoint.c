@@ -369,7 +369,53 @@ aio_entrypoint_set_property (GObject      *object,
   g_object_notify_by_pspec (object, pspec);
 }
 
-/* Environment overrides: a bad value is a warning naming the variable. */
+/* The valid values of the numeric properties, in one place: checked by
+ * aio_entrypoint_validate() and for the AIOMISC_* variables. */
+typedef struct
+{
+  const char *property;
+  double      min;
+  double      max;
+  gboolean    min_excluded;
+  const char *expected;   /* for messages */
+} PropertyRange;
+
+static const PropertyRange property_ranges[] = {
+  { "pool-size", 1, POOL_SIZE_MAX, FALSE, "an integer from 1 to " G_STRINGIFY (POOL_SIZE_MAX) },
+  { "log-buffer-size", 1, G_MAXUINT, FALSE, "an integer from 1 to 4294967295" },
+  { "log-flush-interval", 0, G_MAXDOUBLE, TRUE, "a number of seconds above 0" },
+  { "shutdown-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
+};
+
+static const PropertyRange *
+property_range_lookup (const char *property)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (property_ranges); i++)
+    if (g_str_equal (property_ranges[i].property, property))
+      return &property_ranges[i];
+
+  return NULL;
+}
+
+static double
+value_as_double (const GValue *value)
+{
+  return G_VALUE_HOLDS_UINT (value) ? g_value_get_uint (value) : g_value_get_double (value);
+}
+
+static gboolean
+property_range_contains (const PropertyRange *range,
+                         double               v)
+{
+  if (range == NULL)
+    return TRUE;
+  if (!isfinite (v) || v > range->max)
+    return FALSE;
+  return range->min_excluded ? v > range->min : v >= range->min;
+}
+
+/* Environment overrides: a bad value is a warning naming the variable and
+ * saying what it accepts; the default is kept. */
 
 static void
 env_override (GObject    *object,
@@ -379,6 +425,8 @@ env_override (GObject    *object,
   const char *text = g_getenv (variable);
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property);
   g_auto(GValue) value = G_VALUE_INIT;
+  const PropertyRange *range = property_range_lookup (property);
+  g_autoptr(GString) names = NULL;
   const char *expected = NULL;
   char *end = NULL;
 
@@ -394,7 +442,7 @@ env_override (GObject    *object,
       errno = 0;
       n = g_ascii_strtoull (text, &end, 10);
       if (*text == '\0' || *end != '\0' || errno != 0 || n > G_MAXUINT || text[0] == '-')
-        expected = "a non-negative integer";
+        expected = range ? range->expected : "a non-negative integer";
       else
         g_value_set_uint (&value, (guint) n);
     }
@@ -405,7 +453,7 @@ env_override (GObject    *object,
       errno = 0;
       d = g_ascii_strtod (text, &end);
       if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (d))
-        expected = "a number of seconds";
+        expected = range ? range->expected : "a number of seconds";
       else
         g_value_set_double (&value, d);
     }
@@ -427,12 +475,22 @@ env_override (GObject    *object,
       GEnumValue *ev = g_enum_get_value_by_nick (enum_class, lower);
 
       if (ev == NULL)
-        expected = "one of the names listed in the documentation";
+        {
+          names = g_string_new ("one of ");
+          for (guint i = 0; i < enum_class->n_values; i++)
+            g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
+                                    enum_class->values[i].value_nick);
+          expected = names->str;
+        }
       else
         g_value_set_enum (&value, ev->value);
     }
   else
     g_assert_not_reached ();
+
+  if (expected == NULL && range != NULL &&
+      !property_range_contains (range, value_as_double (&value)))
+    expected = range->expected;
 
   if (expected != NULL)
     {
@@ -894,36 +952,19 @@ aio_entrypoint_validate (AioEntrypoint  *self,
 {
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
 
-  if (self->pool_size < 1 || self->pool_size > POOL_SIZE_MAX)
+  for (guint i = 0; i < G_N_ELEMENTS (property_ranges); i++)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
-                   "Invalid pool-size %u: must be between 1 and %u",
-                   self->pool_size, POOL_SIZE_MAX);
-      return FALSE;
-    }
+      const PropertyRange *range = &property_ranges[i];
+      g_auto(GValue) value = G_VALUE_INIT;
 
-  if (self->log_buffer_size < 1)
-    {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
-                   "Invalid log-buffer-size %u: must be at least 1",
-                   self->log_buffer_size);
-      return FALSE;
-    }
-
-  if (!isfinite (self->log_flush_interval) || self->log_flush_interval <= 0)
-    {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
-                   "Invalid log-flush-interval %g: must be a number of seconds above 0",
-                   self->log_flush_interval);
-      return FALSE;
-    }
-
-  if (!isfinite (self->shutdown_timeout) || self->shutdown_timeout < 0)
-    {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
-                   "Invalid shutdown-timeout %g: must be a number of seconds, 0 or more",
-                   self->shutdown_timeout);
-      return FALSE;
+      g_object_get_property (G_OBJECT (self), range->property, &value);
+      if (!property_range_contains (range, value_as_double (&value)))
+        {
+          g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+                       "Invalid %s %g: must be %s",
+                       range->property, value_as_double (&value), range->expected);
+          return FALSE;
+        }
     }
 
   return TRUE;

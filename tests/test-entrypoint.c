@@ -360,8 +360,8 @@ test_environment (void)
   if (g_test_subprocess ())
     {
       g_autoptr(AioEntrypoint) ep = NULL;
-      guint pool_size;
-      double shutdown_timeout;
+      guint pool_size, buffer_size;
+      double shutdown_timeout, flush_interval;
       AioLogLevel level;
       AioLogFormat format;
       gboolean buffering;
@@ -394,6 +394,25 @@ test_environment (void)
       g_assert_cmpint (level, ==, AIO_LOG_LEVEL_INFO);
       g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
       g_assert_true (buffering);
+      g_clear_object (&ep);
+
+      /* Out of range: the same warning, with the range; the entrypoint
+       * stays usable with its defaults. */
+      g_setenv ("AIOMISC_POOL_SIZE", "0", TRUE);
+      g_setenv ("AIOMISC_LOG_FLUSH_INTERVAL", "-5", TRUE);
+      g_setenv ("AIOMISC_LOG_BUFFER_SIZE", "0", TRUE);
+      g_setenv ("AIOMISC_SHUTDOWN_TIMEOUT", "-1", TRUE);
+      g_setenv ("AIOMISC_LOG_FORMAT", "fancy", TRUE);
+      ep = aio_entrypoint_new ();
+      g_object_get (ep, "pool-size", &pool_size, "log-flush-interval", &flush_interval,
+                    "log-buffer-size", &buffer_size, "shutdown-timeout", &shutdown_timeout,
+                    "log-format", &format, NULL);
+      g_assert_cmpuint (pool_size, ==, CLAMP (g_get_num_processors (), 4, 32));
+      g_assert_cmpfloat (flush_interval, ==, 0.2);
+      g_assert_cmpuint (buffer_size, ==, 1024);
+      g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
+      g_assert_cmpint (format, ==, AIO_LOG_FORMAT_AUTO);
+      g_assert_true (aio_entrypoint_validate (ep, NULL));
       return;
     }
 
@@ -403,6 +422,12 @@ test_environment (void)
   g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\"*");
   g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"soon\"*");
   g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFERING=\"maybe\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\": expected one of *debug*info*");
+  g_test_trap_assert_stderr ("*AIOMISC_POOL_SIZE=\"0\": expected an integer from 1 to 1024*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_FLUSH_INTERVAL=\"-5\": expected a number of seconds above 0*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFER_SIZE=\"0\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"-1\": expected a number of seconds, 0 or more*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_FORMAT=\"fancy\": expected one of *json*");
 }
 
 typedef struct
