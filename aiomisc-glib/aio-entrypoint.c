@@ -53,6 +53,9 @@
 
 #define POOL_SIZE_MAX 1024
 
+/* "1 service", "2 services" */
+#define PLURAL_S(n) ((n) == 1 ? "" : "s")
+
 typedef enum {
   EP_IDLE,
   EP_STARTING,
@@ -1064,7 +1067,7 @@ services_started (AioEntrypoint *self,
       return;
     }
 
-  g_info ("%u services started", self->services->len);
+  g_info ("%u service%s started", self->services->len, PLURAL_S (self->services->len));
   run_hook (self, POST_START, post_start_done);
 }
 
@@ -1157,7 +1160,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
     }
   aio_entrypoint_set_current (self, TRUE);
 
-  g_info ("Starting %u services", self->services->len);
+  g_info ("Starting %u service%s", self->services->len, PLURAL_S (self->services->len));
   run_hook (self, PRE_START, pre_start_done);
 }
 
@@ -1228,7 +1231,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
 {
   self->task = g_steal_pointer (&self->stop_after_start);
   self->state = EP_STOPPING;
-  g_info ("Stopping %u services", self->services->len);
+  g_info ("Stopping %u service%s", self->services->len, PLURAL_S (self->services->len));
   run_hook (self, PRE_STOP, pre_stop_done);
 }
 
@@ -1346,37 +1349,49 @@ aio_entrypoint_quit (AioEntrypoint *self)
   g_main_context_wakeup (self->main_context);
 }
 
-static gboolean
-unix_signal_cb (gpointer data)
+static void
+unix_signal_received (AioEntrypoint *self,
+                      const char    *name)
 {
-  AioEntrypoint *self = data;
-
   if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
-    g_info ("Received a signal while shutting down; already shutting down");
+    g_info ("Received %s while shutting down; already shutting down", name);
   else if (self->state == EP_STARTING && self->start_cancellable != NULL)
     {
       /* A start may never end (a client waiting for its server): cancel
        * it; what did start is stopped, and the run fails as cancelled. */
-      g_info ("Received a signal while starting; cancelling the start");
+      g_info ("Received %s while starting; cancelling the start", name);
       aio_entrypoint_quit (self);
       g_cancellable_cancel (self->start_cancellable);
     }
   else
     {
-      g_info ("Received a signal; shutting down gracefully");
+      g_info ("Received %s; shutting down gracefully", name);
       aio_entrypoint_quit (self);
     }
+}
 
+static gboolean
+sigint_cb (gpointer data)
+{
+  unix_signal_received (data, "SIGINT");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sigterm_cb (gpointer data)
+{
+  unix_signal_received (data, "SIGTERM");
   return G_SOURCE_CONTINUE;
 }
 
 static GSource *
 aio_entrypoint_watch_signal (AioEntrypoint *self,
-                             int            signum)
+                             int            signum,
+                             GSourceFunc    func)
 {
   GSource *source = g_unix_signal_source_new (signum);
 
-  g_source_set_callback (source, unix_signal_cb, self, NULL);
+  g_source_set_callback (source, func, self, NULL);
   g_source_set_static_name (source, "[aiomisc-glib] unix signal");
   g_source_attach (source, self->main_context);
 
@@ -1389,8 +1404,8 @@ aio_entrypoint_install_signals (AioEntrypoint *self)
   if (self->sigint_source != NULL)
     return;
 
-  self->sigint_source = aio_entrypoint_watch_signal (self, SIGINT);
-  self->sigterm_source = aio_entrypoint_watch_signal (self, SIGTERM);
+  self->sigint_source = aio_entrypoint_watch_signal (self, SIGINT, sigint_cb);
+  self->sigterm_source = aio_entrypoint_watch_signal (self, SIGTERM, sigterm_cb);
 }
 
 /**

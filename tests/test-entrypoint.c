@@ -715,6 +715,18 @@ test_run_main (void)
 }
 
 static void
+main_on_entrypoint (AioEntrypoint *entrypoint, GTask *task, gpointer user_data)
+{
+  guint pool_size;
+
+  g_assert_true (entrypoint == user_data);
+  g_assert_true (aio_entrypoint_get_current () == entrypoint);
+  g_object_get (entrypoint, "pool-size", &pool_size, NULL);
+  g_assert_cmpuint (pool_size, ==, 5);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 test_aio_run (void)
 {
   g_autoptr(AioTestService) a = aio_test_service_new ("a");
@@ -730,6 +742,24 @@ test_aio_run (void)
       g_assert_cmpuint (b->stop_calls, ==, 1);
       g_assert_false (aio_run (main_fails, NULL, &error, NULL));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+
+      /* With the entrypoint's settings: they are used, and the services
+       * are added to it. */
+      {
+        g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT,
+                                                    "log-level", AIO_LOG_LEVEL_DEBUG,
+                                                    "pool-size", 5,
+                                                    NULL);
+        g_autoptr(GPtrArray) services = NULL;
+
+        g_assert_true (aio_run_with_entrypoint (ep, main_on_entrypoint, ep, &error, a, b, NULL));
+        g_assert_no_error (error);
+        g_assert_cmpuint (a->stop_calls, ==, 2);
+        g_assert_cmpuint (b->stop_calls, ==, 2);
+        services = aio_entrypoint_dup_services (ep);
+        g_assert_cmpuint (services->len, ==, 2);
+      }
       return;
     }
 

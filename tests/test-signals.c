@@ -34,6 +34,13 @@ second_signal_cb (AioEntrypoint *ep, gpointer data)
   g_assert_cmpint (kill (getpid (), GPOINTER_TO_INT (data)), ==, 0);
 }
 
+/* The entrypoint's INFO records, on GLib's default writer (stdout). */
+static void
+log_info_to_stdout (void)
+{
+  g_setenv ("G_MESSAGES_DEBUG", "Aio", TRUE);
+}
+
 static int
 run_child (int signum, gboolean twice)
 {
@@ -57,6 +64,7 @@ run_child (int signum, gboolean twice)
   if (twice)
     g_signal_connect (ep, "pre-stop", G_CALLBACK (second_signal_cb), GINT_TO_POINTER (signum));
 
+  log_info_to_stdout ();
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("run failed: %s\n", error->message);
@@ -81,6 +89,10 @@ check_signal (int signum, gboolean twice)
   g_test_trap_assert_stdout ("*stopped dependent*stopped ordinary*");
   g_test_trap_assert_stdout ("*stop calls 1 1 1*");
   g_test_trap_assert_stdout ("*forever cancelled 1*");
+  /* The log names the signal. */
+  g_test_trap_assert_stdout (signum == SIGTERM ? "*Received SIGTERM; shutting down*"
+                                               : "*Received SIGINT; shutting down*");
+  g_test_trap_assert_stdout ("*Stopping 3 services*");
   if (twice)
     {
       g_test_trap_assert_stdout ("*pre-stop*");
@@ -210,6 +222,7 @@ run_timeout_child (void)
   stuck->never_stop = TRUE;
   aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
   g_signal_connect (ep, "post-start", G_CALLBACK (send_signal_cb), GINT_TO_POINTER (SIGTERM));
+  log_info_to_stdout ();
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("run failed: %s\n", error->message);
@@ -223,20 +236,26 @@ run_timeout_child (void)
 static void
 test_exit_code_on_timeout (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                      G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
   g_subprocess_launcher_setenv (launcher, "AIO_TEST_CHILD", "timeout", TRUE);
   child = g_subprocess_launcher_spawn (launcher, &error, argv0, NULL);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, NULL, &err, &error));
+  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, &out, &err, &error));
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (child));
   g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 70);
   g_assert_nonnull (strstr (err, "shutdown timeout"));
   g_assert_nonnull (strstr (err, "'stuck'"));
+  /* One service, not "1 services". */
+  g_assert_nonnull (strstr (out, "Starting 1 service\n"));
+  g_assert_nonnull (strstr (out, "1 service started"));
+  g_assert_nonnull (strstr (out, "Stopping 1 service\n"));
 }
 
 int
