@@ -37,7 +37,7 @@
  *
  * Properties out of range are not refused when set:
  * [method@Aio.Aggregator.validate] and every call report them as
- * %AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT, naming the value.
+ * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Since: 0.1
  */
@@ -85,17 +85,6 @@ struct _Batch
 };
 
 G_DEFINE_FINAL_TYPE (AioAggregator, aio_aggregator, G_TYPE_OBJECT)
-
-/**
- * aio_aggregator_error_quark:
- *
- * Gets the error domain of [class@Aio.Aggregator].
- *
- * Returns: the %AIO_AGGREGATOR_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-aggregator-error-quark, aio_aggregator_error)
 
 enum {
   PROP_0,
@@ -329,7 +318,7 @@ aio_aggregator_new (double             leeway,
  *
  * Sets the batch function, for an aggregator created with g_object_new();
  * the batches that are sent afterwards use it. Calls fail with
- * %AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT while there is none.
+ * %G_IO_ERROR_INVALID_ARGUMENT while there is none.
  *
  * Since: 0.1
  */
@@ -507,7 +496,7 @@ validate_locked (AioAggregator  *self,
 {
   if (!isfinite (self->leeway) || self->leeway <= 0)
     {
-      g_set_error (error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid leeway %g: must be a number of seconds above 0",
                    self->leeway);
       return FALSE;
@@ -515,7 +504,7 @@ validate_locked (AioAggregator  *self,
 
   if (self->max_count < 1 && self->max_count != -1)
     {
-      g_set_error (error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid max-count %d: must be 1 or more, or -1 (no limit)",
                    self->max_count);
       return FALSE;
@@ -523,7 +512,7 @@ validate_locked (AioAggregator  *self,
 
   if (self->func == NULL)
     {
-      g_set_error_literal (error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT,
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                            "No batch function set");
       return FALSE;
     }
@@ -539,7 +528,7 @@ validate_locked (AioAggregator  *self,
  * Checks the properties and the batch function; every call does too.
  *
  * Returns: %TRUE if the aggregator can be used, else %FALSE with an
- *   %AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT error saying why
+ *   %G_IO_ERROR_INVALID_ARGUMENT error saying why
  *
  * Since: 0.1
  */
@@ -626,7 +615,7 @@ batch_split_result (GPtrArray     *sent_items,
         what = g_strdup_printf ("a GVariant of type '%s'", g_variant_get_type_string (variant));
       else
         what = g_strdup_printf ("a %s", G_VALUE_TYPE_NAME (value));
-      g_set_error (error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_BAD_RESULT,
+      g_set_error (error, AIO_ERROR, AIO_ERROR_BAD_RESULT,
                    "The batch function returned %s for %u items: expected a "
                    "GVariant array or tuple with one child per item",
                    what, sent_items->len);
@@ -724,7 +713,7 @@ batch_run (Batch *batch)
        * was unset since. */
       for (guint i = 0; i < batch->sent_items->len; i++)
         item_complete (self, g_ptr_array_index (batch->sent_items, i), NULL,
-                       &(GError) { AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT,
+                       &(GError) { G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                    (char *) "No batch function set" });
       batch_drop_sent_items (batch);
       batch_unref (batch);
@@ -910,7 +899,7 @@ aio_aggregator_call_async (AioAggregator       *self,
  *
  * Returns: (transfer full): the result of this call's item, or %NULL with
  *   @error set: the error of the batch function, %G_IO_ERROR_CANCELLED,
- *   or an %AIO_AGGREGATOR_ERROR
+ *   %G_IO_ERROR_INVALID_ARGUMENT or %AIO_ERROR_BAD_RESULT
  *
  * Since: 0.1
  */

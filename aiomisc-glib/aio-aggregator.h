@@ -17,34 +17,6 @@
 G_BEGIN_DECLS
 
 /**
- * AioAggregatorError:
- * @AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT: a property has a value out of
- *   range, or no batch function is set; the message says which
- * @AIO_AGGREGATOR_ERROR_BAD_RESULT: the batch function returned something
- *   else than one result per item
- *
- * Errors in the %AIO_AGGREGATOR_ERROR domain. The errors of the batch
- * function itself keep their own domain and code.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT,
-  AIO_AGGREGATOR_ERROR_BAD_RESULT,
-} AioAggregatorError;
-
-/**
- * AIO_AGGREGATOR_ERROR:
- *
- * The error domain of [class@Aio.Aggregator].
- *
- * Since: 0.1
- */
-#define AIO_AGGREGATOR_ERROR (aio_aggregator_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_aggregator_error_quark (void);
-
-/**
  * AioAggregatorFunc:
  * @task: the task to complete with g_task_return_value() — a
  *   %G_TYPE_VARIANT holding one result per item, in order — or with

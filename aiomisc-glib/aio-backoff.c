@@ -41,7 +41,7 @@
  *
  * Properties out of range (a negative pause, a max-tries of 0, …) are not
  * refused when set: [method@Aio.Backoff.validate] and every run report them
- * as %AIO_BACKOFF_ERROR_INVALID_ARGUMENT, naming the value.
+ * as %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Each run adds to the process-wide statistics ([func@Aio.statistics_get])
  * of group `"backoff"`: `attempts` (attempts started), `done` (attempts
@@ -82,17 +82,6 @@ typedef struct
 } RetryError;
 
 G_DEFINE_FINAL_TYPE (AioBackoff, aio_backoff, G_TYPE_OBJECT)
-
-/**
- * aio_backoff_error_quark:
- *
- * Gets the error domain of [class@Aio.Backoff].
- *
- * Returns: the %AIO_BACKOFF_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-backoff-error-quark, aio_backoff_error)
 
 enum {
   PROP_0,
@@ -834,7 +823,7 @@ config_validate (const Config  *config,
 {
   if (isnan (config->attempt_timeout) || config->attempt_timeout < 0)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid attempt-timeout %g: must be a number of seconds, 0 (none) or more",
                    config->attempt_timeout);
       return FALSE;
@@ -842,7 +831,7 @@ config_validate (const Config  *config,
 
   if (isnan (config->deadline) || config->deadline < 0)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid deadline %g: must be a number of seconds, 0 (none) or more",
                    config->deadline);
       return FALSE;
@@ -850,7 +839,7 @@ config_validate (const Config  *config,
 
   if (!isfinite (config->pause) || config->pause < 0)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid pause %g: must be a number of seconds, 0 or more",
                    config->pause);
       return FALSE;
@@ -858,7 +847,7 @@ config_validate (const Config  *config,
 
   if (config->max_tries < 1 && config->max_tries != -1)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid max-tries %d: must be 1 or more, or -1 (no limit)",
                    config->max_tries);
       return FALSE;
@@ -866,7 +855,7 @@ config_validate (const Config  *config,
 
   if (!isfinite (config->exponent) || config->exponent < 1)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid exponent %g: must be 1 or more",
                    config->exponent);
       return FALSE;
@@ -874,7 +863,7 @@ config_validate (const Config  *config,
 
   if (isnan (config->max_pause) || config->max_pause < 0)
     {
-      g_set_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid max-pause %g: must be a number of seconds, 0 (no cap) or more",
                    config->max_pause);
       return FALSE;
@@ -891,7 +880,7 @@ config_validate (const Config  *config,
  * Checks the properties; every run does too.
  *
  * Returns: %TRUE if every property has a usable value, else %FALSE with an
- *   %AIO_BACKOFF_ERROR_INVALID_ARGUMENT error naming the property and value
+ *   %G_IO_ERROR_INVALID_ARGUMENT error naming the property and value
  *
  * Since: 0.1
  */
@@ -1238,7 +1227,7 @@ backoff_attempt (BackoffRun *run)
  * succeeded, or the error of the last one that failed (also when the
  * deadline passed), %G_IO_ERROR_TIMED_OUT if the deadline passed before any
  * attempt failed, %G_IO_ERROR_CANCELLED if @cancellable was cancelled, or
- * an %AIO_BACKOFF_ERROR_INVALID_ARGUMENT error if a property is out of
+ * an %G_IO_ERROR_INVALID_ARGUMENT error if a property is out of
  * range. A cancelled or interrupted attempt is waited for, so @func never
  * runs past @callback.
  *

@@ -17,34 +17,6 @@
 G_BEGIN_DECLS
 
 /**
- * AioBackoffError:
- * @AIO_BACKOFF_ERROR_FAILED: generic failure (not raised by the backoff
- *   itself)
- * @AIO_BACKOFF_ERROR_INVALID_ARGUMENT: a property has a value out of range;
- *   the message names it
- *
- * Errors in the %AIO_BACKOFF_ERROR domain. The errors of the operation
- * itself keep their own domain and code.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_BACKOFF_ERROR_FAILED,
-  AIO_BACKOFF_ERROR_INVALID_ARGUMENT,
-} AioBackoffError;
-
-/**
- * AIO_BACKOFF_ERROR:
- *
- * The error domain of [class@Aio.Backoff].
- *
- * Since: 0.1
- */
-#define AIO_BACKOFF_ERROR (aio_backoff_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_backoff_error_quark (void);
-
-/**
  * AioBackoffGiveupFunc:
  * @error: the error of the attempt that just failed
  * @user_data: (closure): the data passed with the function

@@ -21,7 +21,7 @@
  * of the stream.
  *
  * Closing wakes the producers blocked in a push, which fail with
- * %AIO_CHANNEL_ERROR_CLOSED; so the consumer can stop a producer early by
+ * %G_IO_ERROR_CLOSED; so the consumer can stop a producer early by
  * closing the channel (as breaking out of `async for` does in aiomisc).
  * Items already pushed stay available to pops.
  *
@@ -110,17 +110,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (AioChannel, aio_channel, G_TYPE_OBJECT)
-
-/**
- * aio_channel_error_quark:
- *
- * Gets the error domain of [class@Aio.Channel].
- *
- * Returns: the %AIO_CHANNEL_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-channel-error-quark, aio_channel_error)
 
 static void
 aio_channel_value_free (gpointer value)
@@ -452,7 +441,7 @@ aio_channel_push_item (AioChannel      *self,
     {
       if (self->closed)
         {
-          g_set_error_literal (&local_error, AIO_CHANNEL_ERROR, AIO_CHANNEL_ERROR_CLOSED,
+          g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_CLOSED,
                                "The channel is closed");
           break;
         }
@@ -532,7 +521,7 @@ out:
  * [func@Aio.run_in_thread_async]), never from the thread of the consumer's
  * main context, which must run to make room.
  *
- * Fails with %AIO_CHANNEL_ERROR_CLOSED if the channel is closed, or gets
+ * Fails with %G_IO_ERROR_CLOSED if the channel is closed, or gets
  * closed while waiting, and with %G_IO_ERROR_CANCELLED if @cancellable is
  * cancelled before there was room. The channel takes @item in any case: on
  * failure it frees it with the item-free function given to
@@ -613,7 +602,7 @@ aio_channel_push_value (AioChannel    *self,
  * aio_channel_close:
  * @self: a #AioChannel
  *
- * Closes the channel: pushes fail with %AIO_CHANNEL_ERROR_CLOSED from now
+ * Closes the channel: pushes fail with %G_IO_ERROR_CLOSED from now
  * on, producers blocked in a push wake up and fail the same way, and once
  * the items already queued have been popped, pops report the end of the
  * stream. Can be called from any thread, more than once.

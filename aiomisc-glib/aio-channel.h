@@ -14,35 +14,10 @@
 
 G_BEGIN_DECLS
 
-/**
- * AIO_CHANNEL_ERROR:
- *
- * The error domain of [class@Aio.Channel].
- *
- * Since: 0.1
- */
-#define AIO_CHANNEL_ERROR (aio_channel_error_quark ())
-
-/**
- * AioChannelError:
- * @AIO_CHANNEL_ERROR_CLOSED: the channel was closed: nothing can be pushed
- *   any more
- *
- * Error codes of the %AIO_CHANNEL_ERROR domain.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_CHANNEL_ERROR_CLOSED,
-} AioChannelError;
-
 #define AIO_TYPE_CHANNEL (aio_channel_get_type ())
 
 AIO_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (AioChannel, aio_channel, AIO, CHANNEL, GObject)
-
-AIO_AVAILABLE_IN_ALL
-GQuark      aio_channel_error_quark      (void);
 
 AIO_AVAILABLE_IN_ALL
 AioChannel *aio_channel_new              (guint                max_size);

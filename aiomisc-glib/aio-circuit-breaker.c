@@ -21,7 +21,7 @@
  * - %AIO_CIRCUIT_BREAKER_STATE_PASSING: calls go through. Once the window
  *   is full and every bucket in it is failing, the breaker breaks.
  * - %AIO_CIRCUIT_BREAKER_STATE_BROKEN: calls fail at once with
- *   %AIO_CIRCUIT_BREAKER_ERROR_BROKEN, whose message carries that of the
+ *   %AIO_ERROR_CIRCUIT_BROKEN, whose message carries that of the
  *   last failure, for [property@Aio.CircuitBreaker:broken-time] seconds.
  * - %AIO_CIRCUIT_BREAKER_STATE_RECOVERING: a call goes through with a
  *   probability of 2^(t / recovery-time) − 1, t being the time since the
@@ -59,7 +59,7 @@
  *
  * Properties out of range are not refused when set:
  * [method@Aio.CircuitBreaker.validate] and every call report them as
- * %AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT, naming the value.
+ * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Since: 0.1
  */
@@ -110,17 +110,6 @@ struct _AioCircuitBreaker
 };
 
 G_DEFINE_FINAL_TYPE (AioCircuitBreaker, aio_circuit_breaker, G_TYPE_OBJECT)
-
-/**
- * aio_circuit_breaker_error_quark:
- *
- * Gets the error domain of [class@Aio.CircuitBreaker].
- *
- * Returns: the %AIO_CIRCUIT_BREAKER_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-circuit-breaker-error-quark, aio_circuit_breaker_error)
 
 enum {
   PROP_0,
@@ -700,7 +689,7 @@ check_time (const char  *name,
   if (isfinite (value) && (value > 0 || (zero_allowed && value == 0)))
     return TRUE;
 
-  g_set_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT,
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                "Invalid %s %g: must be a number of seconds, %s",
                name, value, zero_allowed ? "0 (the response time) or more" : "above 0");
   return FALSE;
@@ -713,7 +702,7 @@ validate_locked (AioCircuitBreaker  *self,
 {
   if (!(self->error_ratio > 0 && self->error_ratio <= 1))
     {
-      g_set_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Invalid error-ratio %g: must be above 0 and at most 1",
                    self->error_ratio);
       return FALSE;
@@ -733,7 +722,7 @@ validate_locked (AioCircuitBreaker  *self,
  * Checks the properties; every call does too.
  *
  * Returns: %TRUE if every property has a usable value, else %FALSE with an
- *   %AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT error naming the property
+ *   %G_IO_ERROR_INVALID_ARGUMENT error naming the property
  *   and value
  *
  * Since: 0.1
@@ -910,9 +899,9 @@ state_to_string (AioCircuitBreakerState state)
  * that fit neither.
  *
  * Returns: %TRUE if the call may be made; %FALSE with
- *   %AIO_CIRCUIT_BREAKER_ERROR_BROKEN (whose message carries the one of the
+ *   %AIO_ERROR_CIRCUIT_BROKEN (whose message carries the one of the
  *   last failure) if the breaker refuses it, or with
- *   %AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT if a property is out of
+ *   %G_IO_ERROR_INVALID_ARGUMENT if a property is out of
  *   range
  *
  * Since: 0.1
@@ -974,11 +963,11 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
   if (!allowed)
     {
       if (self->last_message != NULL)
-        g_set_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN,
+        g_set_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN,
                      "Circuit breaker is %s; last error: %s",
                      state_to_string (state), self->last_message);
       else
-        g_set_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN,
+        g_set_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN,
                      "Circuit breaker is %s", state_to_string (state));
     }
 
@@ -1085,7 +1074,7 @@ aio_circuit_breaker_record (AioCircuitBreaker *self,
  *
  * Returns: (skip): %TRUE if @func was called and succeeded (@value then
  *   holds its result, a %G_TYPE_POINTER %NULL if it stored none); %FALSE
- *   with @func's error, or with %AIO_CIRCUIT_BREAKER_ERROR_BROKEN if the
+ *   with @func's error, or with %AIO_ERROR_CIRCUIT_BROKEN if the
  *   call was refused
  *
  * Since: 0.1
@@ -1214,7 +1203,7 @@ aio_circuit_breaker_call_async (AioCircuitBreaker   *self,
  *
  * Returns: (skip): %TRUE if the operation ran and succeeded (@value then
  *   holds its value, a %G_TYPE_POINTER %NULL if it returned none); %FALSE
- *   with its error, or with %AIO_CIRCUIT_BREAKER_ERROR_BROKEN if the call
+ *   with its error, or with %AIO_ERROR_CIRCUIT_BROKEN if the call
  *   was refused
  *
  * Since: 0.1

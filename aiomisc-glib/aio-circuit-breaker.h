@@ -21,7 +21,7 @@ G_BEGIN_DECLS
  * @AIO_CIRCUIT_BREAKER_STATE_PASSING: calls go through; their outcomes are
  *   counted
  * @AIO_CIRCUIT_BREAKER_STATE_BROKEN: calls fail at once with
- *   %AIO_CIRCUIT_BREAKER_ERROR_BROKEN
+ *   %AIO_ERROR_CIRCUIT_BROKEN
  * @AIO_CIRCUIT_BREAKER_STATE_RECOVERING: a growing share of the calls goes
  *   through, the others fail at once
  *
@@ -34,35 +34,6 @@ typedef enum {
   AIO_CIRCUIT_BREAKER_STATE_BROKEN,
   AIO_CIRCUIT_BREAKER_STATE_RECOVERING,
 } AioCircuitBreakerState;
-
-/**
- * AioCircuitBreakerError:
- * @AIO_CIRCUIT_BREAKER_ERROR_BROKEN: the call was refused: the breaker is
- *   broken (or recovering, and the call was not let through); the message
- *   carries the message of the last counted error
- * @AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT: a property has a value out of
- *   range; the message names it
- *
- * Errors in the %AIO_CIRCUIT_BREAKER_ERROR domain. The errors of the calls
- * themselves keep their own domain and code.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_CIRCUIT_BREAKER_ERROR_BROKEN,
-  AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT,
-} AioCircuitBreakerError;
-
-/**
- * AIO_CIRCUIT_BREAKER_ERROR:
- *
- * The error domain of [class@Aio.CircuitBreaker].
- *
- * Since: 0.1
- */
-#define AIO_CIRCUIT_BREAKER_ERROR (aio_circuit_breaker_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_circuit_breaker_error_quark (void);
 
 /**
  * AioCircuitBreakerFunc:

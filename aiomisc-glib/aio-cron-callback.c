@@ -751,7 +751,7 @@ aio_cron_callback_dup_next_fire (AioCronCallback *self)
  * each time of the schedule from now on, until
  * [method@Aio.CronCallback.stop_async].
  *
- * Fails with %AIO_CRON_ERROR_BUSY if the callback is running or still
+ * Fails with %G_IO_ERROR_BUSY if the callback is running or still
  * stopping.
  *
  * Returns: %TRUE if the schedule started
@@ -767,7 +767,7 @@ aio_cron_callback_start (AioCronCallback  *self,
 
   if (self->running || self->run != NULL)
     {
-      g_set_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_BUSY,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                    "Cron callback '%s' is already %s",
                    aio_cron_callback_get_name (self),
                    self->running ? "running" : "stopping");

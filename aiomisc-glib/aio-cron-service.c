@@ -337,7 +337,7 @@ aio_cron_service_add (AioCronService   *self,
  * service's clock and time zone; it is returned to tune it further (its
  * name, its shield).
  *
- * Fails with an %AIO_CRON_ERROR if @expression is not valid; @destroy is
+ * Fails with %AIO_ERROR_CRON_PARSE if @expression is not valid; @destroy is
  * then called on @user_data at once.
  *
  * Returns: (transfer none) (nullable): the callback, owned by the service,
@@ -389,7 +389,7 @@ aio_cron_service_register (AioCronService  *self,
  * shield. It starts and stops with the service (at once if the service
  * runs). Adding a callback twice has no effect.
  *
- * Fails with %AIO_CRON_ERROR_BUSY if the service runs and @callback runs
+ * Fails with %G_IO_ERROR_BUSY if the service runs and @callback runs
  * already.
  *
  * Returns: %TRUE if @callback was added

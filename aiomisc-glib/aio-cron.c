@@ -46,7 +46,7 @@
  *
  * An expression whose day-of-month names only days that none of its months
  * has (`0 0 30 2 *`, `0 0 31 4,6 *`) is refused with
- * %AIO_CRON_ERROR_NEVER_MATCHES. February 29 is valid: it fires in leap
+ * %AIO_ERROR_CRON_PARSE. February 29 is valid: it fires in leap
  * years.
  *
  * Not supported: `L`, `W`, `#`, `?`, `H` and `@reboot`.
@@ -66,17 +66,6 @@
  *
  * Since: 0.1
  */
-
-/**
- * aio_cron_error_quark:
- *
- * Gets the error domain of cron schedules, callbacks and services.
- *
- * Returns: the quark of %AIO_CRON_ERROR
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-cron-error-quark, aio_cron_error)
 
 #define SECONDS_PER_DAY G_GINT64_CONSTANT (86400)
 /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range of GDateTime. */
@@ -389,14 +378,12 @@ typedef struct
 static void
 set_field_error (ParseContext  *ctx,
                  GError       **error,
-                 AioCronError   code,
                  const char    *format,
-                 ...) G_GNUC_PRINTF (4, 5);
+                 ...) G_GNUC_PRINTF (3, 4);
 
 static void
 set_field_error (ParseContext  *ctx,
                  GError       **error,
-                 AioCronError   code,
                  const char    *format,
                  ...)
 {
@@ -410,7 +397,7 @@ set_field_error (ParseContext  *ctx,
   detail = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, AIO_CRON_ERROR, code,
+  g_set_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE,
                "Invalid %s field “%s” in cron expression “%s”: %s",
                fields[ctx->field].name, field_valid, expression_valid, detail);
 }
@@ -441,7 +428,7 @@ parse_value (ParseContext  *ctx,
         {
           g_autofree char *text = g_strndup (start, *p - start);
 
-          set_field_error (ctx, error, AIO_CRON_ERROR_OUT_OF_RANGE,
+          set_field_error (ctx, error,
                            "%s is out of range %d–%d", text, info->min, info->max);
           return FALSE;
         }
@@ -467,11 +454,11 @@ parse_value (ParseContext  *ctx,
         }
       text_valid = g_utf8_make_valid (text, -1);
       if (info->n_names > 0)
-        set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+        set_field_error (ctx, error,
                          "unknown name “%s” (expected %s–%s)", text_valid,
                          info->names[0], info->names[info->n_names - 1]);
       else
-        set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+        set_field_error (ctx, error,
                          "“%s” is not a number (names are only allowed in month and day-of-week)",
                          text_valid);
       return FALSE;
@@ -482,11 +469,11 @@ parse_value (ParseContext  *ctx,
       g_autofree char *c = g_strndup (*p, 1);
       g_autofree char *c_valid = g_utf8_make_valid (c, -1);
 
-      set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+      set_field_error (ctx, error,
                        "unexpected “%s” where a value was expected", c_valid);
     }
   else
-    set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+    set_field_error (ctx, error,
                      "a value is missing at the end");
   return FALSE;
 }
@@ -505,7 +492,7 @@ parse_item (ParseContext  *ctx,
 
   if (p == end)
     {
-      set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD, "empty list item");
+      set_field_error (ctx, error, "empty list item");
       return FALSE;
     }
 
@@ -535,7 +522,7 @@ parse_item (ParseContext  *ctx,
             {
               g_autofree char *text = g_strndup (high_start, p - high_start);
 
-              set_field_error (ctx, error, AIO_CRON_ERROR_OUT_OF_RANGE,
+              set_field_error (ctx, error,
                                "the range ends on %s, before it starts", text);
               return FALSE;
             }
@@ -560,14 +547,14 @@ parse_item (ParseContext  *ctx,
           g_autofree char *rest = g_strndup (step_start, end - step_start);
           g_autofree char *rest_valid = g_utf8_make_valid (rest, -1);
 
-          set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+          set_field_error (ctx, error,
                            "the step “%s” is not a number", rest_valid);
           return FALSE;
         }
       text = g_strndup (step_start, p - step_start);
       if (v < 1 || v > span)
         {
-          set_field_error (ctx, error, AIO_CRON_ERROR_OUT_OF_RANGE,
+          set_field_error (ctx, error,
                            "the step %s is out of range 1–%d", text, span);
           return FALSE;
         }
@@ -582,7 +569,7 @@ parse_item (ParseContext  *ctx,
       g_autofree char *rest = g_strndup (p, end - p);
       g_autofree char *rest_valid = g_utf8_make_valid (rest, -1);
 
-      set_field_error (ctx, error, AIO_CRON_ERROR_INVALID_FIELD,
+      set_field_error (ctx, error,
                        "unexpected “%s”", rest_valid);
       return FALSE;
     }
@@ -641,7 +628,7 @@ cron_check_possible (AioCron       *self,
 
   months = g_strndup (month_ctx->field_start, month_ctx->field_len);
   months_valid = g_utf8_make_valid (months, -1);
-  set_field_error (day_ctx, error, AIO_CRON_ERROR_NEVER_MATCHES,
+  set_field_error (day_ctx, error,
                    "no month “%s” has such a day, the schedule would never fire",
                    months_valid);
   return FALSE;
@@ -683,7 +670,7 @@ cron_parse (AioCron     *self,
     {
       g_autofree char *valid = g_utf8_make_valid (expression, -1);
 
-      g_set_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_FIELD_COUNT,
+      g_set_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE,
                    "Invalid cron expression “%s”: %d fields, expected 5 "
                    "(minute hour day-of-month month day-of-week) or 6 (the same and second)",
                    valid, n);
@@ -728,7 +715,7 @@ cron_parse (AioCron     *self,
  *
  * Parses a cron expression; see [struct@Aio.Cron] for the syntax.
  *
- * An invalid expression is an %AIO_CRON_ERROR whose message names the
+ * An invalid expression is an %AIO_ERROR_CRON_PARSE error whose message names the
  * field (minute, hour, day-of-month, month, day-of-week or second) and its
  * offending text.
  *
@@ -778,12 +765,12 @@ aio_cron_new (const char  *expression,
           g_autofree char *macro_valid = g_utf8_make_valid (macro, -1);
 
           if (text == NULL)
-            g_set_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_UNKNOWN_MACRO,
+            g_set_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE,
                          "Invalid cron expression: unknown macro “%s” (expected @yearly, "
                          "@annually, @monthly, @weekly, @daily, @midnight or @hourly)",
                          macro_valid);
           else
-            g_set_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_FIELD_COUNT,
+            g_set_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE,
                          "Invalid cron expression: the macro “%s” must stand alone",
                          macro_valid);
           return NULL;

@@ -9,6 +9,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
+#include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
 #include "aio-service-walk-private.h"
 #include "aio-thread-private.h"
@@ -102,17 +103,6 @@ struct _AioEntrypoint
 
 G_DEFINE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, G_TYPE_OBJECT)
 
-/**
- * aio_entrypoint_error_quark:
- *
- * Gets the error domain of [class@Aio.Entrypoint].
- *
- * Returns: the %AIO_ENTRYPOINT_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-entrypoint-error-quark, aio_entrypoint_error)
-
 enum {
   PROP_0,
   PROP_POOL_SIZE,
@@ -154,7 +144,7 @@ check_cycles (GPtrArray  *services,
 
       if (_aio_service_in_cycle (service))
         {
-          g_set_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+          g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                        "Service '%s' depends on itself through its dependencies",
                        aio_service_get_name (service));
           return FALSE;
@@ -640,7 +630,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    *
    * How long, in seconds, services may take to stop; 0 waits forever.
    * Services still stopping after it are named in a
-   * %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT error.
+   * %AIO_ERROR_SHUTDOWN_TIMEOUT error.
    *
    * Since: 0.1
    */
@@ -945,7 +935,7 @@ aio_entrypoint_add_service (AioEntrypoint *self,
  * Checks the properties; [method@Aio.Entrypoint.start_async] does too.
  *
  * Returns: %TRUE if every property has a usable value, else %FALSE with an
- *   %AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT error naming the property
+ *   %G_IO_ERROR_INVALID_ARGUMENT error naming the property
  *
  * Since: 0.1
  */
@@ -963,7 +953,7 @@ aio_entrypoint_validate (AioEntrypoint  *self,
       g_object_get_property (G_OBJECT (self), range->property, &value);
       if (!property_range_contains (range, value_as_double (&value)))
         {
-          g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "Invalid %s %g: must be %s",
                        range->property, value_as_double (&value), range->expected);
           return FALSE;
@@ -1014,6 +1004,7 @@ aio_entrypoint_release_pool (AioEntrypoint *self)
 static void
 post_start_done (AioEntrypoint *self)
 {
+  _aio_sd_notify_entrypoint_ready (self);
   self->state = EP_RUNNING;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_complete (self, NULL);
@@ -1035,6 +1026,7 @@ start_failed_stopped (AioEntrypoint *self,
       g_error_free (stop_error);
     }
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   self->state = EP_IDLE;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_release_pool (self);
@@ -1118,7 +1110,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
 
   if (self->state != EP_IDLE)
     {
-      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The entrypoint is already running");
       return;
     }
@@ -1161,6 +1153,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   aio_entrypoint_set_current (self, TRUE);
 
   g_info ("Starting %u service%s", self->services->len, PLURAL_S (self->services->len));
+  _aio_sd_notify_entrypoint_starting (self, self->main_context, self->services);
   run_hook (self, PRE_START, pre_start_done);
 }
 
@@ -1194,6 +1187,7 @@ post_stop_done (AioEntrypoint *self)
 {
   GError *error = g_task_get_task_data (self->task);
 
+  _aio_sd_notify_entrypoint_stopped (self, error);
   aio_entrypoint_remove_signals (self);
   self->state = EP_IDLE;
   aio_entrypoint_release_pool (self);
@@ -1232,6 +1226,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
   self->task = g_steal_pointer (&self->stop_after_start);
   self->state = EP_STOPPING;
   g_info ("Stopping %u service%s", self->services->len, PLURAL_S (self->services->len));
+  _aio_sd_notify_entrypoint_stopping (self);
   run_hook (self, PRE_STOP, pre_stop_done);
 }
 
@@ -1247,7 +1242,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
  * [signal@Aio.Entrypoint::post-stop] after. The reason handed to the
  * services is the runtime failure that ended the entrypoint, if any.
  *
- * Fails with %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT, naming the services
+ * Fails with %AIO_ERROR_SHUTDOWN_TIMEOUT, naming the services
  * still stopping, once [property@Aio.Entrypoint:shutdown-timeout] has
  * passed; those services go on stopping in the background. Stopping an
  * entrypoint that is starting cancels the start first. Stopping an idle
@@ -1277,14 +1272,14 @@ aio_entrypoint_stop_async (AioEntrypoint       *self,
 
     case EP_STOPPING:
     default:
-      g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The entrypoint is already stopping");
       return;
 
     case EP_STARTING:
       if (self->stop_after_start != NULL)
         {
-          g_task_return_new_error (task, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_BUSY,
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                    "The entrypoint is already stopping");
           return;
         }
@@ -1421,7 +1416,7 @@ aio_entrypoint_install_signals (AioEntrypoint *self)
  * ignored rather than killing the process.
  *
  * Returns: %FALSE with the error of the service if a service failed while
- *   running, or %AIO_ENTRYPOINT_ERROR_NOT_RUNNING if not started
+ *   running, or %AIO_ERROR_NOT_RUNNING if not started
  *
  * Since: 0.1
  */
@@ -1433,7 +1428,7 @@ aio_entrypoint_run_forever (AioEntrypoint  *self,
 
   if (self->state != EP_RUNNING)
     {
-      g_set_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_NOT_RUNNING,
+      g_set_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
                    "The entrypoint is not running: start it first");
       return FALSE;
     }
@@ -1572,7 +1567,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
  *
  * Returns: the boolean the main returned; %FALSE with the error of the main,
  *   of the service that failed to start or failed while running, or
- *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   %AIO_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
  *   stop in time
  *
  * Since: 0.1
@@ -1691,7 +1686,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
  *
  * Returns: %TRUE after a clean run; %FALSE with the error of the service
  *   that failed to start or failed while running, or with
- *   %AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
+ *   %AIO_ERROR_SHUTDOWN_TIMEOUT naming the services that did not
  *   stop in time
  *
  * Since: 0.1

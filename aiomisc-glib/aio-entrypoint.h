@@ -17,41 +17,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct _AioEntrypoint AioEntrypoint;
-
-/**
- * AioEntrypointError:
- * @AIO_ENTRYPOINT_ERROR_FAILED: generic failure
- * @AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT: a property has a value out of range
- * @AIO_ENTRYPOINT_ERROR_BUSY: the entrypoint is already starting, running or stopping
- * @AIO_ENTRYPOINT_ERROR_NOT_RUNNING: the entrypoint is not running
- * @AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT: some services did not stop within
- *   [property@Aio.Entrypoint:shutdown-timeout]; the message names them
- *   (aiomisc exits with status 70 there)
- *
- * Errors in the %AIO_ENTRYPOINT_ERROR domain. A service that fails keeps its
- * own error domain and code; the message is prefixed with its name.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_ENTRYPOINT_ERROR_FAILED,
-  AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT,
-  AIO_ENTRYPOINT_ERROR_BUSY,
-  AIO_ENTRYPOINT_ERROR_NOT_RUNNING,
-  AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
-} AioEntrypointError;
-
-/**
- * AIO_ENTRYPOINT_ERROR:
- *
- * The error domain of [class@Aio.Entrypoint].
- *
- * Since: 0.1
- */
-#define AIO_ENTRYPOINT_ERROR (aio_entrypoint_error_quark ())
+#define AIO_TYPE_ENTRYPOINT (aio_entrypoint_get_type ())
 AIO_AVAILABLE_IN_ALL
-GQuark aio_entrypoint_error_quark (void);
+G_DECLARE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, AIO, ENTRYPOINT, GObject)
 
 /**
  * AioMainFunc:
@@ -69,10 +37,6 @@ GQuark aio_entrypoint_error_quark (void);
 typedef void (*AioMainFunc) (AioEntrypoint *entrypoint,
                              GTask         *task,
                              gpointer       user_data);
-
-#define AIO_TYPE_ENTRYPOINT (aio_entrypoint_get_type ())
-AIO_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (AioEntrypoint, aio_entrypoint, AIO, ENTRYPOINT, GObject)
 
 AIO_AVAILABLE_IN_ALL
 AioEntrypoint *aio_entrypoint_new           (void) G_GNUC_WARN_UNUSED_RESULT;

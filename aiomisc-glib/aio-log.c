@@ -34,10 +34,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aiomisc-glib.h"
+#include "aio-log-format-private.h"
 
 #define DEFAULT_BUFFER_SIZE     1024
 #define DEFAULT_FLUSH_INTERVAL  0.2
@@ -91,29 +91,6 @@ typedef struct
   GPtrArray *records;              /* (element-type GVariant) */
 } Collector;
 
-typedef struct
-{
-  const char *message;
-  const char *domain;
-  gboolean    old_api;
-  gint64      time;                /* real time, microseconds */
-} RecordInfo;
-
-typedef struct
-{
-  char  *data;
-  gsize  len;
-  gsize  cap;
-  char  *heap;
-} LineBuf;
-
-typedef struct
-{
-  gint64 sec;
-  gsize  len;
-  char   text[48];
-} TimeCache;
-
 static AioLogState state;
 static gint config_generation;       /* atomic mirror of state.config.generation */
 static gint writer_installed;
@@ -127,507 +104,6 @@ static CaptureClosure *capture;      /* guarded by capture_lock */
 static gint capture_active;          /* atomic: capture != NULL */
 
 static __thread AioLogConfig tls_config;           /* generation 0: not loaded */
-static __thread TimeCache tls_local_time = { G_MININT64, 0, { 0 } };
-static __thread TimeCache tls_utc_time = { G_MININT64, 0, { 0 } };
-
-/* ------------------------------------------------------------------------ */
-/* Line buffers                                                             */
-
-static inline void
-line_buf_init (LineBuf *buf,
-               char    *stack,
-               gsize    size)
-{
-  buf->data = stack;
-  buf->len = 0;
-  buf->cap = size;
-  buf->heap = NULL;
-}
-
-static G_NO_INLINE void
-line_buf_grow (LineBuf *buf,
-               gsize    extra)
-{
-  gsize cap = buf->cap;
-
-  while (cap - buf->len < extra)
-    cap *= 2;
-
-  if (buf->heap == NULL)
-    {
-      buf->heap = g_malloc (cap);
-      memcpy (buf->heap, buf->data, buf->len);
-    }
-  else
-    buf->heap = g_realloc (buf->heap, cap);
-
-  buf->data = buf->heap;
-  buf->cap = cap;
-}
-
-static inline char *
-line_buf_reserve (LineBuf *buf,
-                  gsize    n)
-{
-  if (G_UNLIKELY (buf->cap - buf->len < n))
-    line_buf_grow (buf, n);
-  return buf->data + buf->len;
-}
-
-static inline void
-line_buf_append_len (LineBuf    *buf,
-                     const char *data,
-                     gsize       n)
-{
-  memcpy (line_buf_reserve (buf, n), data, n);
-  buf->len += n;
-}
-
-static inline void
-line_buf_append (LineBuf    *buf,
-                 const char *str)
-{
-  line_buf_append_len (buf, str, strlen (str));
-}
-
-static inline void
-line_buf_append_c (LineBuf *buf,
-                   char     c)
-{
-  *line_buf_reserve (buf, 1) = c;
-  buf->len++;
-}
-
-static void
-line_buf_clear (LineBuf *buf)
-{
-  g_clear_pointer (&buf->heap, g_free);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Text encoding                                                            */
-
-static const char hex_digits[] = "0123456789abcdef";
-
-/* Length of the valid UTF-8 sequence starting with the non-ASCII byte at @p,
- * or 0 if it is not one (overlong forms, surrogates and code points above
- * U+10FFFF are rejected, as are truncated sequences). */
-static inline gsize
-utf8_sequence_length (const guchar *p,
-                      const guchar *end)
-{
-  guchar c = p[0];
-  gsize avail = end - p;
-
-  if (c < 0xc2)
-    return 0;
-  if (c < 0xe0)
-    return (avail >= 2 && (p[1] & 0xc0) == 0x80) ? 2 : 0;
-  if (c < 0xf0)
-    {
-      if (avail < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-        return 0;
-      if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
-        return 0;
-      return 3;
-    }
-  if (c < 0xf5)
-    {
-      if (avail < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-          (p[3] & 0xc0) != 0x80)
-        return 0;
-      if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-        return 0;
-      return 4;
-    }
-  return 0;
-}
-
-/* Like g_utf8_validate_len(), but NUL bytes are valid (JSON escapes them). */
-static gboolean
-utf8_valid_with_nul (const guchar *p,
-                     gsize         len)
-{
-  const guchar *end = p + len;
-
-  while (p < end)
-    {
-      if (*p < 0x80)
-        p++;
-      else
-        {
-          gsize n = utf8_sequence_length (p, end);
-
-          if (n == 0)
-            return FALSE;
-          p += n;
-        }
-    }
-
-  return TRUE;
-}
-
-static inline void
-append_u_escape (LineBuf *buf,
-                 guint    cp)
-{
-  char *out = line_buf_reserve (buf, 6);
-
-  out[0] = '\\';
-  out[1] = 'u';
-  out[2] = hex_digits[(cp >> 12) & 0xf];
-  out[3] = hex_digits[(cp >> 8) & 0xf];
-  out[4] = hex_digits[(cp >> 4) & 0xf];
-  out[5] = hex_digits[cp & 0xf];
-  buf->len += 6;
-}
-
-/* Appends the contents of a JSON string (without quotes): quotes, backslashes
- * and control characters escaped, invalid UTF-8 replaced by U+FFFD per byte. */
-static void
-append_json_chars (LineBuf      *buf,
-                   const guchar *p,
-                   gsize         len)
-{
-  const guchar *end = p + len;
-  const guchar *run = p;
-
-  while (p < end)
-    {
-      guchar c = *p;
-
-      if (G_LIKELY (c >= 0x20 && c < 0x7f && c != '"' && c != '\\'))
-        {
-          p++;
-          continue;
-        }
-
-      if (c >= 0x80)
-        {
-          gsize n = utf8_sequence_length (p, end);
-
-          if (G_LIKELY (n > 0))
-            {
-              p += n;
-              continue;
-            }
-          line_buf_append_len (buf, (const char *) run, p - run);
-          line_buf_append_len (buf, "\xef\xbf\xbd", 3);
-          run = ++p;
-          continue;
-        }
-
-      line_buf_append_len (buf, (const char *) run, p - run);
-      switch (c)
-        {
-        case '"':  line_buf_append_len (buf, "\\\"", 2); break;
-        case '\\': line_buf_append_len (buf, "\\\\", 2); break;
-        case '\n': line_buf_append_len (buf, "\\n", 2); break;
-        case '\r': line_buf_append_len (buf, "\\r", 2); break;
-        case '\t': line_buf_append_len (buf, "\\t", 2); break;
-        case '\b': line_buf_append_len (buf, "\\b", 2); break;
-        case '\f': line_buf_append_len (buf, "\\f", 2); break;
-        default:   append_u_escape (buf, c); break;
-        }
-      run = ++p;
-    }
-
-  line_buf_append_len (buf, (const char *) run, p - run);
-}
-
-static inline void
-append_json_string (LineBuf    *buf,
-                    const char *str,
-                    gsize       len)
-{
-  line_buf_append_c (buf, '"');
-  append_json_chars (buf, (const guchar *) str, len);
-  line_buf_append_c (buf, '"');
-}
-
-/* Appends text for a terminal or a plain log file, escaped as GLib's own
- * writer does: control characters other than tab and newline (and CR before
- * LF) become \uXXXX, invalid UTF-8 bytes become \xNN. */
-static void
-append_plain_text (LineBuf    *buf,
-                   const char *str)
-{
-  const guchar *p = (const guchar *) str;
-  const guchar *end = p + strlen (str);
-  const guchar *run = p;
-
-  while (p < end)
-    {
-      guchar c = *p;
-      char *out;
-
-      if (G_LIKELY ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t'))
-        {
-          p++;
-          continue;
-        }
-
-      if (c >= 0x80)
-        {
-          gsize n = utf8_sequence_length (p, end);
-
-          /* C1 controls (U+0080..U+009F) are escaped like C0 ones */
-          if (G_LIKELY (n > 0) && !(c == 0xc2 && p[1] < 0xa0))
-            {
-              p += n;
-              continue;
-            }
-
-          line_buf_append_len (buf, (const char *) run, p - run);
-          if (n > 0)
-            {
-              append_u_escape (buf, p[1]);
-              p += n;
-            }
-          else
-            {
-              out = line_buf_reserve (buf, 4);
-              out[0] = '\\';
-              out[1] = 'x';
-              out[2] = hex_digits[c >> 4];
-              out[3] = hex_digits[c & 0xf];
-              buf->len += 4;
-              p++;
-            }
-          run = p;
-          continue;
-        }
-
-      if (c == '\r' && p + 1 < end && p[1] == '\n')
-        {
-          p++;
-          continue;
-        }
-
-      line_buf_append_len (buf, (const char *) run, p - run);
-      append_u_escape (buf, c);
-      run = ++p;
-    }
-
-  line_buf_append_len (buf, (const char *) run, p - run);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Levels and time                                                          */
-
-/* Index comparable with AioLogLevel: 0 (ERROR) .. 5 (DEBUG). Custom levels
- * rank as MESSAGE, like their PRIORITY ("5", notice). */
-static inline guint
-level_severity (GLogLevelFlags log_level)
-{
-  if (log_level & G_LOG_LEVEL_ERROR)
-    return AIO_LOG_LEVEL_ERROR;
-  if (log_level & G_LOG_LEVEL_CRITICAL)
-    return AIO_LOG_LEVEL_CRITICAL;
-  if (log_level & G_LOG_LEVEL_WARNING)
-    return AIO_LOG_LEVEL_WARNING;
-  if (log_level & G_LOG_LEVEL_MESSAGE)
-    return AIO_LOG_LEVEL_MESSAGE;
-  if (log_level & G_LOG_LEVEL_INFO)
-    return AIO_LOG_LEVEL_INFO;
-  if (log_level & G_LOG_LEVEL_DEBUG)
-    return AIO_LOG_LEVEL_DEBUG;
-  return AIO_LOG_LEVEL_MESSAGE;
-}
-
-static inline const char *
-level_name (GLogLevelFlags log_level)
-{
-  if (!(log_level & G_LOG_LEVEL_MASK))
-    return "USER";
-
-  switch (level_severity (log_level))
-    {
-    case AIO_LOG_LEVEL_ERROR:    return "ERROR";
-    case AIO_LOG_LEVEL_CRITICAL: return "CRITICAL";
-    case AIO_LOG_LEVEL_WARNING:  return "WARNING";
-    case AIO_LOG_LEVEL_MESSAGE:  return "MESSAGE";
-    case AIO_LOG_LEVEL_INFO:     return "INFO";
-    case AIO_LOG_LEVEL_DEBUG:    return "DEBUG";
-    default:                     return "USER";
-    }
-}
-
-static inline const char *
-level_color (GLogLevelFlags log_level)
-{
-  if (log_level & G_LOG_LEVEL_ERROR)
-    return "\033[1;31m";
-  if (log_level & G_LOG_LEVEL_CRITICAL)
-    return "\033[1;35m";
-  if (log_level & G_LOG_LEVEL_WARNING)
-    return "\033[1;33m";
-  if (log_level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
-    return "\033[1;32m";
-  if (log_level & G_LOG_LEVEL_DEBUG)
-    return "\033[2;32m";
-  return "";
-}
-
-/* Appends "YYYY-MM-DD HH:MM:SS.uuuuuu" (local time) or
- * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC, RFC 3339). The text up to the second
- * is cached per thread: localtime_r() takes a process-wide lock. */
-static void
-append_timestamp (LineBuf *buf,
-                  gint64   time_us,
-                  gboolean utc)
-{
-  TimeCache *cache = utc ? &tls_utc_time : &tls_local_time;
-  gint64 sec = time_us / G_USEC_PER_SEC;
-  guint usec = (guint) (time_us % G_USEC_PER_SEC);
-  char *out;
-  int i;
-
-  if (G_UNLIKELY (cache->sec != sec))
-    {
-      time_t t = (time_t) sec;
-      struct tm tm;
-      int n;
-
-      if (utc)
-        gmtime_r (&t, &tm);
-      else
-        localtime_r (&t, &tm);
-
-      n = g_snprintf (cache->text, sizeof cache->text,
-                      "%04d-%02d-%02d%c%02d:%02d:%02d",
-                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      utc ? 'T' : ' ', tm.tm_hour, tm.tm_min, tm.tm_sec);
-      cache->len = CLAMP (n, 0, (int) sizeof cache->text - 1);
-      cache->sec = sec;
-    }
-
-  out = line_buf_reserve (buf, cache->len + 8);
-  memcpy (out, cache->text, cache->len);
-  out += cache->len;
-  *out++ = '.';
-  for (i = 5; i >= 0; i--)
-    {
-      out[i] = '0' + usec % 10;
-      usec /= 10;
-    }
-  out += 6;
-  if (utc)
-    *out++ = 'Z';
-  buf->len = out - buf->data;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Formats                                                                  */
-
-static void
-format_plain (LineBuf          *buf,
-              GLogLevelFlags    log_level,
-              const RecordInfo *rec,
-              gboolean          color)
-{
-  const char *name = level_name (log_level);
-  gsize name_len = strlen (name);
-
-  if (color)
-    line_buf_append_len (buf, "\033[34m", 5);
-  append_timestamp (buf, rec->time, FALSE);
-  if (color)
-    {
-      line_buf_append_len (buf, "\033[0m ", 5);
-      line_buf_append (buf, level_color (log_level));
-    }
-  else
-    line_buf_append_c (buf, ' ');
-
-  line_buf_append_len (buf, name, name_len);
-  if (color)
-    line_buf_append_len (buf, "\033[0m", 4);
-  line_buf_append_len (buf, "         ", 9 - MIN (name_len, 8));
-
-  if (rec->domain != NULL)
-    {
-      if (color)
-        line_buf_append_len (buf, "\033[1m", 4);
-      append_plain_text (buf, rec->domain);
-      if (color)
-        line_buf_append_len (buf, "\033[0m", 4);
-      line_buf_append_len (buf, ": ", 2);
-    }
-
-  if (rec->message != NULL)
-    append_plain_text (buf, rec->message);
-  else
-    line_buf_append (buf, "(NULL) message");
-
-  line_buf_append_c (buf, '\n');
-}
-
-static void
-append_json_key (LineBuf    *buf,
-                 const char *key)
-{
-  line_buf_append_c (buf, ',');
-  /* our own members are lower-case; keep a field of the same name apart */
-  if (G_UNLIKELY (strcmp (key, "timestamp") == 0 || strcmp (key, "level") == 0))
-    {
-      line_buf_append_len (buf, "\"_", 2);
-      append_json_chars (buf, (const guchar *) key, strlen (key));
-      line_buf_append_c (buf, '"');
-    }
-  else
-    append_json_string (buf, key, strlen (key));
-  line_buf_append_c (buf, ':');
-}
-
-static void
-format_json (LineBuf          *buf,
-             GLogLevelFlags    log_level,
-             const GLogField  *fields,
-             gsize             n_fields,
-             const RecordInfo *rec)
-{
-  gsize i;
-
-  line_buf_append_len (buf, "{\"timestamp\":\"", 14);
-  append_timestamp (buf, rec->time, TRUE);
-  line_buf_append_len (buf, "\",\"level\":\"", 11);
-  line_buf_append (buf, level_name (log_level));
-  line_buf_append_c (buf, '"');
-
-  for (i = 0; i < n_fields; i++)
-    {
-      const GLogField *field = &fields[i];
-
-      if (field->key == NULL)
-        continue;
-
-      append_json_key (buf, field->key);
-
-      if (field->length < 0)
-        {
-          const char *value = field->value != NULL ? field->value : "";
-          append_json_string (buf, value, strlen (value));
-        }
-      else if (field->length == 0)
-        {
-          /* zero-length fields carry a pointer for the writer: never read */
-          line_buf_append_len (buf, "\"\"", 2);
-        }
-      else if (utf8_valid_with_nul (field->value, field->length))
-        append_json_string (buf, field->value, field->length);
-      else
-        {
-          g_autofree char *b64 = g_base64_encode (field->value, field->length);
-
-          line_buf_append_len (buf, "{\"base64\":\"", 11);
-          line_buf_append (buf, b64);
-          line_buf_append_len (buf, "\"}", 2);
-        }
-    }
-
-  line_buf_append_len (buf, "}\n", 2);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */
@@ -1048,7 +524,7 @@ level_enabled (const AioLogConfig *config,
                GLogLevelFlags      log_level,
                const char         *domain)
 {
-  if (level_severity (log_level) <= (guint) config->level)
+  if (_aio_log_level_severity (log_level) <= (guint) config->level)
     return TRUE;
 
   if (log_level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG))
@@ -1069,63 +545,6 @@ capture_closure_unref (CaptureClosure *closure)
         closure->destroy (closure->user_data);
       g_free (closure);
     }
-}
-
-static GVariant *
-record_to_variant (GLogLevelFlags   log_level,
-                   const GLogField *fields,
-                   gsize            n_fields,
-                   gint64           time_us)
-{
-  GVariantBuilder builder;
-  gsize i;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&builder, "{sv}", "level",
-                         g_variant_new_string (level_name (log_level)));
-  g_variant_builder_add (&builder, "{sv}", "timestamp",
-                         g_variant_new_int64 (time_us));
-
-  for (i = 0; i < n_fields; i++)
-    {
-      const GLogField *field = &fields[i];
-      g_autofree char *key = NULL;
-      GVariant *value;
-
-      if (field->key == NULL)
-        continue;
-
-      key = g_utf8_make_valid (field->key, -1);
-      if (strcmp (key, "timestamp") == 0 || strcmp (key, "level") == 0)
-        {
-          char *prefixed = g_strconcat ("_", key, NULL);
-          g_free (key);
-          key = prefixed;
-        }
-
-      if (field->length < 0)
-        {
-          const char *str = field->value != NULL ? field->value : "";
-
-          if (g_utf8_validate (str, -1, NULL))
-            value = g_variant_new_string (str);
-          else
-            value = g_variant_new_take_string (g_utf8_make_valid (str, -1));
-        }
-      else
-        {
-          /* zero-length fields carry a pointer for the writer: never read */
-          static const guchar empty[1] = { 0 };
-          gconstpointer data = field->length > 0 ? field->value : (gconstpointer) empty;
-
-          value = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data,
-                                             field->length, 1);
-        }
-
-      g_variant_builder_add (&builder, "{sv}", key, value);
-    }
-
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
 /* Returns TRUE if the capture function consumed the record. */
@@ -1150,7 +569,7 @@ capture_record (GLogLevelFlags   log_level,
   if (closure == NULL)
     return FALSE;
 
-  variant = record_to_variant (log_level, fields, n_fields, time_us);
+  variant = _aio_log_format_variant (log_level, fields, n_fields, time_us);
   consumed = closure->func (log_level, variant, closure->user_data);
   capture_closure_unref (closure);
 
@@ -1212,16 +631,16 @@ log_abort (GLogLevelFlags log_level)
 }
 
 static void
-write_record (GLogLevelFlags    log_level,
-              const GLogField  *fields,
-              gsize             n_fields,
-              const RecordInfo *rec,
-              gboolean          sync)
+write_record (GLogLevelFlags      log_level,
+              const GLogField    *fields,
+              gsize               n_fields,
+              const AioLogRecord *rec,
+              gboolean            sync)
 {
   char stack[LINE_STACK_SIZE];
-  LineBuf buf;
+  AioLogLine buf;
 
-  line_buf_init (&buf, stack, sizeof stack);
+  _aio_log_line_init (&buf, stack, sizeof stack);
 
   for (;;)
     {
@@ -1251,9 +670,9 @@ write_record (GLogLevelFlags    log_level,
 
       buf.len = 0;
       if (format == AIO_LOG_FORMAT_JSON)
-        format_json (&buf, log_level, fields, n_fields, rec);
+        _aio_log_format_json (&buf, log_level, fields, n_fields, rec);
       else
-        format_plain (&buf, log_level, rec, color);
+        _aio_log_format_plain (&buf, log_level, rec, color);
 
       g_mutex_lock (&state.lock);
       done = state.config.generation == generation &&
@@ -1264,7 +683,7 @@ write_record (GLogLevelFlags    log_level,
         break;
     }
 
-  line_buf_clear (&buf);
+  _aio_log_line_clear (&buf);
 }
 
 /**
@@ -1303,12 +722,11 @@ aio_log_writer (GLogLevelFlags   log_level,
                 gpointer         user_data)
 {
   const AioLogConfig *config;
-  RecordInfo rec = { NULL, NULL, FALSE, 0 };
+  AioLogRecord rec = { NULL, NULL, FALSE, 0 };
   GLogLevelFlags fatal_mask;
   gboolean hard_fatal;
   gboolean sync;
   int saved_errno;
-  gsize i;
 
   if (fields == NULL || n_fields == 0)
     return G_LOG_WRITER_UNHANDLED;
@@ -1316,19 +734,7 @@ aio_log_writer (GLogLevelFlags   log_level,
   saved_errno = errno;
   ensure_state ();
 
-  for (i = 0; i < n_fields; i++)
-    {
-      const char *key = fields[i].key;
-
-      if (key == NULL || fields[i].length >= 0)
-        continue;
-      if (key[0] == 'M' && strcmp (key, "MESSAGE") == 0)
-        rec.message = fields[i].value;
-      else if (key[0] == 'G' && strcmp (key, "GLIB_DOMAIN") == 0)
-        rec.domain = fields[i].value;
-    }
-  rec.old_api = g_strcmp0 (fields[0].key, "GLIB_OLD_LOG_API") == 0 &&
-                fields[0].length < 0 && g_strcmp0 (fields[0].value, "1") == 0;
+  _aio_log_record_scan (&rec, fields, n_fields);
 
   /* errors always abort (g_log_structured_array() does it after we return) */
   hard_fatal = (log_level & (G_LOG_FLAG_FATAL | G_LOG_LEVEL_ERROR)) != 0;

@@ -75,17 +75,6 @@ struct _AioPeriodicCallback
 
 G_DEFINE_FINAL_TYPE (AioPeriodicCallback, aio_periodic_callback, G_TYPE_OBJECT)
 
-/**
- * aio_periodic_error_quark:
- *
- * Gets the error domain of periodic callbacks and services.
- *
- * Returns: the quark of %AIO_PERIODIC_ERROR
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-periodic-error-quark, aio_periodic_error)
-
 enum {
   PROP_0,
   PROP_NAME,
@@ -283,7 +272,7 @@ aio_periodic_callback_class_init (AioPeriodicCallbackClass *klass)
    *
    * The seconds between the completion of a call and the start of the
    * next. It must be finite and greater than 0 when the callback starts,
-   * or the start fails with %AIO_PERIODIC_ERROR_INVALID_ARGUMENT; changed
+   * or the start fails with %G_IO_ERROR_INVALID_ARGUMENT; changed
    * while running, it applies from the next call, and an invalid value is
    * ignored with a warning. There is no default.
    *
@@ -399,9 +388,9 @@ aio_periodic_callback_new (AioPeriodicFunc func,
  * comes [property@Aio.PeriodicCallback:delay] seconds from now (never from
  * this function, even with no delay).
  *
- * Fails with %AIO_PERIODIC_ERROR_INVALID_ARGUMENT, naming the value, if the
+ * Fails with %G_IO_ERROR_INVALID_ARGUMENT, naming the value, if the
  * interval is not a finite number greater than 0 or the delay not a finite
- * number of 0 or more, and with %AIO_PERIODIC_ERROR_BUSY if the callback
+ * number of 0 or more, and with %G_IO_ERROR_BUSY if the callback
  * is running or still stopping.
  *
  * Returns: %TRUE if the callback started
@@ -419,7 +408,7 @@ aio_periodic_callback_start (AioPeriodicCallback  *self,
 
   if (!interval_is_valid (self->interval))
     {
-      g_set_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Periodic callback '%s' has an invalid interval of %g s: "
                    "it must be a finite number of seconds greater than 0",
                    aio_periodic_callback_get_name (self), self->interval);
@@ -428,7 +417,7 @@ aio_periodic_callback_start (AioPeriodicCallback  *self,
 
   if (!delay_is_valid (self->delay))
     {
-      g_set_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "Periodic callback '%s' has an invalid delay of %g s: "
                    "it must be a finite number of seconds, 0 or more",
                    aio_periodic_callback_get_name (self), self->delay);
@@ -438,7 +427,7 @@ aio_periodic_callback_start (AioPeriodicCallback  *self,
   self->first = TRUE;
   if (!aio_recurring_callback_start (self->recurring, periodic_strategy, self, NULL, &local_error))
     {
-      g_set_error_literal (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY,
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                            local_error->message);
       return FALSE;
     }

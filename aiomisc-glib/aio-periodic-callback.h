@@ -15,34 +15,6 @@
 
 G_BEGIN_DECLS
 
-/**
- * AioPeriodicError:
- * @AIO_PERIODIC_ERROR_INVALID_ARGUMENT: the interval or the delay is out of
- *   range; the message names the value
- * @AIO_PERIODIC_ERROR_BUSY: the callback is already running, or still
- *   stopping (a call it ran has not completed)
- *
- * Errors in the %AIO_PERIODIC_ERROR domain, of [class@Aio.PeriodicCallback]
- * and [class@Aio.PeriodicService].
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_PERIODIC_ERROR_INVALID_ARGUMENT,
-  AIO_PERIODIC_ERROR_BUSY,
-} AioPeriodicError;
-
-/**
- * AIO_PERIODIC_ERROR:
- *
- * The error domain of [class@Aio.PeriodicCallback].
- *
- * Since: 0.1
- */
-#define AIO_PERIODIC_ERROR (aio_periodic_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_periodic_error_quark (void);
-
 #define AIO_TYPE_PERIODIC_CALLBACK (aio_periodic_callback_get_type ())
 AIO_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (AioPeriodicCallback, aio_periodic_callback, AIO, PERIODIC_CALLBACK, GObject)

@@ -14,9 +14,9 @@
  * `PeriodicService`).
  *
  * Subclasses override `callback_async` (and `callback_finish`) of
- * [struct@Aio.PeriodicServiceClass]. The service is an ordinary one: its
+ * [class@Aio.PeriodicService]. The service is an ordinary one: its
  * start validates the interval and the delay (failing with
- * %AIO_PERIODIC_ERROR_INVALID_ARGUMENT, naming the value) and schedules the
+ * %G_IO_ERROR_INVALID_ARGUMENT, naming the value) and schedules the
  * first call [property@Aio.PeriodicService:delay] seconds later; its stop
  * ends the schedule and waits for the call in progress, which is cancelled
  * unless [property@Aio.PeriodicService:shield] is set.
@@ -282,7 +282,7 @@ aio_periodic_service_class_init (AioPeriodicServiceClass *klass)
    *
    * The seconds between the completion of a call and the start of the
    * next; see [property@Aio.PeriodicCallback:interval]. The start fails
-   * with %AIO_PERIODIC_ERROR_INVALID_ARGUMENT unless it is finite and
+   * with %G_IO_ERROR_INVALID_ARGUMENT unless it is finite and
    * greater than 0. There is no default.
    *
    * Since: 0.1

@@ -87,17 +87,6 @@ struct _AioRecurringCallback
 
 G_DEFINE_FINAL_TYPE (AioRecurringCallback, aio_recurring_callback, G_TYPE_OBJECT)
 
-/**
- * aio_recurring_error_quark:
- *
- * Gets the error domain of recurring callbacks.
- *
- * Returns: the quark of %AIO_RECURRING_ERROR
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-recurring-error-quark, aio_recurring_error)
-
 enum {
   PROP_0,
   PROP_NAME,
@@ -724,7 +713,7 @@ aio_recurring_callback_new (AioRecurringFunc func,
  * strategy says %AIO_RECURRING_ACTION_STOP at once, the callback is
  * stopped again when this returns.
  *
- * Fails with %AIO_RECURRING_ERROR_BUSY if the callback is running, or is
+ * Fails with %G_IO_ERROR_BUSY if the callback is running, or is
  * still stopping (a call it ran has not completed).
  *
  * Returns: %TRUE if the callback started
@@ -744,7 +733,7 @@ aio_recurring_callback_start (AioRecurringCallback  *self,
 
   if (self->active)
     {
-      g_set_error (error, AIO_RECURRING_ERROR, AIO_RECURRING_ERROR_BUSY,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                    "%s '%s' is %s", self->label,
                    aio_recurring_callback_get_name (self),
                    self->running ? "already running" : "still stopping");

@@ -36,30 +36,6 @@ typedef enum {
   AIO_RECURRING_ACTION_STOP,
 } AioRecurringAction;
 
-/**
- * AioRecurringError:
- * @AIO_RECURRING_ERROR_BUSY: the callback is already running, or still
- *   stopping (a call it ran has not completed yet)
- *
- * Errors in the %AIO_RECURRING_ERROR domain.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_RECURRING_ERROR_BUSY,
-} AioRecurringError;
-
-/**
- * AIO_RECURRING_ERROR:
- *
- * The error domain of [class@Aio.RecurringCallback].
- *
- * Since: 0.1
- */
-#define AIO_RECURRING_ERROR (aio_recurring_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_recurring_error_quark (void);
-
 #define AIO_TYPE_RECURRING_CALLBACK (aio_recurring_callback_get_type ())
 AIO_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (AioRecurringCallback, aio_recurring_callback, AIO, RECURRING_CALLBACK, GObject)

@@ -214,7 +214,7 @@ aio_robust_tcp_client_start_async (AioService          *service,
 
   if (!isfinite (priv->reconnect_timeout) || !(priv->reconnect_timeout > 0))
     {
-      g_task_return_new_error (task, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "Client '%s': invalid reconnect-timeout %g: "
                                "must be a finite number of seconds greater than 0",
                                name, priv->reconnect_timeout);
@@ -222,7 +222,7 @@ aio_robust_tcp_client_start_async (AioService          *service,
     }
   if (!isfinite (priv->reconnect_max) || !(priv->reconnect_max >= priv->reconnect_timeout))
     {
-      g_task_return_new_error (task, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "Client '%s': invalid reconnect-max %g: must be a finite number "
                                "of seconds, at least reconnect-timeout (%g)",
                                name, priv->reconnect_max, priv->reconnect_timeout);

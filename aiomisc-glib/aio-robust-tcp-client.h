@@ -24,7 +24,7 @@ G_DECLARE_DERIVABLE_TYPE (AioRobustTcpClient, aio_robust_tcp_client, AIO, ROBUST
  * @parent_class: the parent class
  *
  * The class of a robust TCP client. Subclasses override
- * `handle_connection_async` of [struct@Aio.TcpClientClass], which runs once
+ * `handle_connection_async` of [class@Aio.TcpClient], which runs once
  * per connection.
  *
  * Since: 0.1

@@ -18,7 +18,7 @@ typedef void (*AioServiceWalkDone) (AioEntrypoint *self,
 /* Starts or stops @services concurrently in dependency order and calls
  * @done once all are done (or, for a start, once one failed). Services
  * already running are skipped by a start. A stop with a @timeout above 0
- * fails with AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT naming the services
+ * fails with AIO_ERROR_SHUTDOWN_TIMEOUT naming the services
  * still stopping once it passed on @clock; its timer is attached to
  * @context. */
 void _aio_service_walk_run (AioEntrypoint      *self,

@@ -226,7 +226,7 @@ walk_timeout_cb (gpointer data)
                               aio_service_get_name (node->service));
 
   walk_finish (walk,
-               g_error_new (AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT,
+               g_error_new (AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT,
                             "Services did not stop within the shutdown timeout of %g s: %s",
                             walk->timeout, names->str));
 

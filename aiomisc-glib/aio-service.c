@@ -11,7 +11,7 @@
  * The unit of a program: something that starts and stops.
  *
  * A service overrides `start_async`/`start_finish` and, optionally,
- * `stop_async`/`stop_finish` of [struct@Aio.ServiceClass]. There are two
+ * `stop_async`/`stop_finish` of [class@Aio.Service]. There are two
  * ways to start, as in aiomisc:
  *
  * - *ordinary*: `start` completes once the service is up; `stop` tears it
@@ -41,7 +41,8 @@
  * before any of them.
  *
  * Misuse, such as starting a running service or stopping one that never
- * started, is reported as an %AIO_SERVICE_ERROR, never as an abort.
+ * started, is reported as an error (%G_IO_ERROR_BUSY, %AIO_ERROR_NOT_RUNNING),
+ * never as an abort.
  *
  * Since: 0.1
  */
@@ -70,17 +71,6 @@ typedef struct
 } AioServicePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioService, aio_service, G_TYPE_OBJECT)
-
-/**
- * aio_service_error_quark:
- *
- * Gets the error domain of [class@Aio.Service].
- *
- * Returns: the %AIO_SERVICE_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-service-error-quark, aio_service_error)
 
 enum {
   PROP_0,
@@ -140,7 +130,13 @@ aio_service_real_start_async (AioService          *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, aio_service_real_start_async);
-  g_task_return_boolean (task, TRUE);
+  /* Every service implements start. A Python service gets this default
+   * when PyGObject did not find the Aio override: say so. */
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "Service '%s' does not implement start_async; from Python, "
+                           "the Aio override (gi/overrides/Aio.py) was not loaded: put the "
+                           "directory holding gi/overrides on PYTHONPATH",
+                           aio_service_get_name (self));
 }
 
 static gboolean
@@ -387,7 +383,7 @@ aio_service_get_state (AioService *self)
  * dependents.
  *
  * Adding a dependency twice has no effect. A cycle is not refused here:
- * starting any service of it fails with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE.
+ * starting any service of it fails with %AIO_ERROR_DEPENDENCY_CYCLE.
  *
  * Since: 0.1
  */
@@ -575,7 +571,7 @@ aio_service_start_vfunc_cb (GObject      *object,
 
   ok = AIO_SERVICE_GET_CLASS (self)->start_finish (self, result, &error);
   if (!ok && error == NULL)
-    g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+    g_set_error (&error, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                  "Service '%s' failed to start without saying why",
                  aio_service_get_name (self));
   priv->start_vfunc_pending = FALSE;
@@ -664,11 +660,11 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
  * and the operation fails with %G_IO_ERROR_CANCELLED. Once the service is
  * up, @cancellable has no effect: the outcome always matches the state.
  *
- * Fails with %AIO_SERVICE_ERROR_ALREADY_STARTED if the service is starting,
- * running or stopping, with %AIO_SERVICE_ERROR_DEPENDENCY_CYCLE if it
- * depends on itself, with %AIO_SERVICE_ERROR_DEPENDENCY_FAILED if a
+ * Fails with %G_IO_ERROR_BUSY if the service is starting,
+ * running or stopping, with %AIO_ERROR_DEPENDENCY_CYCLE if it
+ * depends on itself, with %AIO_ERROR_DEPENDENCY_FAILED if a
  * dependency failed (the service then fails too) and with
- * %AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING if a dependency does not run.
+ * %AIO_ERROR_DEPENDENCY_NOT_RUNNING if a dependency does not run.
  * A stopped or failed service may be started again.
  *
  * Since: 0.1
@@ -697,7 +693,7 @@ aio_service_start_async (AioService          *self,
     case AIO_SERVICE_STATE_STARTING:
     case AIO_SERVICE_STATE_RUNNING:
     case AIO_SERVICE_STATE_STOPPING:
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED,
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "Service '%s' is already %s",
                                aio_service_get_name (self),
                                _aio_service_state_to_string (priv->state));
@@ -712,7 +708,7 @@ aio_service_start_async (AioService          *self,
 
   if (_aio_service_in_cycle (self))
     {
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
+      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                                "Service '%s' depends on itself through its dependencies",
                                aio_service_get_name (self));
       return;
@@ -727,7 +723,7 @@ aio_service_start_async (AioService          *self,
       if (dep_state == AIO_SERVICE_STATE_FAILED)
         {
           aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
-          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED,
+          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED,
                                    "Service '%s' cannot start: its dependency '%s' failed",
                                    aio_service_get_name (self),
                                    aio_service_get_name (dep));
@@ -736,7 +732,7 @@ aio_service_start_async (AioService          *self,
 
       if (dep_state != AIO_SERVICE_STATE_RUNNING)
         {
-          g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING,
+          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING,
                                    "Service '%s' cannot start: its dependency '%s' is %s",
                                    aio_service_get_name (self),
                                    aio_service_get_name (dep),
@@ -858,7 +854,7 @@ aio_service_stop_vfunc_cb (GObject      *object,
   if (!AIO_SERVICE_GET_CLASS (self)->stop_finish (self, result, &error))
     {
       if (error == NULL)
-        g_set_error (&error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_FAILED,
+        g_set_error (&error, AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                      "Service '%s' failed to stop without saying why",
                      aio_service_get_name (self));
       g_prefix_error (&error, "Service '%s' failed to stop: ",
@@ -907,7 +903,7 @@ aio_service_run_stop_vfunc (AioService *self)
  * %G_IO_ERROR_CANCELLED, may have set things up). Concurrent stops share one
  * run of `stop`. Stopping a stopped service, or one whose start failed,
  * succeeds at once. Stopping a service that was never started fails with
- * %AIO_SERVICE_ERROR_NOT_STARTED.
+ * %AIO_ERROR_NOT_RUNNING.
  *
  * Since: 0.1
  */
@@ -932,7 +928,7 @@ aio_service_stop_async (AioService          *self,
   switch (state)
     {
     case AIO_SERVICE_STATE_NEW:
-      g_task_return_new_error (task, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED,
+      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
                                "Service '%s' cannot stop: it was never started",
                                aio_service_get_name (self));
       return;

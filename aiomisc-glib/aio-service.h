@@ -38,39 +38,6 @@ typedef enum {
   AIO_SERVICE_STATE_FAILED,
 } AioServiceState;
 
-/**
- * AioServiceError:
- * @AIO_SERVICE_ERROR_FAILED: generic failure
- * @AIO_SERVICE_ERROR_ALREADY_STARTED: the service is already starting or running
- * @AIO_SERVICE_ERROR_NOT_STARTED: the service was never started
- * @AIO_SERVICE_ERROR_DEPENDENCY_CYCLE: the service depends on itself, directly or not
- * @AIO_SERVICE_ERROR_DEPENDENCY_FAILED: a dependency of the service failed
- * @AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING: a dependency of the service is not running
- *
- * Errors in the %AIO_SERVICE_ERROR domain.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_SERVICE_ERROR_FAILED,
-  AIO_SERVICE_ERROR_ALREADY_STARTED,
-  AIO_SERVICE_ERROR_NOT_STARTED,
-  AIO_SERVICE_ERROR_DEPENDENCY_CYCLE,
-  AIO_SERVICE_ERROR_DEPENDENCY_FAILED,
-  AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING,
-} AioServiceError;
-
-/**
- * AIO_SERVICE_ERROR:
- *
- * The error domain of [class@Aio.Service].
- *
- * Since: 0.1
- */
-#define AIO_SERVICE_ERROR (aio_service_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_service_error_quark (void);
-
 #define AIO_TYPE_SERVICE (aio_service_get_type ())
 AIO_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (AioService, aio_service, AIO, SERVICE, GObject)

@@ -14,7 +14,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct _AioTransport AioTransport;
+#define AIO_TYPE_TRANSPORT (aio_transport_get_type ())
+AIO_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (AioTransport, aio_transport, AIO, TRANSPORT, GObject)
 
 #define AIO_TYPE_STREAM_PROTOCOL (aio_stream_protocol_get_type ())
 AIO_AVAILABLE_IN_ALL

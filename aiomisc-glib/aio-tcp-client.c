@@ -20,14 +20,14 @@
  * `TCPClient`).
  *
  * An abstract class: subclasses override `handle_connection_async` (and
- * `handle_connection_finish`) of [struct@Aio.TcpClientClass]. The client
+ * `handle_connection_finish`) of [class@Aio.TcpClient]. The client
  * connects to [property@Aio.TcpClient:address] and
  * [property@Aio.TcpClient:port] (a host name or an IP address), or to the
  * Unix stream socket [property@Aio.TcpClient:unix-path] when it is set.
  *
  * The client is a *long-running* service:
  *
- * - its start checks the properties (an %AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT
+ * - its start checks the properties (an %G_IO_ERROR_INVALID_ARGUMENT
  *   naming the bad value, or the error of a TLS file, naming the file) and
  *   connects. A failed attempt is logged and retried after
  *   [property@Aio.TcpClient:connect-retry-timeout] seconds, up to
@@ -75,6 +75,12 @@
  *                        NULL);
  * ```
  *
+ * A server that accepts and then goes silent cannot hang the client:
+ * [property@Aio.TcpClient:connect-timeout] bounds each connection attempt,
+ * TLS handshake included (30 s by default), and
+ * [property@Aio.TcpClient:idle-timeout] the wait of each read and write of
+ * the handler (off by default).
+ *
  * The connection is direct: GIO's system proxy settings are not used.
  * Properties changed while the client runs apply at the next start.
  *
@@ -94,6 +100,8 @@ typedef struct
   char          *tls_key_file;
   char          *tls_server_name;
   gboolean       tls_insecure;
+  double         connect_timeout;
+  double         idle_timeout;
   AioClock      *clock;
 
   /* Snapshot made by _aio_tcp_client_prepare() */
@@ -109,17 +117,6 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioTcpClient, aio_tcp_client, AIO_TYPE_SERVICE)
 
-/**
- * aio_tcp_client_error_quark:
- *
- * Gets the error domain of [class@Aio.TcpClient].
- *
- * Returns: the %AIO_TCP_CLIENT_ERROR quark
- *
- * Since: 0.1
- */
-G_DEFINE_QUARK (aio-tcp-client-error-quark, aio_tcp_client_error)
-
 enum {
   PROP_0,
   PROP_ADDRESS,
@@ -134,6 +131,8 @@ enum {
   PROP_TLS_SERVER_NAME,
   PROP_TLS_INSECURE,
   PROP_CLOCK,
+  PROP_CONNECT_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -179,8 +178,8 @@ invalid (GError     **error,
   va_list args;
 
   va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (AIO_TCP_CLIENT_ERROR,
-                                                AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+  g_propagate_error (error, g_error_new_valist (G_IO_ERROR,
+                                                G_IO_ERROR_INVALID_ARGUMENT,
                                                 format, args));
   va_end (args);
   return FALSE;
@@ -253,7 +252,7 @@ _aio_tcp_client_prepare (AioTcpClient  *self,
 
       if (!_aio_tls_check_backend (error))
         return FALSE;
-      if (!_aio_tls_load_files (owner, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
+      if (!_aio_tls_load_files (owner, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                 priv->tls_certificate_file, priv->tls_key_file,
                                 priv->tls_ca_file, &certificate, &database, error))
         return FALSE;
@@ -289,11 +288,70 @@ _aio_tcp_client_get_target (AioTcpClient *self)
 
 /* One connection attempt */
 
+#define DEFAULT_CONNECT_TIMEOUT 30.0
+
+/* One attempt: with connect-timeout, its own cancellable, cancelled by the
+ * caller's or by the timer. */
 typedef struct
 {
+  GCancellable        *cancellable;
+  GSource             *timer;
+  GSource             *cancel_link;
+  gboolean             timed_out;
   gulong               accept_id;
   GTlsCertificateFlags rejected;
-} Handshake;
+} Attempt;
+
+static void
+attempt_clear_sources (Attempt *attempt)
+{
+  if (attempt->timer != NULL)
+    {
+      g_source_destroy (attempt->timer);
+      g_clear_pointer (&attempt->timer, g_source_unref);
+    }
+  _aio_cancellable_unlink (&attempt->cancel_link);
+}
+
+static void
+attempt_free (Attempt *attempt)
+{
+  attempt_clear_sources (attempt);
+  g_clear_object (&attempt->cancellable);
+  g_free (attempt);
+}
+
+static gboolean
+attempt_timed_out_cb (gpointer user_data)
+{
+  Attempt *attempt = user_data;
+
+  attempt->timed_out = TRUE;
+  g_cancellable_cancel (attempt->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes the attempt with @error (transfer full): a cancellation by the
+ * timer is G_IO_ERROR_TIMED_OUT. */
+static void
+attempt_return_error (GTask  *task,
+                      GError *error)
+{
+  AioTcpClient *self = g_task_get_source_object (task);
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+  Attempt *attempt = g_task_get_task_data (task);
+
+  attempt_clear_sources (attempt);
+  if (attempt->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "No connection%s to %s within %g s (connect-timeout)",
+                           priv->use_tls ? " and TLS handshake" : "", priv->target,
+                           priv->connect_timeout);
+    }
+  g_task_return_error (task, error);
+}
 
 static gboolean
 accept_certificate_cb (GTlsConnection       *connection,
@@ -304,9 +362,9 @@ accept_certificate_cb (GTlsConnection       *connection,
   GTask *task = user_data;
   AioTcpClient *self = g_task_get_source_object (task);
   AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
-  Handshake *handshake = g_task_get_task_data (task);
+  Attempt *attempt = g_task_get_task_data (task);
 
-  handshake->rejected = errors;
+  attempt->rejected = errors;
   return priv->insecure;
 }
 
@@ -347,24 +405,25 @@ handshake_done_cb (GObject      *object,
   g_autoptr(GIOStream) tls = G_IO_STREAM (object);
   AioTcpClient *self = g_task_get_source_object (task);
   AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
-  Handshake *handshake = g_task_get_task_data (task);
+  Attempt *attempt = g_task_get_task_data (task);
   GError *error = NULL;
 
-  g_signal_handler_disconnect (tls, handshake->accept_id);
+  g_signal_handler_disconnect (tls, attempt->accept_id);
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (tls), result, &error))
     {
-      if (handshake->rejected != 0 &&
+      if (attempt->rejected != 0 &&
           g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
         {
-          g_autofree char *why = describe_certificate_flags (handshake->rejected);
+          g_autofree char *why = describe_certificate_flags (attempt->rejected);
 
           g_prefix_error (&error, "The TLS certificate of %s is not trusted (%s): ",
                           priv->target, why);
         }
-      g_task_return_error (task, error);
+      attempt_return_error (task, error);
       return;
     }
 
+  attempt_clear_sources (attempt);
   g_task_return_pointer (task, g_steal_pointer (&tls), g_object_unref);
 }
 
@@ -376,20 +435,27 @@ socket_connected_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   AioTcpClient *self = g_task_get_source_object (task);
   AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+  Attempt *attempt = g_task_get_task_data (task);
   g_autoptr(GSocketConnection) connection = NULL;
   GIOStream *tls;
-  Handshake *handshake;
   GError *error = NULL;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
   if (connection == NULL)
     {
-      g_task_return_error (task, error);
+      attempt_return_error (task, error);
       return;
     }
 
+  /* idle-timeout: GSocket's own I/O timeout, on every read and write of
+   * the connection (a TLS one's too), in whole seconds. */
+  if (priv->idle_timeout > 0)
+    g_socket_set_timeout (g_socket_connection_get_socket (connection),
+                          (guint) MIN (priv->idle_timeout + 1.0 - 1e-6, (double) G_MAXUINT));
+
   if (!priv->use_tls)
     {
+      attempt_clear_sources (attempt);
       g_task_return_pointer (task, g_steal_pointer (&connection), g_object_unref);
       return;
     }
@@ -397,7 +463,7 @@ socket_connected_cb (GObject      *object,
   tls = g_tls_client_connection_new (G_IO_STREAM (connection), priv->identity, &error);
   if (tls == NULL)
     {
-      g_task_return_error (task, error);
+      attempt_return_error (task, error);
       return;
     }
   if (priv->database != NULL)
@@ -405,12 +471,10 @@ socket_connected_cb (GObject      *object,
   if (priv->certificate != NULL)
     g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), priv->certificate);
 
-  handshake = g_new0 (Handshake, 1);
-  g_task_set_task_data (task, handshake, g_free);
-  handshake->accept_id = g_signal_connect (tls, "accept-certificate",
-                                           G_CALLBACK (accept_certificate_cb), task);
+  attempt->accept_id = g_signal_connect (tls, "accept-certificate",
+                                         G_CALLBACK (accept_certificate_cb), task);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
+                                    attempt->cancellable,
                                     handshake_done_cb, g_object_ref (task));
 }
 
@@ -422,10 +486,26 @@ _aio_tcp_client_connect_async (AioTcpClient        *self,
 {
   AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Attempt *attempt = g_new0 (Attempt, 1);
 
   g_task_set_source_tag (task, _aio_tcp_client_connect_async);
+  g_task_set_task_data (task, attempt, (GDestroyNotify) attempt_free);
+  if (priv->connect_timeout > 0)
+    {
+      GMainContext *context = g_task_get_context (task);
+
+      attempt->cancellable = g_cancellable_new ();
+      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+        g_cancellable_cancel (attempt->cancellable);
+      attempt->cancel_link = _aio_cancellable_link (cancellable, attempt->cancellable, context);
+      attempt->timer = _aio_clock_timer_new (priv->clock, _aio_seconds_to_usec (priv->connect_timeout),
+                                             attempt_timed_out_cb, attempt, context);
+    }
+  else if (cancellable != NULL)
+    attempt->cancellable = g_object_ref (cancellable);
+
   g_debug ("Client '%s': connecting to %s", aio_service_get_name (AIO_SERVICE (self)), priv->target);
-  g_socket_client_connect_async (priv->socket_client, priv->connectable, cancellable,
+  g_socket_client_connect_async (priv->socket_client, priv->connectable, attempt->cancellable,
                                  socket_connected_cb, task);
 }
 
@@ -566,7 +646,7 @@ serve_handled_cb (GObject      *object,
 
   if (!AIO_TCP_CLIENT_GET_CLASS (self)->handle_connection_finish (self, result, &serve->error) &&
       serve->error == NULL)
-    serve->error = g_error_new (AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_FAILED,
+    serve->error = g_error_new (AIO_ERROR, AIO_ERROR_SERVICE_FAILED,
                                 "The connection handler of '%s' failed without saying why",
                                 aio_service_get_name (AIO_SERVICE (self)));
 
@@ -809,6 +889,12 @@ aio_tcp_client_get_property (GObject    *object,
     case PROP_CLOCK:
       g_value_set_object (value, priv->clock);
       break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_double (value, priv->connect_timeout);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_double (value, priv->idle_timeout);
+      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -872,6 +958,12 @@ aio_tcp_client_set_property (GObject      *object,
     case PROP_CLOCK:
       aio_tcp_client_set_clock (self, g_value_get_object (value));
       break;
+    case PROP_CONNECT_TIMEOUT:
+      aio_tcp_client_set_connect_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      aio_tcp_client_set_idle_timeout (self, g_value_get_double (value));
+      break;
 
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -909,7 +1001,7 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
    * AioTcpClient:port:
    *
    * The TCP port of the server, 1 to 65535; other values make the start
-   * fail with %AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT.
+   * fail with %G_IO_ERROR_INVALID_ARGUMENT.
    *
    * Since: 0.1
    */
@@ -1029,6 +1121,37 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
   properties[PROP_CLOCK] =
     g_param_spec_object ("clock", NULL, NULL, AIO_TYPE_CLOCK, flags);
 
+  /**
+   * AioTcpClient:connect-timeout:
+   *
+   * The seconds one connection attempt may take, the TLS handshake
+   * included; an attempt that takes longer (a server that accepts and
+   * never answers the handshake, a host that drops the packets) fails with
+   * %G_IO_ERROR_TIMED_OUT and is retried like any failed attempt. 30 by
+   * default; 0 waits as long as the system does. Measured on
+   * [property@Aio.TcpClient:clock].
+   *
+   * Since: 0.2
+   */
+  properties[PROP_CONNECT_TIMEOUT] =
+    g_param_spec_double ("connect-timeout", NULL, NULL, 0, G_MAXDOUBLE,
+                         DEFAULT_CONNECT_TIMEOUT, flags);
+
+  /**
+   * AioTcpClient:idle-timeout:
+   *
+   * The seconds a read or a write of the handler on the connection may
+   * wait for the server; one that waits longer fails with
+   * %G_IO_ERROR_TIMED_OUT, so that a server that goes silent does not hang
+   * the client for ever. It is GIO's I/O timeout of the socket
+   * (g_socket_set_timeout()), in whole seconds: a fraction is rounded up.
+   * 0 (the default) waits for ever.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_double ("idle-timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1040,6 +1163,7 @@ aio_tcp_client_init (AioTcpClient *self)
   priv->connect_attempts = 5;
   priv->connect_retry_timeout = 3.0;
   priv->clock = g_object_ref (aio_clock_get_default ());
+  priv->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 }
 
 /**
@@ -1487,4 +1611,96 @@ aio_tcp_client_set_clock (AioTcpClient *self,
     clock = aio_clock_get_default ();
   if (g_set_object (&priv->clock, clock))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK]);
+}
+
+/**
+ * aio_tcp_client_get_connect_timeout:
+ * @self: a TCP client
+ *
+ * Gets [property@Aio.TcpClient:connect-timeout].
+ *
+ * Returns: the seconds a connection attempt may take, 0 for no limit
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_client_get_connect_timeout (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv;
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), 0);
+  priv = aio_tcp_client_get_instance_private (self);
+  return priv->connect_timeout;
+}
+
+/**
+ * aio_tcp_client_set_connect_timeout:
+ * @self: a TCP client
+ * @seconds: the seconds a connection attempt may take, 0 for no limit
+ *
+ * Sets [property@Aio.TcpClient:connect-timeout]; it applies from the next
+ * attempt. A negative value or NaN is ignored with a critical warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_client_set_connect_timeout (AioTcpClient *self,
+                                    double        seconds)
+{
+  AioTcpClientPrivate *priv;
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+  g_return_if_fail (seconds >= 0);
+  priv = aio_tcp_client_get_instance_private (self);
+
+  if (priv->connect_timeout == seconds)
+    return;
+  priv->connect_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECT_TIMEOUT]);
+}
+
+/**
+ * aio_tcp_client_get_idle_timeout:
+ * @self: a TCP client
+ *
+ * Gets [property@Aio.TcpClient:idle-timeout].
+ *
+ * Returns: the seconds a read or a write may wait, 0 for ever
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_client_get_idle_timeout (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv;
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), 0);
+  priv = aio_tcp_client_get_instance_private (self);
+  return priv->idle_timeout;
+}
+
+/**
+ * aio_tcp_client_set_idle_timeout:
+ * @self: a TCP client
+ * @seconds: the seconds a read or a write may wait, 0 for ever
+ *
+ * Sets [property@Aio.TcpClient:idle-timeout]; it applies from the next
+ * connection. A negative value or NaN is ignored with a critical warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_client_set_idle_timeout (AioTcpClient *self,
+                                 double        seconds)
+{
+  AioTcpClientPrivate *priv;
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+  g_return_if_fail (seconds >= 0);
+  priv = aio_tcp_client_get_instance_private (self);
+
+  if (priv->idle_timeout == seconds)
+    return;
+  priv->idle_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
 }

@@ -16,34 +16,6 @@
 
 G_BEGIN_DECLS
 
-/**
- * AioTcpClientError:
- * @AIO_TCP_CLIENT_ERROR_FAILED: generic failure (not raised by the client
- *   itself: connection errors keep their own domain and code)
- * @AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT: a property has a bad value (no
- *   address, port 0, a key file without a certificate file, …); the message
- *   names the property and the value
- *
- * Errors in the %AIO_TCP_CLIENT_ERROR domain.
- *
- * Since: 0.1
- */
-typedef enum {
-  AIO_TCP_CLIENT_ERROR_FAILED,
-  AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT,
-} AioTcpClientError;
-
-/**
- * AIO_TCP_CLIENT_ERROR:
- *
- * The error domain of [class@Aio.TcpClient].
- *
- * Since: 0.1
- */
-#define AIO_TCP_CLIENT_ERROR (aio_tcp_client_error_quark ())
-AIO_AVAILABLE_IN_ALL
-GQuark aio_tcp_client_error_quark (void);
-
 #define AIO_TYPE_TCP_CLIENT (aio_tcp_client_get_type ())
 AIO_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (AioTcpClient, aio_tcp_client, AIO, TCP_CLIENT, AioService)
@@ -153,5 +125,16 @@ AioClock    *aio_tcp_client_get_clock                 (AioTcpClient         *sel
 AIO_AVAILABLE_IN_ALL
 void         aio_tcp_client_set_clock                 (AioTcpClient         *self,
                                                        AioClock             *clock);
+
+AIO_AVAILABLE_IN_ALL
+double       aio_tcp_client_get_connect_timeout       (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_connect_timeout       (AioTcpClient         *self,
+                                                       double                seconds);
+AIO_AVAILABLE_IN_ALL
+double       aio_tcp_client_get_idle_timeout          (AioTcpClient         *self);
+AIO_AVAILABLE_IN_ALL
+void         aio_tcp_client_set_idle_timeout          (AioTcpClient         *self,
+                                                       double                seconds);
 
 G_END_DECLS

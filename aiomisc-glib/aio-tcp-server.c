@@ -7,10 +7,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <glib/gstdio.h>
-
 #include "aiomisc-glib.h"
 #include "aio-net-private.h"
+#include "aio-socket-server-private.h"
 #include "aio-task-private.h"
 #include "aio-tls-private.h"
 #include "aio-transport-private.h"
@@ -20,16 +19,17 @@
  *
  * A TCP (or Unix stream socket) server service: aiomisc's `TCPServer`.
  *
- * Its start binds the socket (or takes the one it is given, or an
- * inherited one, see below) and starts accepting; it fails with a #GError
- * that names the value at fault for a port in use (`address:port`), a bad
- * address, or an unreadable TLS file. After the start,
- * [property@Aio.TcpServer:port] is the bound port (useful with port 0).
+ * Its start binds the socket (see [class@Aio.SocketServer] for where it
+ * comes from; a Unix stream socket at [property@Aio.TcpServer:unix-path]
+ * is served too) and starts accepting; it fails with a #GError that names
+ * the value at fault for a port in use (`address:port`), a bad address, or
+ * an unreadable TLS file. After the start,
+ * [property@Aio.SocketServer:port] is the bound port (useful with port 0).
  *
  * Every accepted client is served on one of two paths:
  *
  * - *streams*: the `handle_client_async`/`handle_client_finish` pair of
- *   [struct@Aio.TcpServerClass] gets the connection as a #GIOStream (a
+ *   [class@Aio.TcpServer] gets the connection as a #GIOStream (a
  *   #GSocketConnection, or the #GTlsServerConnection over one once its
  *   handshake is done) and a #GCancellable. The server closes the stream
  *   when the handler completes.
@@ -49,19 +49,6 @@
  * [property@Aio.TcpServer:drain-timeout] seconds, then cancels their
  * cancellables and waits for them. Cancelling the stop's own cancellable
  * cancels the clients at once.
- *
- * ## Where the socket comes from
- *
- * In this order: [property@Aio.TcpServer:socket] (an already bound
- * socket); the socket inherited through systemd socket activation
- * (`LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`) named
- * [property@Aio.TcpServer:activation-name]; a Unix stream socket at
- * [property@Aio.TcpServer:unix-path] (a stale socket file is removed
- * first); the only inherited socket, if exactly one stream socket was
- * passed; a new socket bound to [property@Aio.TcpServer:address] and
- * [property@Aio.TcpServer:port] with `SO_REUSEADDR` (and `SO_REUSEPORT`
- * with [property@Aio.TcpServer:reuse-port], for several processes on one
- * port).
  *
  * ## TLS
  *
@@ -99,17 +86,20 @@
 #define ACCEPT_BATCH 64
 /* After an error such as "too many open files": wait before accepting. */
 #define ACCEPT_RETRY_MS 100
+/* The idle and TLS handshake timeouts are checked by one sweep per server
+ * (no timer per connection), SWEEPS_PER_TIMEOUT times per the shortest
+ * timeout: a client is closed between 1 and 1 + 1/SWEEPS_PER_TIMEOUT
+ * times its timeout after its last activity. */
+#define SWEEPS_PER_TIMEOUT 4
+/* The count of sweeps a client keeps is a guint16. */
+#define MAX_SWEEPS_PER_TIMEOUT 60000
+#define DEFAULT_TLS_HANDSHAKE_TIMEOUT 10.0
 
 typedef struct
 {
   /* properties */
-  char          *address;
-  guint          port;
   char          *unix_path;
-  GSocket       *socket;
-  char          *activation_name;
   int            backlog;
-  gboolean       reuse_port;
   guint          max_connections;
   double         drain_timeout;
   GType          protocol_type;
@@ -117,11 +107,10 @@ typedef struct
   char          *tls_key_file;
   char          *tls_ca_file;
   gboolean       require_client_cert;
+  double         idle_timeout;
+  double         tls_handshake_timeout;
 
   /* while running */
-  GSocket       *listener;
-  gboolean       listener_owned;
-  char          *bound_unix_path;     /* removed on stop */
   GSource       *accept_source;
   GSource       *retry_source;
   GMainContext  *context;
@@ -132,19 +121,15 @@ typedef struct
   GTask         *stop_task;
   GSource       *drain_source;
   GSource       *stop_cancel_source;
+  GSource       *sweep_source;        /* while a timeout applies to a client */
 } AioTcpServerPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SERVICE)
+G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SOCKET_SERVER)
 
 enum {
   PROP_0,
-  PROP_ADDRESS,
-  PROP_PORT,
   PROP_UNIX_PATH,
-  PROP_SOCKET,
-  PROP_ACTIVATION_NAME,
   PROP_BACKLOG,
-  PROP_REUSE_PORT,
   PROP_MAX_CONNECTIONS,
   PROP_DRAIN_TIMEOUT,
   PROP_PROTOCOL_TYPE,
@@ -152,6 +137,8 @@ enum {
   PROP_TLS_KEY_FILE,
   PROP_TLS_CA_FILE,
   PROP_REQUIRE_CLIENT_CERT,
+  PROP_IDLE_TIMEOUT,
+  PROP_TLS_HANDSHAKE_TIMEOUT,
   N_PROPS
 };
 
@@ -164,16 +151,28 @@ typedef struct
   AioTcpServer       *server;      /* strong */
   GSocketConnection  *connection;
   GIOStream          *stream;      /* connection, or the TLS connection over it */
-  AioStreamProtocol  *protocol;
+  union {
+    AioStreamProtocol *protocol;   /* protocol path */
+    GCancellable      *cancellable; /* streams path with idle-timeout: the handler's own */
+  };
   /* The peer, read at accept: it is still known for the log when the
    * connection is reset. No allocation; formatted only when needed. */
   struct sockaddr_storage peer;
   socklen_t           peer_len;
+  /* In what the sockaddr leaves over: the sweeps since the accept (during
+   * the TLS handshake) or since the last activity (protocol path). */
+  guint16             sweeps;
+  guint8              streams : 1;     /* on the streams path: cancellable, not protocol */
+  guint8              handshaking : 1;
+  guint8              timed_out : 1;   /* closed by a timeout of the server */
 } Client;
+
+#define LISTENER(self) _aio_socket_server_peek_listener (AIO_SOCKET_SERVER (self))
 
 static void start_accepting (AioTcpServer *self);
 static void maybe_resume_accepting (AioTcpServer *self);
 static void client_serve (Client *client);
+static void maybe_start_sweep (AioTcpServer *self);
 
 /* Client life cycle */
 
@@ -190,6 +189,15 @@ client_peer (Client *client)
 }
 
 static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 maybe_finish_stop (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
@@ -199,12 +207,9 @@ maybe_finish_stop (AioTcpServer *self)
     return;
 
   task = g_steal_pointer (&priv->stop_task);
-  _aio_cancellable_unlink (&priv->stop_cancel_source);
-  if (priv->drain_source != NULL)
-    {
-      g_source_destroy (priv->drain_source);
-      g_clear_pointer (&priv->drain_source, g_source_unref);
-    }
+  clear_source (&priv->stop_cancel_source);
+  clear_source (&priv->drain_source);
+  clear_source (&priv->sweep_source);
   g_clear_object (&priv->clients_cancellable);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
@@ -221,7 +226,10 @@ client_free (Client *client)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   g_queue_unlink (&priv->clients, &client->link);
-  g_clear_object (&client->protocol);
+  if (client->streams)
+    g_clear_object (&client->cancellable);
+  else
+    g_clear_object (&client->protocol);
   g_clear_object (&client->stream);
   g_clear_object (&client->connection);
   g_free (client);
@@ -271,8 +279,13 @@ client_report (Client       *client,
                const GError *error)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (client->server);
-  g_autofree char *peer = client_peer (client);
+  g_autofree char *peer = NULL;
 
+  /* The sweep logged it. */
+  if (client->timed_out)
+    return;
+
+  peer = client_peer (client);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       priv->clients_cancellable != NULL &&
       g_cancellable_is_cancelled (priv->clients_cancellable))
@@ -330,13 +343,27 @@ client_serve (Client *client)
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
   AioTcpServerClass *klass = AIO_TCP_SERVER_GET_CLASS (self);
 
+  GCancellable *cancellable = priv->clients_cancellable;
+
   client->protocol = klass->create_protocol (self);
   if (client->protocol != NULL)
-    _aio_transport_serve_async (client->protocol, client->stream,
-                                priv->clients_cancellable, client_served_cb, client);
-  else
-    klass->handle_client_async (self, client->stream, priv->clients_cancellable,
-                                client_handled_cb, client);
+    {
+      _aio_transport_serve_async (client->protocol, client->stream,
+                                  cancellable, client_served_cb, client);
+      return;
+    }
+
+  /* With an idle timeout, the handler gets a cancellable of its own, to be
+   * cancelled alone; cancel_clients() cancels it with the others. */
+  client->streams = TRUE;
+  if (priv->idle_timeout > 0)
+    {
+      client->cancellable = g_cancellable_new ();
+      if (g_cancellable_is_cancelled (priv->clients_cancellable))
+        g_cancellable_cancel (client->cancellable);
+      cancellable = client->cancellable;
+    }
+  klass->handle_client_async (self, client->stream, cancellable, client_handled_cb, client);
 }
 
 static void
@@ -347,12 +374,23 @@ handshake_cb (GObject      *object,
   Client *client = user_data;
   g_autoptr(GError) error = NULL;
 
+  client->handshaking = FALSE;
+  client->sweeps = 0;
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
-      g_autofree char *peer = client_peer (client);
+      g_autofree char *peer = NULL;
+
+      if (client->timed_out)
+        {
+          /* The sweep logged it. */
+          g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
+          client_free (client);
+          return;
+        }
 
       /* A client that cannot talk TLS to us is routine, not a failure of
        * the server. */
+      peer = client_peer (client);
       g_message ("Server '%s': TLS handshake with %s failed: %s",
                  aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
       g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
@@ -393,7 +431,10 @@ client_start (AioTcpServer *self,
     client->peer_len = 0;
   client->server = g_object_ref (self);
   client->connection = g_socket_connection_factory_create_connection (socket);
+  client->handshaking = priv->tls_certificate != NULL;
   g_queue_push_tail_link (&priv->clients, &client->link);
+  if (G_UNLIKELY (priv->sweep_source == NULL))
+    maybe_start_sweep (self);
 
   if (priv->tls_certificate == NULL)
     {
@@ -428,6 +469,220 @@ client_start (AioTcpServer *self,
     }
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     priv->clients_cancellable, handshake_cb, client);
+}
+
+/* Timeouts: one sweep per server, while a timeout applies to a client */
+
+/* Cancels every client: the shared cancellable, then the streams handlers'
+ * own ones, collected first: a handler may complete, and its client go,
+ * inside a cancellation. */
+static void
+cancel_clients (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GPtrArray) own = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = priv->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (client->streams && client->cancellable != NULL)
+        g_ptr_array_add (own, g_object_ref (client->cancellable));
+    }
+
+  g_cancellable_cancel (priv->clients_cancellable);
+  for (guint i = 0; i < own->len; i++)
+    g_cancellable_cancel (own->pdata[i]);
+}
+
+static gboolean
+sweep_wanted (AioTcpServerPrivate *priv)
+{
+  return priv->context != NULL && priv->clients.length > 0 &&
+         (priv->idle_timeout > 0 ||
+          (priv->tls_certificate != NULL && priv->tls_handshake_timeout > 0));
+}
+
+/* The seconds between two sweeps: a fraction of the shortest timeout, and
+ * no less than what keeps the count of the longest in a guint16. */
+static double
+sweep_interval (AioTcpServerPrivate *priv)
+{
+  double shortest = G_MAXDOUBLE;
+  double longest = 0;
+
+  if (priv->idle_timeout > 0)
+    {
+      shortest = MIN (shortest, priv->idle_timeout);
+      longest = MAX (longest, priv->idle_timeout);
+    }
+  if (priv->tls_certificate != NULL && priv->tls_handshake_timeout > 0)
+    {
+      shortest = MIN (shortest, priv->tls_handshake_timeout);
+      longest = MAX (longest, priv->tls_handshake_timeout);
+    }
+  return MAX (shortest / SWEEPS_PER_TIMEOUT, longest / MAX_SWEEPS_PER_TIMEOUT);
+}
+
+/* The sweeps that make @timeout, rounded up (0: never). */
+static guint
+sweeps_for (double timeout,
+            double interval)
+{
+  double sweeps;
+
+  if (timeout <= 0)
+    return 0;
+  sweeps = MIN (timeout / interval, G_MAXUINT16 - 1);
+  return MAX ((guint) (sweeps + 1.0 - 1e-6), 1);
+}
+
+/* The milliseconds since the last byte the kernel received from or sent to
+ * the peer, for a TCP connection on the streams path (where the server
+ * sees no byte); -1 when the kernel does not tell (a Unix socket). */
+static gint64
+client_idle_ms (Client *client)
+{
+#ifdef TCP_INFO
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+
+  if (client->peer_len == 0 ||
+      (client->peer.ss_family != AF_INET && client->peer.ss_family != AF_INET6))
+    return -1;
+  if (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (client->connection)),
+                  IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+    return -1;
+  return MIN (info.tcpi_last_data_recv, info.tcpi_last_data_sent);
+#else
+  return -1;
+#endif
+}
+
+/* Closes a client at a timeout: the socket is shut down at once (a TLS
+ * handshake in a GIO thread wakes up, a handler's pending read ends), and
+ * the usual completion of the client frees it. */
+static void
+client_time_out (Client     *client,
+                 const char *what,
+                 double      seconds)
+{
+  g_autofree char *peer = client_peer (client);
+
+  client->timed_out = TRUE;
+  g_debug ("Server '%s': %s %s for %g s, closing",
+           aio_service_get_name (AIO_SERVICE (client->server)), what, peer, seconds);
+  g_socket_shutdown (g_socket_connection_get_socket (client->connection), TRUE, TRUE, NULL);
+}
+
+static void start_sweep (AioTcpServer *self);
+
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  AioTcpServer *self = user_data;
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  g_autoptr(GPtrArray) cancel = g_ptr_array_new_with_free_func (g_object_unref);
+  double interval = sweep_interval (priv);
+  guint idle_sweeps = sweeps_for (priv->idle_timeout, interval);
+  guint handshake_sweeps = sweeps_for (priv->tls_handshake_timeout, interval);
+  gint64 idle_ms = (gint64) (MIN (priv->idle_timeout, G_MAXINT32) * 1000.0);
+
+  g_clear_pointer (&priv->sweep_source, g_source_unref);
+
+  /* Nothing here calls back into a protocol or a handler: the transport
+   * defers connection_lost, and the cancellations come after the walk. */
+  for (GList *l = priv->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (client->timed_out)
+        continue;
+
+      if (client->handshaking)
+        {
+          if (handshake_sweeps > 0 && ++client->sweeps > handshake_sweeps)
+            client_time_out (client, "TLS handshake with", priv->tls_handshake_timeout);
+          continue;
+        }
+
+      if (idle_sweeps == 0)
+        continue;
+
+      if (!client->streams)
+        {
+          AioTransport *transport = client->protocol != NULL
+                                    ? _aio_transport_get_serving (client->protocol) : NULL;
+
+          if (transport == NULL)
+            continue;
+          if (_aio_transport_take_activity (transport))
+            client->sweeps = 0;
+          else if (++client->sweeps >= idle_sweeps)
+            {
+              g_autofree char *peer = client_peer (client);
+
+              client->timed_out = TRUE;
+              g_debug ("Server '%s': client %s idle for %g s, closing",
+                       aio_service_get_name (AIO_SERVICE (self)), peer, priv->idle_timeout);
+              _aio_transport_abort_with_error (transport,
+                                               g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                            "No data either way for %g s "
+                                                            "(idle-timeout)",
+                                                            priv->idle_timeout));
+            }
+        }
+      else
+        {
+          gint64 ms = client_idle_ms (client);
+
+          if (ms >= 0 && ms >= idle_ms)
+            {
+              client_time_out (client, "client", priv->idle_timeout);
+              if (client->cancellable != NULL)
+                g_ptr_array_add (cancel, g_object_ref (client->cancellable));
+            }
+        }
+    }
+
+  for (guint i = 0; i < cancel->len; i++)
+    g_cancellable_cancel (cancel->pdata[i]);
+
+  if (priv->sweep_source == NULL && sweep_wanted (priv))
+    start_sweep (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  priv->sweep_source = _aio_clock_timer_new (aio_clock_get_default (),
+                                             _aio_seconds_to_usec (sweep_interval (priv)),
+                                             sweep_cb, self, priv->context);
+  g_source_set_static_name (priv->sweep_source, "[aiomisc-glib] TCP timeouts");
+}
+
+/* Starts the sweep unless it runs or no timeout applies to a client. */
+static void
+maybe_start_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  if (priv->sweep_source == NULL && sweep_wanted (priv))
+    start_sweep (self);
+}
+
+/* After a timeout changed: the sweep again, at the interval it makes (a
+ * client's count of sweeps then starts over from the change). */
+static void
+restart_sweep (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  clear_source (&priv->sweep_source);
+  maybe_start_sweep (self);
 }
 
 /* Accepting */
@@ -510,7 +765,7 @@ accept_cb (GSocket      *listener,
         }
 
       client_start (self, socket);
-      if (priv->listener == NULL)
+      if (LISTENER (self) == NULL)
         return G_SOURCE_REMOVE; /* a handler stopped the server */
     }
 
@@ -522,10 +777,10 @@ start_accepting (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->accept_source != NULL || priv->listener == NULL)
+  if (priv->accept_source != NULL || LISTENER (self) == NULL)
     return;
 
-  priv->accept_source = g_socket_create_source (priv->listener, G_IO_IN, NULL);
+  priv->accept_source = g_socket_create_source (LISTENER (self), G_IO_IN, NULL);
   g_source_set_static_name (priv->accept_source, "[aiomisc-glib] TCP accept");
   g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
   g_source_attach (priv->accept_source, priv->context);
@@ -539,7 +794,7 @@ maybe_resume_accepting (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  if (priv->listener == NULL || priv->stop_task != NULL || priv->accept_source != NULL ||
+  if (LISTENER (self) == NULL || priv->stop_task != NULL || priv->accept_source != NULL ||
       priv->retry_source != NULL || at_limit (priv))
     return;
 
@@ -549,17 +804,8 @@ maybe_resume_accepting (AioTcpServer *self)
 static void
 close_listener (AioTcpServer *self)
 {
-  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
-
   stop_accepting (self);
-  if (priv->listener != NULL && priv->listener_owned)
-    g_socket_close (priv->listener, NULL);
-  g_clear_object (&priv->listener);
-  if (priv->bound_unix_path != NULL)
-    {
-      g_unlink (priv->bound_unix_path);
-      g_clear_pointer (&priv->bound_unix_path, g_free);
-    }
+  aio_socket_server_close_listener (AIO_SOCKET_SERVER (self));
 }
 
 /* Service */
@@ -607,17 +853,8 @@ aio_tcp_server_start_async (AioService          *service,
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *where = NULL;
-  AioNetListenOptions options = {
-    .address = priv->address,
-    .port = priv->port,
-    .unix_path = priv->unix_path,
-    .socket = priv->socket,
-    .activation_name = priv->activation_name,
-    .backlog = priv->backlog,
-    .reuse_port = priv->reuse_port,
-  };
   GError *error = NULL;
-  guint port;
+  GSocket *listener;
 
   g_task_set_source_tag (task, aio_tcp_server_start_async);
 
@@ -645,8 +882,9 @@ aio_tcp_server_start_async (AioService          *service,
       return;
     }
 
-  priv->listener = _aio_net_listen (&options, G_SOCKET_TYPE_STREAM, &priv->listener_owned, &error);
-  if (priv->listener == NULL)
+  listener = _aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
+                                        priv->backlog, priv->unix_path, &error);
+  if (listener == NULL)
     {
       g_clear_object (&priv->tls_certificate);
       g_clear_object (&priv->tls_database);
@@ -654,23 +892,11 @@ aio_tcp_server_start_async (AioService          *service,
       return;
     }
 
-  if (priv->listener_owned && priv->unix_path != NULL &&
-      g_socket_get_family (priv->listener) == G_SOCKET_FAMILY_UNIX &&
-      priv->activation_name == NULL)
-    priv->bound_unix_path = g_strdup (priv->unix_path);
-
-  port = _aio_net_get_local_port (priv->listener);
-  if (port != 0 && port != priv->port)
-    {
-      priv->port = port;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-    }
-
   priv->context = g_main_context_ref_thread_default ();
   priv->clients_cancellable = g_cancellable_new ();
   start_accepting (self);
 
-  where = _aio_net_local_to_string (priv->listener);
+  where = _aio_net_local_to_string (listener);
   g_info ("Server '%s' listening on %s%s", aio_service_get_name (service), where,
           priv->tls_certificate != NULL ? " (TLS)" : "");
   g_task_return_boolean (task, TRUE);
@@ -685,7 +911,15 @@ drain_timeout_cb (gpointer user_data)
   g_clear_pointer (&priv->drain_source, g_source_unref);
   g_debug ("Server '%s': drain timeout, cancelling %u clients",
            aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
-  g_cancellable_cancel (priv->clients_cancellable);
+  cancel_clients (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  cancel_clients (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -711,7 +945,7 @@ aio_tcp_server_stop_async (AioService          *service,
       g_debug ("Server '%s': draining %u clients for up to %g s",
                aio_service_get_name (service), priv->clients.length, priv->drain_timeout);
       if (priv->drain_timeout <= 0)
-        g_cancellable_cancel (priv->clients_cancellable);
+        cancel_clients (self);
       else
         {
           priv->drain_source = g_timeout_source_new ((guint) MIN (priv->drain_timeout * 1000.0 + 0.5,
@@ -719,9 +953,18 @@ aio_tcp_server_stop_async (AioService          *service,
           g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain timeout");
           g_source_set_callback (priv->drain_source, drain_timeout_cb, self, NULL);
           g_source_attach (priv->drain_source, priv->context);
-          priv->stop_cancel_source = _aio_cancellable_link (cancellable,
-                                                            priv->clients_cancellable,
-                                                            priv->context);
+          /* Cancelling the stop cancels the clients at once (from a
+           * source: never inside the emission of the caller's
+           * cancellable). */
+          if (cancellable != NULL)
+            {
+              priv->stop_cancel_source = g_cancellable_source_new (cancellable);
+              g_source_set_static_name (priv->stop_cancel_source,
+                                        "[aiomisc-glib] TCP stop cancellation");
+              g_source_set_callback (priv->stop_cancel_source, G_SOURCE_FUNC (stop_cancelled_cb),
+                                     self, NULL);
+              g_source_attach (priv->stop_cancel_source, priv->context);
+            }
         }
     }
   maybe_finish_stop (self);
@@ -780,10 +1023,7 @@ aio_tcp_server_finalize (GObject *object)
   AioTcpServer *self = AIO_TCP_SERVER (object);
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  g_free (priv->address);
   g_free (priv->unix_path);
-  g_clear_object (&priv->socket);
-  g_free (priv->activation_name);
   g_free (priv->tls_certificate_file);
   g_free (priv->tls_key_file);
   g_free (priv->tls_ca_file);
@@ -806,26 +1046,11 @@ aio_tcp_server_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      g_value_set_string (value, priv->address);
-      break;
-    case PROP_PORT:
-      g_value_set_uint (value, priv->port);
-      break;
     case PROP_UNIX_PATH:
       g_value_set_string (value, priv->unix_path);
       break;
-    case PROP_SOCKET:
-      g_value_set_object (value, priv->socket);
-      break;
-    case PROP_ACTIVATION_NAME:
-      g_value_set_string (value, priv->activation_name);
-      break;
     case PROP_BACKLOG:
       g_value_set_int (value, priv->backlog);
-      break;
-    case PROP_REUSE_PORT:
-      g_value_set_boolean (value, priv->reuse_port);
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, priv->max_connections);
@@ -848,6 +1073,12 @@ aio_tcp_server_get_property (GObject    *object,
     case PROP_REQUIRE_CLIENT_CERT:
       g_value_set_boolean (value, priv->require_client_cert);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_double (value, priv->idle_timeout);
+      break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      g_value_set_double (value, priv->tls_handshake_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -863,26 +1094,11 @@ aio_tcp_server_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ADDRESS:
-      aio_tcp_server_set_address (self, g_value_get_string (value));
-      break;
-    case PROP_PORT:
-      aio_tcp_server_set_port (self, g_value_get_uint (value));
-      break;
     case PROP_UNIX_PATH:
       aio_tcp_server_set_unix_path (self, g_value_get_string (value));
       break;
-    case PROP_SOCKET:
-      aio_tcp_server_set_socket (self, g_value_get_object (value));
-      break;
-    case PROP_ACTIVATION_NAME:
-      aio_tcp_server_set_activation_name (self, g_value_get_string (value));
-      break;
     case PROP_BACKLOG:
       aio_tcp_server_set_backlog (self, g_value_get_int (value));
-      break;
-    case PROP_REUSE_PORT:
-      aio_tcp_server_set_reuse_port (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_CONNECTIONS:
       aio_tcp_server_set_max_connections (self, g_value_get_uint (value));
@@ -904,6 +1120,12 @@ aio_tcp_server_set_property (GObject      *object,
       break;
     case PROP_REQUIRE_CLIENT_CERT:
       aio_tcp_server_set_require_client_cert (self, g_value_get_boolean (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      aio_tcp_server_set_idle_timeout (self, g_value_get_double (value));
+      break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      aio_tcp_server_set_tls_handshake_timeout (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -930,30 +1152,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   klass->create_protocol = aio_tcp_server_real_create_protocol;
 
   /**
-   * AioTcpServer:address:
-   *
-   * The IP address to bind: `"127.0.0.1"` (the default), `"::"` (every
-   * address, IPv6 and IPv4), `"0.0.0.0"`, `"localhost"` (127.0.0.1)...
-   * Host names other than `localhost` are not resolved: the start fails
-   * with %G_IO_ERROR_INVALID_ARGUMENT naming the value.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_ADDRESS] =
-    g_param_spec_string ("address", NULL, NULL, "127.0.0.1", flags);
-
-  /**
-   * AioTcpServer:port:
-   *
-   * The port to bind; 0 (the default) picks a free one. Once the server
-   * has started, it is the bound port (notified when it changes).
-   *
-   * Since: 0.1
-   */
-  properties[PROP_PORT] =
-    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, flags);
-
-  /**
    * AioTcpServer:unix-path:
    *
    * The path of a Unix stream socket to serve on instead of an address
@@ -966,35 +1164,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
     g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
 
   /**
-   * AioTcpServer:socket:
-   *
-   * An already bound stream socket to serve on (the server listens on it if
-   * it does not yet). The server does not close it on stop: it belongs to
-   * whoever set it.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_SOCKET] =
-    g_param_spec_object ("socket", NULL, NULL, G_TYPE_SOCKET, flags);
-
-  /**
-   * AioTcpServer:activation-name:
-   *
-   * The name (systemd's `FileDescriptorName=`, in `LISTEN_FDNAMES`) of the
-   * inherited socket to serve on. When set, the start fails with
-   * %G_IO_ERROR_NOT_FOUND naming it unless such a socket was passed to
-   * this process. When not set, the server uses the only inherited socket
-   * if exactly one stream socket was passed and no
-   * [property@Aio.TcpServer:socket] or [property@Aio.TcpServer:unix-path]
-   * is set. An inherited socket stays open when the server stops (it is
-   * served again at the next start) and several servers may serve one.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_ACTIVATION_NAME] =
-    g_param_spec_string ("activation-name", NULL, NULL, NULL, flags);
-
-  /**
    * AioTcpServer:backlog:
    *
    * The length of the queue of connections waiting to be accepted.
@@ -1005,22 +1174,17 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
     g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
 
   /**
-   * AioTcpServer:reuse-port:
-   *
-   * Whether to set `SO_REUSEPORT`, so that several processes serve one
-   * port, the kernel spreading the connections among them.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_REUSE_PORT] =
-    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE, flags);
-
-  /**
    * AioTcpServer:max-connections:
    *
    * The most clients served at once; 0 (the default) for no limit. At the
    * limit the server stops accepting, so new clients wait in the listen
    * backlog, and resumes when a client ends.
+   *
+   * Set [property@Aio.TcpServer:idle-timeout] with it: a client holds its
+   * slot for as long as its connection stays open, so without an idle
+   * timeout a few clients that connect and send nothing lock everybody
+   * else out, for ever. (Without a limit, the same clients run the
+   * process out of file descriptors instead.)
    *
    * Since: 0.1
    */
@@ -1101,6 +1265,49 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   properties[PROP_REQUIRE_CLIENT_CERT] =
     g_param_spec_boolean ("require-client-cert", NULL, NULL, FALSE, flags);
 
+  /**
+   * AioTcpServer:idle-timeout:
+   *
+   * The seconds a connection may stay silent, no byte received or sent,
+   * before the server closes it; 0 (the default) never closes a
+   * connection for its silence, as long-lived protocols want.
+   *
+   * On the protocol path, the protocol's `connection_lost` gets
+   * %G_IO_ERROR_TIMED_OUT; a byte counts when the transport reads or sends
+   * it. On the streams path, the connection is shut down and the handler's
+   * cancellable cancelled (each handler gets a cancellable of its own
+   * while an idle timeout is set); a byte counts when the kernel receives
+   * or sends it, which it tells for TCP only: over a Unix socket, the
+   * streams path has no idle timeout. A closed client is logged at debug
+   * level.
+   *
+   * The timeouts are checked by one sweep per server, a few times per
+   * timeout, and not by a timer per connection: a silent client is closed
+   * between 1 and 1.5 times the timeout after its last byte. See
+   * [property@Aio.TcpServer:max-connections] for why the two belong
+   * together. Changes apply to a running server.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_double ("idle-timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
+
+  /**
+   * AioTcpServer:tls-handshake-timeout:
+   *
+   * The seconds a TLS client has, from its accept, to complete the
+   * handshake; one that does not (a client that connects and sends
+   * nothing, say) is disconnected and logged at debug level with its
+   * address. 0 waits for ever. It is checked by the sweep of
+   * [property@Aio.TcpServer:idle-timeout], so it costs the accept loop
+   * nothing.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TLS_HANDSHAKE_TIMEOUT] =
+    g_param_spec_double ("tls-handshake-timeout", NULL, NULL, 0, G_MAXDOUBLE,
+                         DEFAULT_TLS_HANDSHAKE_TIMEOUT, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1109,10 +1316,10 @@ aio_tcp_server_init (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  priv->address = g_strdup ("127.0.0.1");
   priv->backlog = 128;
   priv->drain_timeout = 5.0;
   priv->protocol_type = G_TYPE_NONE;
+  priv->tls_handshake_timeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
   g_queue_init (&priv->clients);
 }
 
@@ -1217,80 +1424,6 @@ aio_tcp_server_create_protocol (AioTcpServer *self)
 #define PRIV(self) ((AioTcpServerPrivate *) aio_tcp_server_get_instance_private (self))
 
 /**
- * aio_tcp_server_get_address:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:address].
- *
- * Returns: (nullable): the address to bind
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_address (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->address;
-}
-
-/**
- * aio_tcp_server_set_address:
- * @self: a TCP server
- * @address: (nullable): the address to bind
- *
- * Sets [property@Aio.TcpServer:address]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_address (AioTcpServer *self,
-                            const char   *address)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->address, address, properties[PROP_ADDRESS]);
-}
-
-/**
- * aio_tcp_server_get_port:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:port]: once the server has started, the
- * bound port.
- *
- * Returns: the port
- *
- * Since: 0.1
- */
-guint
-aio_tcp_server_get_port (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
-  return PRIV (self)->port;
-}
-
-/**
- * aio_tcp_server_set_port:
- * @self: a TCP server
- * @port: the port to bind, 0 for any free port
- *
- * Sets [property@Aio.TcpServer:port]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_port (AioTcpServer *self,
-                         guint         port)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  g_return_if_fail (port <= G_MAXUINT16);
-
-  if (PRIV (self)->port == port)
-    return;
-  PRIV (self)->port = port;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-}
-
-/**
  * aio_tcp_server_get_unix_path:
  * @self: a TCP server
  *
@@ -1322,78 +1455,6 @@ aio_tcp_server_set_unix_path (AioTcpServer *self,
 {
   g_return_if_fail (AIO_IS_TCP_SERVER (self));
   _aio_net_set_string (G_OBJECT (self), &PRIV (self)->unix_path, path, properties[PROP_UNIX_PATH]);
-}
-
-/**
- * aio_tcp_server_get_socket:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:socket].
- *
- * Returns: (nullable) (transfer none): the socket set to serve on
- *
- * Since: 0.1
- */
-GSocket *
-aio_tcp_server_get_socket (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->socket;
-}
-
-/**
- * aio_tcp_server_set_socket:
- * @self: a TCP server
- * @socket: (nullable): an already bound stream socket, or %NULL
- *
- * Sets [property@Aio.TcpServer:socket]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_socket (AioTcpServer *self,
-                           GSocket      *socket)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
-
-  if (g_set_object (&PRIV (self)->socket, socket))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOCKET]);
-}
-
-/**
- * aio_tcp_server_get_activation_name:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:activation-name].
- *
- * Returns: (nullable): the name of the inherited socket to serve on
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_activation_name (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->activation_name;
-}
-
-/**
- * aio_tcp_server_set_activation_name:
- * @self: a TCP server
- * @name: (nullable): the name of an inherited socket, or %NULL
- *
- * Sets [property@Aio.TcpServer:activation-name]; it applies at the next
- * start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_activation_name (AioTcpServer *self,
-                                    const char   *name)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->activation_name, name, properties[PROP_ACTIVATION_NAME]);
 }
 
 /**
@@ -1433,44 +1494,6 @@ aio_tcp_server_set_backlog (AioTcpServer *self,
     return;
   PRIV (self)->backlog = backlog;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKLOG]);
-}
-
-/**
- * aio_tcp_server_get_reuse_port:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:reuse-port].
- *
- * Returns: whether `SO_REUSEPORT` is set
- *
- * Since: 0.1
- */
-gboolean
-aio_tcp_server_get_reuse_port (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), FALSE);
-  return PRIV (self)->reuse_port;
-}
-
-/**
- * aio_tcp_server_set_reuse_port:
- * @self: a TCP server
- * @reuse_port: whether to set `SO_REUSEPORT`
- *
- * Sets [property@Aio.TcpServer:reuse-port]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_reuse_port (AioTcpServer *self,
-                               gboolean      reuse_port)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-
-  if (PRIV (self)->reuse_port == !!reuse_port)
-    return;
-  PRIV (self)->reuse_port = !!reuse_port;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
 }
 
 /**
@@ -1756,4 +1779,90 @@ aio_tcp_server_get_n_connections (AioTcpServer *self)
 {
   g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
   return PRIV (self)->clients.length;
+}
+
+/**
+ * aio_tcp_server_get_idle_timeout:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:idle-timeout].
+ *
+ * Returns: the seconds a connection may stay silent, 0 for ever
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_server_get_idle_timeout (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->idle_timeout;
+}
+
+/**
+ * aio_tcp_server_set_idle_timeout:
+ * @self: a TCP server
+ * @seconds: the seconds a connection may stay silent, 0 for ever
+ *
+ * Sets [property@Aio.TcpServer:idle-timeout]; a running server applies it
+ * at once (on the streams path, to the clients accepted from then on).
+ * A negative value or NaN is ignored with a critical warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_server_set_idle_timeout (AioTcpServer *self,
+                                 double        seconds)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  if (PRIV (self)->idle_timeout == seconds)
+    return;
+  PRIV (self)->idle_timeout = seconds;
+  restart_sweep (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * aio_tcp_server_get_tls_handshake_timeout:
+ * @self: a TCP server
+ *
+ * Gets [property@Aio.TcpServer:tls-handshake-timeout].
+ *
+ * Returns: the seconds a TLS client has to complete its handshake, 0 for
+ *   ever
+ *
+ * Since: 0.2
+ */
+double
+aio_tcp_server_get_tls_handshake_timeout (AioTcpServer *self)
+{
+  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), 0);
+  return PRIV (self)->tls_handshake_timeout;
+}
+
+/**
+ * aio_tcp_server_set_tls_handshake_timeout:
+ * @self: a TCP server
+ * @seconds: the seconds a TLS client has to complete its handshake, 0 for
+ *   ever
+ *
+ * Sets [property@Aio.TcpServer:tls-handshake-timeout]; a running server
+ * applies it at once. A negative value or NaN is ignored with a critical
+ * warning.
+ *
+ * Since: 0.2
+ */
+void
+aio_tcp_server_set_tls_handshake_timeout (AioTcpServer *self,
+                                          double        seconds)
+{
+  g_return_if_fail (AIO_IS_TCP_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  if (PRIV (self)->tls_handshake_timeout == seconds)
+    return;
+  PRIV (self)->tls_handshake_timeout = seconds;
+  restart_sweep (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_HANDSHAKE_TIMEOUT]);
 }

@@ -11,14 +11,14 @@
 #include <gio/gio.h>
 
 #include "aio-version.h"
-#include "aio-service.h"
+#include "aio-socket-server.h"
 #include "aio-stream-protocol.h"
 
 G_BEGIN_DECLS
 
 #define AIO_TYPE_TCP_SERVER (aio_tcp_server_get_type ())
 AIO_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (AioTcpServer, aio_tcp_server, AIO, TCP_SERVER, AioService)
+G_DECLARE_DERIVABLE_TYPE (AioTcpServer, aio_tcp_server, AIO, TCP_SERVER, AioSocketServer)
 
 /**
  * AioTcpServerClass:
@@ -43,7 +43,7 @@ G_DECLARE_DERIVABLE_TYPE (AioTcpServer, aio_tcp_server, AIO, TCP_SERVER, AioServ
  */
 struct _AioTcpServerClass
 {
-  AioServiceClass parent_class;
+  AioSocketServerClass parent_class;
 
   void               (*handle_client_async)  (AioTcpServer         *self,
                                               GIOStream            *stream,
@@ -77,40 +77,15 @@ AIO_AVAILABLE_IN_ALL
 AioStreamProtocol *aio_tcp_server_create_protocol      (AioTcpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
 
 AIO_AVAILABLE_IN_ALL
-const char        *aio_tcp_server_get_address          (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_address          (AioTcpServer         *self,
-                                                        const char           *address);
-AIO_AVAILABLE_IN_ALL
-guint              aio_tcp_server_get_port             (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_port             (AioTcpServer         *self,
-                                                        guint                 port);
-AIO_AVAILABLE_IN_ALL
 const char        *aio_tcp_server_get_unix_path        (AioTcpServer         *self);
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_unix_path        (AioTcpServer         *self,
                                                         const char           *path);
 AIO_AVAILABLE_IN_ALL
-GSocket           *aio_tcp_server_get_socket           (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_socket           (AioTcpServer         *self,
-                                                        GSocket              *socket);
-AIO_AVAILABLE_IN_ALL
-const char        *aio_tcp_server_get_activation_name  (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_activation_name  (AioTcpServer         *self,
-                                                        const char           *name);
-AIO_AVAILABLE_IN_ALL
 int                aio_tcp_server_get_backlog          (AioTcpServer         *self);
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_backlog          (AioTcpServer         *self,
                                                         int                   backlog);
-AIO_AVAILABLE_IN_ALL
-gboolean           aio_tcp_server_get_reuse_port       (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_reuse_port       (AioTcpServer         *self,
-                                                        gboolean              reuse_port);
 AIO_AVAILABLE_IN_ALL
 guint              aio_tcp_server_get_max_connections  (AioTcpServer         *self);
 AIO_AVAILABLE_IN_ALL
@@ -146,6 +121,16 @@ gboolean           aio_tcp_server_get_require_client_cert (AioTcpServer      *se
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_require_client_cert (AioTcpServer      *self,
                                                            gboolean           require);
+AIO_AVAILABLE_IN_ALL
+double             aio_tcp_server_get_idle_timeout     (AioTcpServer         *self);
+AIO_AVAILABLE_IN_ALL
+void               aio_tcp_server_set_idle_timeout     (AioTcpServer         *self,
+                                                        double                seconds);
+AIO_AVAILABLE_IN_ALL
+double             aio_tcp_server_get_tls_handshake_timeout (AioTcpServer    *self);
+AIO_AVAILABLE_IN_ALL
+void               aio_tcp_server_set_tls_handshake_timeout (AioTcpServer    *self,
+                                                             double           seconds);
 AIO_AVAILABLE_IN_ALL
 guint              aio_tcp_server_get_n_connections    (AioTcpServer         *self);
 

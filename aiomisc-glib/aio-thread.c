@@ -29,8 +29,16 @@
  * was reported. The data's destroy notify always runs on the worker, exactly
  * once.
  *
- * Completion is a GTask returned from the worker: GTask then dispatches the
- * callback on the thread-default main context of the caller.
+ * Completion is batched. A worker that finished a job does not return the
+ * GTask itself (that would cost one idle GSource and one wake-up of the
+ * caller's main context per job); it appends the job to the completion
+ * queue of the task's main context, an AioCompletions GSource attached to
+ * that context (one per context, found through a table keyed by the
+ * context). Only the append that finds the queue empty wakes the context
+ * (g_source_set_ready_time (0)). The dispatch takes everything queued,
+ * counts it in the statistics, and returns every task from inside the
+ * dispatch, where GTask runs the callback at once: a burst of N jobs that
+ * finish together costs one wake-up instead of N.
  */
 
 typedef enum {
@@ -39,7 +47,9 @@ typedef enum {
   AIO_JOB_CANCELLED,
 } AioJobState;
 
-typedef struct
+typedef struct _AioJob AioJob;
+
+struct _AioJob
 {
   union {
     AioThreadFunc      pointer;
@@ -52,7 +62,23 @@ typedef struct
   gulong          cancelled_id;
   gint            state;         /* AioJobState, atomic */
   guint           is_value : 1;
-} AioJob;
+
+  /* The outcome, set by the worker, returned on the caller's context. */
+  GSource        *completions;   /* owned: the AioCompletions of the task's context */
+  AioJob         *next;            /* in AioCompletions.head */
+  gpointer        result;        /* or a boxed GValue */
+  GError         *error;
+  gint64          elapsed;       /* µs the function ran */
+};
+
+/* The completion queue of one main context. */
+typedef struct
+{
+  GSource       source;
+  GMainContext *context;         /* borrowed: it owns the source */
+  GMutex        lock;
+  AioJob       *head, *tail;     /* under lock */
+} AioCompletions;
 
 struct _AioWorkerPool
 {
@@ -65,6 +91,11 @@ static AioWorkerPool *current_pool;   /* borrowed, under pools_lock */
 static AioWorkerPool *default_pool;   /* owned, created once, never freed */
 G_LOCK_DEFINE_STATIC (default_pool);
 
+/* GMainContext -> AioCompletions (borrowed: a source leaves the table when
+ * it is finalized, when its context goes away). */
+static GHashTable    *completions_table;
+G_LOCK_DEFINE_STATIC (completions_table);
+
 static void
 aio_value_free (gpointer value)
 {
@@ -75,6 +106,8 @@ aio_value_free (gpointer value)
 static void
 aio_job_free (AioJob *job)
 {
+  g_clear_pointer (&job->completions, g_source_unref);
+  g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_free (job);
 }
@@ -109,14 +142,134 @@ aio_job_cancelled_cb (GCancellable *cancellable,
 
 /* The "thread-pool" group of the statistics: calls, errors, sum-time (s). */
 static void
-aio_job_count (gint64        started,
-               const GError *error)
+aio_completions_count (AioJob *batch)
 {
-  aio_statistics_add ("thread-pool", "calls", 1);
-  aio_statistics_add ("thread-pool", "sum-time",
-                      (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC);
-  if (error != NULL)
-    aio_statistics_add ("thread-pool", "errors", 1);
+  guint calls = 0, errors = 0;
+  gint64 elapsed = 0;
+
+  for (AioJob *job = batch; job != NULL; job = job->next)
+    {
+      calls++;
+      errors += job->error != NULL;
+      elapsed += job->elapsed;
+    }
+
+  aio_statistics_add ("thread-pool", "calls", calls);
+  aio_statistics_add ("thread-pool", "sum-time", (double) elapsed / G_USEC_PER_SEC);
+  if (errors > 0)
+    aio_statistics_add ("thread-pool", "errors", errors);
+}
+
+static gboolean
+aio_completions_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     user_data)
+{
+  AioCompletions *self = (AioCompletions *) source;
+  AioJob *batch;
+
+  /* Disarm first: a job queued after the list is taken re-arms it. */
+  g_source_set_ready_time (source, -1);
+  g_mutex_lock (&self->lock);
+  batch = g_steal_pointer (&self->head);
+  self->tail = NULL;
+  g_mutex_unlock (&self->lock);
+
+  aio_completions_count (batch);
+
+  while (batch != NULL)
+    {
+      AioJob *job = batch;
+
+      batch = job->next;
+      /* From inside a dispatch of the task's context, GTask runs the
+       * callback right here (unless the task was created in this very
+       * iteration, then in an idle). */
+      if (job->error != NULL)
+        g_task_return_error (job->task, g_steal_pointer (&job->error));
+      else if (job->is_value)
+        g_task_return_pointer (job->task, g_steal_pointer (&job->result), aio_value_free);
+      else
+        g_task_return_pointer (job->task, g_steal_pointer (&job->result), NULL);
+      aio_job_free (job);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+aio_completions_finalize (GSource *source)
+{
+  AioCompletions *self = (AioCompletions *) source;
+
+  /* Only when the context goes away: every job holds a reference on its
+   * task, which holds one on the context, so nothing is queued. */
+  g_assert (self->head == NULL);
+  G_LOCK (completions_table);
+  if (g_hash_table_lookup (completions_table, self->context) == self)
+    g_hash_table_remove (completions_table, self->context);
+  G_UNLOCK (completions_table);
+  g_mutex_clear (&self->lock);
+}
+
+static GSourceFuncs aio_completions_funcs = {
+  .dispatch = aio_completions_dispatch,
+  .finalize = aio_completions_finalize,
+};
+
+/* The completion queue of @context, created on first use. Called on the
+ * submitting thread, which holds a reference on @context. Returns a new
+ * reference. */
+static GSource *
+aio_completions_get (GMainContext *context)
+{
+  AioCompletions *self;
+
+  G_LOCK (completions_table);
+  if (G_UNLIKELY (completions_table == NULL))
+    completions_table = g_hash_table_new (NULL, NULL);
+  self = g_hash_table_lookup (completions_table, context);
+  if (self == NULL)
+    {
+      self = (AioCompletions *) g_source_new (&aio_completions_funcs, sizeof (AioCompletions));
+      self->context = context;
+      g_mutex_init (&self->lock);
+      g_source_set_static_name (&self->source, "aio_run_in_thread completions");
+      g_source_set_priority (&self->source, G_PRIORITY_DEFAULT);
+      g_source_attach (&self->source, context);
+      g_hash_table_insert (completions_table, context, self);
+      /* The context owns it from now on; the job takes its own reference. */
+      g_source_unref (&self->source);
+    }
+  g_source_ref (&self->source);
+  G_UNLOCK (completions_table);
+
+  return &self->source;
+}
+
+/* On the worker: hands @job over to the main context of its task. */
+static void
+aio_job_complete (AioJob *job)
+{
+  /* Once @job is queued, the dispatch may free it (and with it the last
+   * reference on the context) at any moment: keep our own references. */
+  AioCompletions *self = (AioCompletions *) g_steal_pointer (&job->completions);
+  GMainContext *context = g_main_context_ref (self->context);
+  gboolean wake;
+
+  g_mutex_lock (&self->lock);
+  wake = self->head == NULL;
+  if (self->tail != NULL)
+    self->tail->next = job;
+  else
+    self->head = job;
+  self->tail = job;
+  g_mutex_unlock (&self->lock);
+
+  if (wake)
+    g_source_set_ready_time (&self->source, 0);
+  g_source_unref (&self->source);
+  g_main_context_unref (context);
 }
 
 static void
@@ -143,14 +296,8 @@ aio_job_run (gpointer job_data,
       GValue value = G_VALUE_INIT;
 
       job->func.value (job->data, job->cancellable, &value, &error);
-      aio_job_count (started, error);
-      aio_job_release_data (job);
-
       if (error != NULL)
-        {
-          g_value_unset (&value);
-          g_task_return_error (job->task, error);
-        }
+        g_value_unset (&value);
       else
         {
           GValue *boxed = g_new0 (GValue, 1);
@@ -160,23 +307,18 @@ aio_job_run (gpointer job_data,
             *boxed = value;
           else
             g_value_init (boxed, G_TYPE_POINTER);
-          g_task_return_pointer (job->task, boxed, aio_value_free);
+          job->result = boxed;
         }
     }
   else
     {
-      gpointer result = job->func.pointer (job->data, job->cancellable, &error);
-
-      aio_job_count (started, error);
-      aio_job_release_data (job);
-
-      if (error != NULL)
-        g_task_return_error (job->task, error);
-      else
-        g_task_return_pointer (job->task, result, NULL);
+      job->result = job->func.pointer (job->data, job->cancellable, &error);
     }
 
-  aio_job_free (job);
+  job->elapsed = g_get_monotonic_time () - started;
+  job->error = error;
+  aio_job_release_data (job);
+  aio_job_complete (job);
 }
 
 static guint
@@ -321,6 +463,7 @@ aio_job_start (AioJob              *job,
    * job's state machine. */
   g_task_set_check_cancellable (job->task, FALSE);
   job->cancellable = g_task_get_cancellable (job->task);
+  job->completions = aio_completions_get (g_task_get_context (job->task));
   job->state = AIO_JOB_QUEUED;
 
   if (job->cancellable != NULL)

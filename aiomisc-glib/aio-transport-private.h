@@ -34,4 +34,14 @@ void     _aio_transport_serve_async  (AioStreamProtocol    *protocol,
 gboolean _aio_transport_serve_finish (GAsyncResult         *result,
                                       GError              **error);
 
+/* The idle timeout of the server, from its sweep (no timer per connection):
+ * the transport serving @protocol (NULL before connection_made and after
+ * connection_lost); whether a byte was read or sent since the last call
+ * (a new transport counts as active), clearing the mark; and the end of
+ * the connection now, connection_lost getting @error (transfer full). */
+AioTransport *_aio_transport_get_serving      (AioStreamProtocol *protocol);
+gboolean      _aio_transport_take_activity    (AioTransport      *self);
+void          _aio_transport_abort_with_error (AioTransport      *self,
+                                               GError            *error);
+
 G_END_DECLS

@@ -5,7 +5,8 @@
  * - socket mode (a plain GSocketConnection): one custom GSource per
  *   connection polls the socket's file descriptor (g_source_add_unix_fd),
  *   for G_IO_IN while reading and G_IO_OUT only while the write queue is not
- *   empty; reads go into a buffer the transport allocates once, writes go to
+ *   empty; reads go into a buffer shared by the transports of the thread
+ *   (none has one of its own), writes go to
  *   the socket directly (send/sendmsg with MSG_NOSIGNAL) and only what the
  *   socket does not take is queued. No GTask, no GError and no allocation on
  *   the way of a read or a write that the socket takes at once.
@@ -100,7 +101,6 @@ struct _AioTransport
 
   GSource                *source;          /* TransportSource */
   GSource                *cancel_source;
-  guint8                 *read_buffer;
 
   GQueue                  queue;           /* GBytes to send */
   gsize                   head_offset;     /* bytes of the head sent already */
@@ -115,6 +115,7 @@ struct _AioTransport
   guint                   lost_pending : 1;
   guint                   dispatching : 1; /* in a dispatch of any of its sources */
   guint                   suspended : 1;   /* readiness off for a nested loop */
+  guint                   active : 1;      /* a byte moved since the server's idle sweep */
   GError                 *lost_error;
 
   GSocketAddress         *remote_address;
@@ -232,7 +233,10 @@ transport_send (AioTransport  *self,
           int errsv;
 
           if (n >= 0)
-            return n;
+            {
+              self->active |= n > 0;
+              return n;
+            }
           errsv = errno;
           if (errsv == EINTR)
             continue;
@@ -249,7 +253,10 @@ transport_send (AioTransport  *self,
                                                              NULL, &local_error);
 
       if (n >= 0)
-        return n;
+        {
+          self->active |= n > 0;
+          return n;
+        }
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           g_error_free (local_error);
@@ -306,6 +313,7 @@ transport_flush (AioTransport *self)
               else
                 error = error_from_errno (errsv, "sending data");
             }
+          self->active |= n > 0;
         }
       else
         {
@@ -490,15 +498,58 @@ transport_eof (AioTransport *self)
     aio_transport_close (self);
 }
 
+/* One read buffer per thread, shared by all the transports it dispatches:
+ * data_received gets a slice of it, valid during the call only, and a
+ * connection costs no read buffer of its own. A transport that reads while
+ * the buffer is in use (from a nested loop in another transport's
+ * data_received) reads into a temporary one. */
+typedef struct
+{
+  gboolean busy;
+  guint8   data[READ_BUFFER_SIZE];
+} ReadBuffer;
+
+static GPrivate read_buffer_key = G_PRIVATE_INIT (g_free);
+
+static guint8 *
+read_buffer_acquire (void)
+{
+  ReadBuffer *shared = g_private_get (&read_buffer_key);
+
+  if (G_UNLIKELY (shared == NULL))
+    {
+      shared = g_malloc (sizeof (ReadBuffer));
+      shared->busy = FALSE;
+      g_private_set (&read_buffer_key, shared);
+    }
+  if (G_UNLIKELY (shared->busy))
+    return g_malloc (READ_BUFFER_SIZE);
+  shared->busy = TRUE;
+  return shared->data;
+}
+
+static void
+read_buffer_release (guint8 *buffer)
+{
+  ReadBuffer *shared = g_private_get (&read_buffer_key);
+
+  if (G_LIKELY (buffer == shared->data))
+    shared->busy = FALSE;
+  else
+    g_free (buffer);
+}
+
 static void
 transport_read (AioTransport *self)
 {
+  guint8 *buffer = read_buffer_acquire ();
+  GError *error = NULL;
   gssize n;
 
   if (self->fd >= 0)
     {
       do
-        n = recv (self->fd, self->read_buffer, READ_BUFFER_SIZE, MSG_DONTWAIT);
+        n = recv (self->fd, buffer, READ_BUFFER_SIZE, MSG_DONTWAIT);
       while (n < 0 && errno == EINTR);
 
       if (n < 0)
@@ -506,30 +557,26 @@ transport_read (AioTransport *self)
           int errsv = errno;
 
           if (errsv != EAGAIN && errsv != EWOULDBLOCK)
-            transport_fail (self, error_from_errno (errsv, "receiving data"));
-          return;
+            error = error_from_errno (errsv, "receiving data");
         }
     }
   else
     {
-      GError *error = NULL;
-
-      n = g_pollable_input_stream_read_nonblocking (self->input, self->read_buffer,
-                                                    READ_BUFFER_SIZE, NULL, &error);
-      if (n < 0)
-        {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_error_free (error);
-          else
-            transport_fail (self, error);
-          return;
-        }
+      n = g_pollable_input_stream_read_nonblocking (self->input, buffer, READ_BUFFER_SIZE,
+                                                    NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_clear_error (&error);
     }
 
+  self->active = TRUE;
   if (n > 0)
-    self->klass->data_received (self->protocol, self->read_buffer, n);
-  else
+    self->klass->data_received (self->protocol, buffer, n);
+  read_buffer_release (buffer);
+
+  if (n == 0)
     transport_eof (self);
+  else if (error != NULL)
+    transport_fail (self, error);
 }
 
 /* After the queue changed: water marks, G_IO_OUT, the end of a close(). */
@@ -788,7 +835,6 @@ aio_transport_finalize (GObject *object)
   g_clear_object (&self->remote_address);
   g_clear_object (&self->local_address);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_free (self->read_buffer);
 
   G_OBJECT_CLASS (aio_transport_parent_class)->finalize (object);
 }
@@ -808,6 +854,7 @@ aio_transport_init (AioTransport *self)
   self->high_water = AIO_TRANSPORT_DEFAULT_HIGH_WATER;
   self->low_water = AIO_TRANSPORT_DEFAULT_LOW_WATER;
   self->reading = TRUE;
+  self->active = TRUE;
   g_queue_init (&self->queue);
 }
 
@@ -817,14 +864,22 @@ transport_new (AioStreamProtocol  *protocol,
                GError            **error)
 {
   g_autoptr(AioTransport) self = NULL;
-  GInputStream *input = g_io_stream_get_input_stream (stream);
-  GOutputStream *output = g_io_stream_get_output_stream (stream);
+  GInputStream *input = NULL;
+  GOutputStream *output = NULL;
   TransportSource *source;
 
   self = g_object_new (AIO_TYPE_TRANSPORT, NULL);
   self->stream = g_object_ref (stream);
 
-  if (G_IS_SOCKET_CONNECTION (stream) && !G_IS_TCP_WRAPPER_CONNECTION (stream))
+  /* In socket mode the streams are not even made: a GSocketConnection
+   * creates its input and output streams (two objects) on first use. */
+  if (!G_IS_SOCKET_CONNECTION (stream) || G_IS_TCP_WRAPPER_CONNECTION (stream))
+    {
+      input = g_io_stream_get_input_stream (stream);
+      output = g_io_stream_get_output_stream (stream);
+    }
+
+  if (input == NULL)
     {
       self->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
       self->fd = g_socket_get_fd (self->socket);
@@ -857,7 +912,6 @@ transport_new (AioStreamProtocol  *protocol,
   self->protocol = g_object_ref (protocol);
   self->klass = AIO_STREAM_PROTOCOL_GET_CLASS (protocol);
   self->context = g_main_context_ref_thread_default ();
-  self->read_buffer = g_malloc (READ_BUFFER_SIZE);
 
   source = (TransportSource *) g_source_new (&transport_source_funcs, sizeof (TransportSource));
   source->transport = self;
@@ -954,6 +1008,31 @@ _aio_transport_serve_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == _aio_transport_serve_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* For the idle timeout of the server (one sweep per server, no timer per
+ * connection). */
+
+AioTransport *
+_aio_transport_get_serving (AioStreamProtocol *protocol)
+{
+  return g_object_get_qdata (G_OBJECT (protocol), aio_transport_serving_quark ());
+}
+
+gboolean
+_aio_transport_take_activity (AioTransport *self)
+{
+  gboolean active = self->active;
+
+  self->active = FALSE;
+  return active;
+}
+
+void
+_aio_transport_abort_with_error (AioTransport *self,
+                                 GError       *error)
+{
+  transport_fail (self, error);
 }
 
 /* Public API */

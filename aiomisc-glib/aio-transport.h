@@ -35,9 +35,7 @@ G_BEGIN_DECLS
  */
 #define AIO_TRANSPORT_DEFAULT_LOW_WATER (16 * 1024)
 
-#define AIO_TYPE_TRANSPORT (aio_transport_get_type ())
-AIO_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (AioTransport, aio_transport, AIO, TRANSPORT, GObject)
+/* AioTransport is declared in aio-stream-protocol.h, whose vfuncs take it. */
 
 AIO_AVAILABLE_IN_ALL
 void               aio_transport_write                   (AioTransport   *self,

@@ -11,13 +11,13 @@
 #include <gio/gio.h>
 
 #include "aio-version.h"
-#include "aio-service.h"
+#include "aio-socket-server.h"
 
 G_BEGIN_DECLS
 
 #define AIO_TYPE_UDP_SERVER (aio_udp_server_get_type ())
 AIO_AVAILABLE_IN_ALL
-G_DECLARE_DERIVABLE_TYPE (AioUdpServer, aio_udp_server, AIO, UDP_SERVER, AioService)
+G_DECLARE_DERIVABLE_TYPE (AioUdpServer, aio_udp_server, AIO, UDP_SERVER, AioSocketServer)
 
 /**
  * AioUdpServerClass:
@@ -32,7 +32,7 @@ G_DECLARE_DERIVABLE_TYPE (AioUdpServer, aio_udp_server, AIO, UDP_SERVER, AioServ
  */
 struct _AioUdpServerClass
 {
-  AioServiceClass parent_class;
+  AioSocketServerClass parent_class;
 
   void (*handle_datagram) (AioUdpServer   *self,
                            GBytes         *data,
@@ -54,31 +54,5 @@ gboolean      aio_udp_server_send_to             (AioUdpServer   *self,
                                                   GBytes         *data,
                                                   GSocketAddress *to,
                                                   GError        **error);
-
-AIO_AVAILABLE_IN_ALL
-const char   *aio_udp_server_get_address         (AioUdpServer   *self);
-AIO_AVAILABLE_IN_ALL
-void          aio_udp_server_set_address         (AioUdpServer   *self,
-                                                  const char     *address);
-AIO_AVAILABLE_IN_ALL
-guint         aio_udp_server_get_port            (AioUdpServer   *self);
-AIO_AVAILABLE_IN_ALL
-void          aio_udp_server_set_port            (AioUdpServer   *self,
-                                                  guint           port);
-AIO_AVAILABLE_IN_ALL
-GSocket      *aio_udp_server_get_socket          (AioUdpServer   *self);
-AIO_AVAILABLE_IN_ALL
-void          aio_udp_server_set_socket          (AioUdpServer   *self,
-                                                  GSocket        *socket);
-AIO_AVAILABLE_IN_ALL
-const char   *aio_udp_server_get_activation_name (AioUdpServer   *self);
-AIO_AVAILABLE_IN_ALL
-void          aio_udp_server_set_activation_name (AioUdpServer   *self,
-                                                  const char     *name);
-AIO_AVAILABLE_IN_ALL
-gboolean      aio_udp_server_get_reuse_port      (AioUdpServer   *self);
-AIO_AVAILABLE_IN_ALL
-void          aio_udp_server_set_reuse_port      (AioUdpServer   *self,
-                                                  gboolean        reuse_port);
 
 G_END_DECLS

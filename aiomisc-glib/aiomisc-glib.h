@@ -30,8 +30,13 @@
 # include "aio-recurring-callback.h"
 # include "aio-stream-protocol.h"
 # include "aio-transport.h"
+# include "aio-socket-server.h"
 # include "aio-tcp-server.h"
 # include "aio-udp-server.h"
 # include "aio-tcp-client.h"
 # include "aio-robust-tcp-client.h"
+# include "aio-error.h"
+# include "aio-sd-notify.h"
+# include "aio-process-service.h"
+# include "aio-respawning-process-service.h"
 #undef AIOMISC_GLIB_INSIDE

@@ -138,7 +138,7 @@ main (int   argc,
   if (!aio_entrypoint_run (entrypoint, &error))
     {
       g_printerr ("demo: %s\n", error->message);
-      return g_error_matches (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
+      return g_error_matches (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
     }
 
   g_message ("Bye");

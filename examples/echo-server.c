@@ -1,7 +1,8 @@
 /* echo-server.c: a TCP (or Unix socket) echo server under an AioEntrypoint
  *
  *     echo-server [--address ADDRESS] [--port PORT] [--streams | --protocol]
- *                 [--unix PATH] [--max-connections N] [--reuse-port]
+ *                 [--unix PATH] [--max-connections N] [--idle-timeout SECONDS]
+ *                 [--reuse-port]
  *
  * It prints "listening on HOST:PORT" (or "listening on PATH") on stdout once
  * it serves and runs until SIGINT or SIGTERM, then stops gracefully. Two ways
@@ -12,6 +13,10 @@
  * - --protocol: an AioStreamProtocol whose data_received() writes the data
  *   back through the transport, without a GTask per read; it stops reading
  *   while the client does not read the echo (pause_writing).
+ *
+ * Against hostile clients, use --max-connections with --idle-timeout: a
+ * client silent for that long is closed, so that a few clients that
+ * connect and send nothing cannot hold every slot.
  *
  * The aiomisc original:
  *
@@ -214,14 +219,15 @@ post_start (AioEntrypoint *entrypoint,
             gpointer       user_data)
 {
   AioTcpServer *server = user_data;
-  const char *address = aio_tcp_server_get_address (server);
+  const char *address = aio_socket_server_get_address (AIO_SOCKET_SERVER (server));
+  guint port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   if (aio_tcp_server_get_unix_path (server) != NULL)
     g_print ("listening on %s\n", aio_tcp_server_get_unix_path (server));
   else if (strchr (address, ':') != NULL)
-    g_print ("listening on [%s]:%u\n", address, aio_tcp_server_get_port (server));
+    g_print ("listening on [%s]:%u\n", address, port);
   else
-    g_print ("listening on %s:%u\n", address, aio_tcp_server_get_port (server));
+    g_print ("listening on %s:%u\n", address, port);
   fflush (stdout);
 }
 
@@ -240,6 +246,7 @@ main (int   argc,
   gboolean reuse_port = FALSE;
   int port = 8000;
   int max_connections = 0;
+  double idle_timeout = 0;
   GOptionEntry entries[] = {
     { "address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to bind (default 127.0.0.1)", "ADDRESS" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to bind, 0 for any (default 8000)", "PORT" },
@@ -247,6 +254,8 @@ main (int   argc,
     { "streams", 's', 0, G_OPTION_ARG_NONE, &streams, "Serve on the streams path (the default)", NULL },
     { "protocol", 'P', 0, G_OPTION_ARG_NONE, &protocol, "Serve on the protocol path", NULL },
     { "max-connections", 'm', 0, G_OPTION_ARG_INT, &max_connections, "Clients served at once, 0 for no limit", "N" },
+    { "idle-timeout", 'i', 0, G_OPTION_ARG_DOUBLE, &idle_timeout,
+      "Close a client silent that long, 0 never (default)", "SECONDS" },
     { "reuse-port", 'r', 0, G_OPTION_ARG_NONE, &reuse_port, "Set SO_REUSEPORT (several processes on one port)", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -263,6 +272,11 @@ main (int   argc,
       g_printerr ("echo-server: --protocol and --streams exclude each other\n");
       return 2;
     }
+  if (!(idle_timeout >= 0))
+    {
+      g_printerr ("echo-server: invalid --idle-timeout %g: 0 or more seconds\n", idle_timeout);
+      return 2;
+    }
   if (port < 0 || port > G_MAXUINT16 || max_connections < 0)
     {
       g_printerr ("echo-server: invalid %s %d\n",
@@ -277,6 +291,7 @@ main (int   argc,
                          "port", (guint) port,
                          "unix-path", unix_path,
                          "max-connections", (guint) max_connections,
+                         "idle-timeout", idle_timeout,
                          "reuse-port", reuse_port,
                          "protocol-type", protocol ? ECHO_TYPE_PROTOCOL : G_TYPE_NONE,
                          NULL);

@@ -1,7 +1,7 @@
 /* fuzz-cron.c: libFuzzer harness for AioCron
  *
  * Parses arbitrary bytes as a cron expression. A refused expression must
- * give an AIO_CRON_ERROR with a valid UTF-8 message; an accepted one is
+ * give an AIO_ERROR_CRON_PARSE with a valid UTF-8 message; an accepted one is
  * asked for its next times from a few starting points in zones with odd
  * daylight-saving rules, and every answer is checked:
  *
@@ -11,7 +11,7 @@
  * - aio_cron_next() and aio_cron_next_unix() agree.
  *
  * Any failed check aborts, which libFuzzer reports as a crash. Built and run
- * by fuzz/run-cron.sh.
+ * by fuzz/run.sh cron.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   cron = aio_cron_new (expression, &error);
   if (cron == NULL)
     {
-      check (error != NULL && error->domain == AIO_CRON_ERROR, "no AIO_CRON_ERROR", expression);
+      check (g_error_matches (error, AIO_ERROR, AIO_ERROR_CRON_PARSE), "no AIO_ERROR_CRON_PARSE", expression);
       check (g_utf8_validate (error->message, -1, NULL), "invalid UTF-8 in the message", expression);
       return 0;
     }

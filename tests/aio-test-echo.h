@@ -41,6 +41,7 @@ struct _AioTestEchoServer
   guint      n_done;        /* handlers completed, whatever the outcome */
   guint      n_cancelled;   /* handlers that saw their cancellable fire */
   GPtrArray *held;          /* GTasks of HOLD handlers */
+  GPtrArray *cancellables;  /* of every handler, in order (references) */
 };
 
 typedef struct
@@ -159,6 +160,8 @@ aio_test_echo_server_handle_client_async (AioTcpServer        *server,
   op->stream = g_object_ref (stream);
   op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, op, echo_op_free);
+  if (cancellable != NULL)
+    g_ptr_array_add (self->cancellables, g_object_ref (cancellable));
 
   self->n_active++;
   self->peak_active = MAX (self->peak_active, self->n_active);
@@ -178,6 +181,7 @@ aio_test_echo_server_finalize (GObject *object)
   AioTestEchoServer *self = AIO_TEST_ECHO_SERVER (object);
 
   g_ptr_array_unref (self->held);
+  g_ptr_array_unref (self->cancellables);
   G_OBJECT_CLASS (aio_test_echo_server_parent_class)->finalize (object);
 }
 
@@ -192,6 +196,7 @@ static void
 aio_test_echo_server_init (AioTestEchoServer *self)
 {
   self->held = g_ptr_array_new ();
+  self->cancellables = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static inline AioTestEchoServer *
@@ -228,6 +233,7 @@ static guint aio_test_protocol_made;
 static guint aio_test_protocol_lost;
 static guint aio_test_protocol_cancelled;
 static guint aio_test_protocol_peak;
+static guint aio_test_protocol_timed_out;
 
 G_DEFINE_FINAL_TYPE (AioTestEchoProtocol, aio_test_echo_protocol, AIO_TYPE_STREAM_PROTOCOL)
 
@@ -257,6 +263,8 @@ aio_test_echo_protocol_connection_lost (AioStreamProtocol *protocol,
   aio_test_protocol_lost++;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     aio_test_protocol_cancelled++;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    aio_test_protocol_timed_out++;
 }
 
 static void
@@ -287,6 +295,7 @@ aio_test_protocol_reset (void)
 {
   aio_test_protocol_made = aio_test_protocol_lost = 0;
   aio_test_protocol_cancelled = aio_test_protocol_peak = 0;
+  aio_test_protocol_timed_out = 0;
 }
 
 /* Service helpers */
@@ -500,8 +509,8 @@ aio_test_echo_child_post_start (AioEntrypoint *entrypoint,
 {
   AioTcpServer *server = user_data;
 
-  g_print ("listening on %s:%u\n", aio_tcp_server_get_address (server),
-           aio_tcp_server_get_port (server));
+  g_print ("listening on %s:%u\n", aio_socket_server_get_address (AIO_SOCKET_SERVER (server)),
+           aio_socket_server_get_port (AIO_SOCKET_SERVER (server)));
   fflush (stdout);
 }
 
@@ -516,7 +525,7 @@ aio_test_echo_child_main (int   argc,
   for (int i = 2; i + 1 < argc; i += 2)
     {
       if (g_str_equal (argv[i], "--activation-name"))
-        aio_tcp_server_set_activation_name (AIO_TCP_SERVER (server), argv[i + 1]);
+        aio_socket_server_set_activation_name (AIO_SOCKET_SERVER (server), argv[i + 1]);
       else if (g_str_equal (argv[i], "--protocol"))
         aio_tcp_server_set_protocol_type (AIO_TCP_SERVER (server), AIO_TEST_TYPE_ECHO_PROTOCOL);
       else if (g_str_equal (argv[i], "--drain-timeout"))

@@ -52,18 +52,86 @@ deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-aio_test_wait (const gboolean *flag)
+/* Iterates the thread-default main context until *@flag or, when @flag is
+ * NULL, *@pointer is set, failing after 30 s. */
+static void
+wait_until (const gboolean   *flag,
+            gpointer const   *pointer)
 {
   GMainContext *context = g_main_context_get_thread_default ();
   GSource *deadline = g_timeout_source_new_seconds (30);
 
   g_source_set_callback (deadline, deadline_cb, NULL, NULL);
   g_source_attach (deadline, context);
-  while (!*flag)
+  while (flag != NULL ? !*flag : *pointer == NULL)
     g_main_context_iteration (context, TRUE);
   g_source_destroy (deadline);
   g_source_unref (deadline);
+}
+
+void
+aio_test_wait (const gboolean *flag)
+{
+  wait_until (flag, NULL);
+}
+
+void
+aio_test_async_result_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GAsyncResult **result_out = user_data;
+
+  g_assert_null (*result_out);
+  *result_out = g_object_ref (result);
+}
+
+GAsyncResult *
+aio_test_wait_result (GAsyncResult **result)
+{
+  wait_until (NULL, (gpointer const *) result);
+  return *result;
+}
+
+gboolean
+aio_test_start_service (AioService  *service,
+                        GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_service_start_async (service, NULL, aio_test_async_result_cb, &result);
+  return aio_service_start_finish (service, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_stop_service (AioService    *service,
+                       const GError  *reason,
+                       GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_service_stop_async (service, reason, NULL, aio_test_async_result_cb, &result);
+  return aio_service_stop_finish (service, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_start_entrypoint (AioEntrypoint  *entrypoint,
+                           GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_entrypoint_start_async (entrypoint, NULL, aio_test_async_result_cb, &result);
+  return aio_entrypoint_start_finish (entrypoint, aio_test_wait_result (&result), error);
+}
+
+gboolean
+aio_test_stop_entrypoint (AioEntrypoint  *entrypoint,
+                          GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  aio_entrypoint_stop_async (entrypoint, NULL, aio_test_async_result_cb, &result);
+  return aio_entrypoint_stop_finish (entrypoint, aio_test_wait_result (&result), error);
 }
 
 void
@@ -332,6 +400,7 @@ typedef struct
 {
   GLogLevelFlags  level;
   char           *message;
+  GVariant       *fields;
 } CapturedRecord;
 
 static GMutex captured_lock;
@@ -346,6 +415,7 @@ captured_record_free (gpointer data)
   CapturedRecord *record = data;
 
   g_free (record->message);
+  g_variant_unref (record->fields);
   g_free (record);
 }
 
@@ -387,6 +457,7 @@ capture_func (GLogLevelFlags  log_level,
 
   record = g_new0 (CapturedRecord, 1);
   record->level = level;
+  record->fields = g_variant_ref (fields);
   record->message = dup_field (fields, "MESSAGE");
   if (record->message == NULL)
     record->message = g_strdup ("");
@@ -440,11 +511,13 @@ aio_test_log_capture_pause (gboolean paused)
 }
 
 /* The number of captured records of @levels containing every one of the
- * NULL-terminated @needles; their messages are added to @found if not NULL. */
+ * NULL-terminated @needles; their messages (or, with @fields, their fields)
+ * are added to @found if not NULL. */
 static guint
-log_match (GLogLevelFlags      levels,
-           const char * const *needles,
-           GPtrArray          *found)
+log_match_full (GLogLevelFlags      levels,
+                const char * const *needles,
+                gboolean            fields,
+                GPtrArray          *found)
 {
   guint n = 0;
 
@@ -461,11 +534,31 @@ log_match (GLogLevelFlags      levels,
         continue;
       n++;
       if (found != NULL)
-        g_ptr_array_add (found, g_strdup (record->message));
+        g_ptr_array_add (found, fields ? (gpointer) g_variant_ref (record->fields)
+                                       : (gpointer) g_strdup (record->message));
     }
   g_mutex_unlock (&captured_lock);
 
   return n;
+}
+
+static guint
+log_match (GLogLevelFlags      levels,
+           const char * const *needles,
+           GPtrArray          *found)
+{
+  return log_match_full (levels, needles, FALSE, found);
+}
+
+GPtrArray *
+aio_test_log_find_fields (GLogLevelFlags  levels,
+                          const char     *needle)
+{
+  const char *needles[] = { needle, NULL };
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  log_match_full (levels, needles, TRUE, found);
+  return found;
 }
 
 GPtrArray *

@@ -44,6 +44,32 @@ int        aio_test_event_index (const char *event);
 
 /* Iterates the thread-default main context until *flag, failing after 30 s. */
 void       aio_test_wait (const gboolean *flag);
+/* The one async-result callback of the tests (as in GLib's gio/tests):
+ * @user_data is a GAsyncResult ** holding NULL, which receives a reference
+ * to the result. aio_test_wait_result() iterates the thread-default main
+ * context until *@result is set, failing after 30 s, and returns *@result
+ * (still owned by the caller's variable: declare it g_autoptr):
+ *
+ *   g_autoptr(GAsyncResult) result = NULL;
+ *   aio_service_start_async (service, NULL, aio_test_async_result_cb, &result);
+ *   ok = aio_service_start_finish (service, aio_test_wait_result (&result), &error);
+ */
+void          aio_test_async_result_cb (GObject       *source,
+                                        GAsyncResult  *result,
+                                        gpointer       user_data);
+GAsyncResult *aio_test_wait_result     (GAsyncResult **result);
+
+/* Start or stop, and wait for the result (with aio_test_wait_result()). */
+gboolean   aio_test_start_service    (AioService     *service,
+                                      GError        **error);
+gboolean   aio_test_stop_service     (AioService     *service,
+                                      const GError   *reason,
+                                      GError        **error);
+gboolean   aio_test_start_entrypoint (AioEntrypoint  *entrypoint,
+                                      GError        **error);
+gboolean   aio_test_stop_entrypoint  (AioEntrypoint  *entrypoint,
+                                      GError        **error);
+
 /* Completes stops held by never_stop services. */
 void       aio_test_release_hung (void);
 
@@ -77,6 +103,10 @@ void       aio_test_log_capture_pause   (gboolean        paused);
  * (free the array). */
 GPtrArray *aio_test_log_find      (GLogLevelFlags  levels,
                                    const char     *needle);
+/* The same records, as their `a{sv}` fields (see AioLogCaptureFunc; free
+ * the array). */
+GPtrArray *aio_test_log_find_fields (GLogLevelFlags  levels,
+                                     const char     *needle);
 guint      aio_test_log_count     (GLogLevelFlags  levels,
                                    const char     *needle);
 /* The number of those containing every one of the NULL-terminated needles. */

@@ -68,7 +68,7 @@ test_not_activated (void)
   g_autoptr(AioTestEchoServer) server = aio_test_echo_server_new ();
   g_autoptr(GError) error = NULL;
 
-  aio_tcp_server_set_activation_name (AIO_TCP_SERVER (server), "web");
+  aio_socket_server_set_activation_name (AIO_SOCKET_SERVER (server), "web");
   g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "“web”"));
@@ -256,7 +256,7 @@ restart_child_main (void)
   g_autoptr(GError) error = NULL;
   gboolean quit = FALSE;
 
-  aio_tcp_server_set_activation_name (AIO_TCP_SERVER (server), "echo");
+  aio_socket_server_set_activation_name (AIO_SOCKET_SERVER (server), "echo");
   for (guint i = 0; i < 2; i++)
     {
       if (i > 0)
@@ -269,7 +269,7 @@ restart_child_main (void)
     }
 
   g_unix_signal_add (SIGTERM, quit_on_signal, &quit);
-  g_print ("listening on 127.0.0.1:%u\n", aio_tcp_server_get_port (AIO_TCP_SERVER (server)));
+  g_print ("listening on 127.0.0.1:%u\n", aio_socket_server_get_port (AIO_SOCKET_SERVER (server)));
   fflush (stdout);
   while (!quit)
     g_main_context_iteration (NULL, TRUE);

@@ -447,7 +447,7 @@ test_bad_result (void)
       for (guint i = 0; i < 3; i++)
         {
           aio_test_wait (&r[i].done);
-          g_assert_error (r[i].error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_BAD_RESULT);
+          g_assert_error (r[i].error, AIO_ERROR, AIO_ERROR_BAD_RESULT);
           g_assert_nonnull (strstr (r[i].error->message, "for 3 items"));
           g_test_message ("%s", r[i].error->message);
           result_clear (&r[i]);
@@ -511,12 +511,12 @@ test_invalid (void)
       aggregator = aio_aggregator_new (bad[i].leeway, bad[i].max_count,
                                        bad[i].no_func ? NULL : backend_func, &b, NULL);
       g_assert_false (aio_aggregator_validate (aggregator, &error));
-      g_assert_error (error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, bad[i].needle));
 
       aio_aggregator_call_async (aggregator, g_variant_new_int32 (1), NULL, call_cb, &r);
       aio_test_wait (&r.done);
-      g_assert_error (r.error, AIO_AGGREGATOR_ERROR, AIO_AGGREGATOR_ERROR_INVALID_ARGUMENT);
+      g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (r.error->message, bad[i].needle));
       g_assert_cmpuint (b.batches->len, ==, 0);
       result_clear (&r);

@@ -528,14 +528,14 @@ test_invalid (void)
         }
 
       g_assert_false (aio_backoff_validate (backoff, &error));
-      g_assert_error (error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, needle));
       g_clear_error (&error);
 
       flaky_init (&f, NULL);
       aio_backoff_run_async (backoff, flaky_op, &f, flaky_destroy, NULL, run_cb, &r);
       aio_test_wait (&r.done);
-      g_assert_error (r.error, AIO_BACKOFF_ERROR, AIO_BACKOFF_ERROR_INVALID_ARGUMENT);
+      g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (r.error->message, needle));
       g_assert_cmpuint (f.calls, ==, 0);
       g_assert_cmpuint (f.destroyed, ==, 1);

@@ -150,8 +150,8 @@ test_properties (void)
   aio_channel_close (bounded);   /* idempotent */
   g_assert_true (aio_channel_is_closed (bounded));
 
-  g_assert_cmpuint (AIO_CHANNEL_ERROR, !=, 0);
-  g_assert_cmpstr (g_quark_to_string (AIO_CHANNEL_ERROR), ==, "aio-channel-error-quark");
+  g_assert_cmpuint (AIO_ERROR, !=, 0);
+  g_assert_cmpstr (g_quark_to_string (AIO_ERROR), ==, "aio-error-quark");
 }
 
 /* One producer: strict FIFO, then the end of the stream. */
@@ -416,14 +416,14 @@ test_close_wakes_blocked_producer (void)
   aio_channel_close (channel);
   g_thread_join (thread);
   g_assert_false (bp.ok);
-  g_assert_error (bp.error, AIO_CHANNEL_ERROR, AIO_CHANNEL_ERROR_CLOSED);
+  g_assert_error (bp.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_assert_cmpuint (bp.n_pushed, ==, 2);
   g_assert_cmpint (n_freed, ==, 1);   /* the rejected item */
   g_clear_error (&bp.error);
 
   /* Pushing to a closed channel fails at once; the item is freed. */
   g_assert_false (aio_channel_push (channel, GUINT_TO_POINTER (9), NULL, &error));
-  g_assert_error (error, AIO_CHANNEL_ERROR, AIO_CHANNEL_ERROR_CLOSED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&error);
   g_assert_cmpint (n_freed, ==, 2);
 

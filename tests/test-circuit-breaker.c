@@ -68,7 +68,7 @@ break_it (AioCircuitBreaker *breaker, AioClock *clock)
     }
 
   g_assert_false (aio_circuit_breaker_allow (breaker, &error));
-  g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "backend down #9"));
   g_assert_cmpint (aio_circuit_breaker_get_state (breaker), ==, AIO_CIRCUIT_BREAKER_STATE_BROKEN);
 }
@@ -93,7 +93,7 @@ test_full_cycle (void)
   /* Still broken just before broken-time passed: calls fail fast. */
   advance (clock, 1.9);
   g_assert_false (aio_circuit_breaker_allow (breaker, &error));
-  g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "backend down #9"));
   g_clear_error (&error);
   g_assert_cmpint (aio_circuit_breaker_get_state (breaker), ==, AIO_CIRCUIT_BREAKER_STATE_BROKEN);
@@ -102,7 +102,7 @@ test_full_cycle (void)
   advance (clock, 0.1);
   g_assert_cmpfloat (aio_circuit_breaker_get_state_delay (breaker), ==, 0);
   g_assert_false (aio_circuit_breaker_allow (breaker, &error));
-  g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "recovering"));
   g_assert_nonnull (strstr (error->message, "backend down #9"));
   g_clear_error (&error);
@@ -165,7 +165,7 @@ test_recovery_fails (void)
 
   /* Back to broken, carrying the new error. */
   g_assert_false (aio_circuit_breaker_allow (breaker, &error));
-  g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "backend down #100"));
   g_assert_cmpint (aio_circuit_breaker_get_state (breaker), ==, AIO_CIRCUIT_BREAKER_STATE_BROKEN);
 }
@@ -299,7 +299,7 @@ test_call (void)
 
   /* Broken: the function is not called; the error names the last failure. */
   g_assert_false (aio_circuit_breaker_call (breaker, sync_fail, &calls, &value, &error));
-  g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (error->message, "call 10 timed out"));
   g_assert_cmpuint (calls, ==, 10);
   g_assert_false (G_IS_VALUE (&value));
@@ -406,7 +406,7 @@ test_call_async (void)
   op.calls = 0;
   aio_circuit_breaker_call_async (breaker, async_op, &op, NULL, call_cb, &r);
   aio_test_wait (&r.done);
-  g_assert_error (r.error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+  g_assert_error (r.error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
   g_assert_nonnull (strstr (r.error->message, "async call 26 failed"));
   g_assert_cmpuint (op.calls, ==, 0);
   result_clear (&r);
@@ -441,17 +441,17 @@ test_invalid (void)
       g_object_set (breaker, bad[i].property, bad[i].value, NULL);
 
       g_assert_false (aio_circuit_breaker_validate (breaker, &error));
-      g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, bad[i].needle));
       g_clear_error (&error);
 
       g_assert_false (aio_circuit_breaker_call (breaker, sync_ok, &calls, NULL, &error));
-      g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_cmpuint (calls, ==, 0);
 
       aio_circuit_breaker_call_async (breaker, async_op, &op, NULL, call_cb, &r);
       aio_test_wait (&r.done);
-      g_assert_error (r.error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_INVALID_ARGUMENT);
+      g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_cmpuint (op.calls, ==, 0);
       result_clear (&r);
     }
@@ -526,7 +526,7 @@ worker_thread (gpointer data)
         }
       else
         {
-          g_assert_error (error, AIO_CIRCUIT_BREAKER_ERROR, AIO_CIRCUIT_BREAKER_ERROR_BROKEN);
+          g_assert_error (error, AIO_ERROR, AIO_ERROR_CIRCUIT_BROKEN);
           w->refused++;
         }
     }

@@ -183,40 +183,22 @@ on_started (AioService *service, GParamSpec *pspec, gpointer data)
 }
 
 static void
-started_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  g_assert_true (aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, NULL));
-  *done = TRUE;
-}
-
-static void
-stopped_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  g_assert_true (aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, NULL));
-  *done = TRUE;
-}
-
-static void
 test_between_services (void)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
   g_autoptr(AioTestService) producer = aio_test_service_new ("producer");
   g_autoptr(TestConsumer) consumer = g_object_new (TEST_TYPE_CONSUMER, NULL);
-  gboolean started = FALSE, stopped = FALSE;
+  g_autoptr(GError) error = NULL;
 
   producer->start_delay_ms = 20;
   g_signal_connect (producer, "notify::state", G_CALLBACK (on_started), NULL);
   aio_entrypoint_add_service (ep, AIO_SERVICE (consumer));
   aio_entrypoint_add_service (ep, AIO_SERVICE (producer));
-  aio_entrypoint_start_async (ep, NULL, started_cb, &started);
-  aio_test_wait (&started);
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  g_assert_no_error (error);
   g_assert_cmpstr (consumer->got, ==, "hi from producer");
-  aio_entrypoint_stop_async (ep, NULL, stopped_cb, &stopped);
-  aio_test_wait (&stopped);
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
+  g_assert_no_error (error);
 }
 
 int

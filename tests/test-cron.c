@@ -259,7 +259,6 @@ test_seconds (void)
 typedef struct
 {
   const char   *expression;
-  AioCronError  code;
   const char   *field;   /* named in the message, or NULL */
   const char   *text;    /* quoted in the message */
 } InvalidCase;
@@ -268,49 +267,49 @@ static void
 test_invalid (void)
 {
   static const InvalidCase cases[] = {
-    { "", AIO_CRON_ERROR_FIELD_COUNT, NULL, "0 fields" },
-    { "   ", AIO_CRON_ERROR_FIELD_COUNT, NULL, "0 fields" },
-    { "* * * *", AIO_CRON_ERROR_FIELD_COUNT, NULL, "4 fields" },
-    { "* * * * * * *", AIO_CRON_ERROR_FIELD_COUNT, NULL, "7 fields" },
-    { "60 * * * *", AIO_CRON_ERROR_OUT_OF_RANGE, "minute", "“60”" },
-    { "* 24 * * *", AIO_CRON_ERROR_OUT_OF_RANGE, "hour", "“24”" },
-    { "* * 0 * *", AIO_CRON_ERROR_OUT_OF_RANGE, "day-of-month", "“0”" },
-    { "* * 32 * *", AIO_CRON_ERROR_OUT_OF_RANGE, "day-of-month", "“32”" },
-    { "* * * 0 *", AIO_CRON_ERROR_OUT_OF_RANGE, "month", "“0”" },
-    { "* * * 13 *", AIO_CRON_ERROR_OUT_OF_RANGE, "month", "“13”" },
-    { "* * * * 8", AIO_CRON_ERROR_OUT_OF_RANGE, "day-of-week", "“8”" },
-    { "* * * * * 60", AIO_CRON_ERROR_OUT_OF_RANGE, "second", "“60”" },
-    { "* * * * * 99999999999999999999", AIO_CRON_ERROR_OUT_OF_RANGE, "second", "99999999999999999999" },
-    { "5-1 * * * *", AIO_CRON_ERROR_OUT_OF_RANGE, "minute", "“5-1”" },
-    { "0 0 1 NOV-FEB *", AIO_CRON_ERROR_OUT_OF_RANGE, "month", "“NOV-FEB”" },
-    { "*/0 * * * *", AIO_CRON_ERROR_OUT_OF_RANGE, "minute", "“*/0”" },
-    { "* */25 * * *", AIO_CRON_ERROR_OUT_OF_RANGE, "hour", "“*/25”" },
-    { "* * * FOO *", AIO_CRON_ERROR_INVALID_FIELD, "month", "“FOO”" },
-    { "* * * JANUARY *", AIO_CRON_ERROR_INVALID_FIELD, "month", "“JANUARY”" },
-    { "* * * * MOO", AIO_CRON_ERROR_INVALID_FIELD, "day-of-week", "“MOO”" },
-    { "* * * MON *", AIO_CRON_ERROR_INVALID_FIELD, "month", "“MON”" },
-    { "* * * * JAN", AIO_CRON_ERROR_INVALID_FIELD, "day-of-week", "“JAN”" },
-    { "x * * * *", AIO_CRON_ERROR_INVALID_FIELD, "minute", "“x”" },
-    { "1,,2 * * * *", AIO_CRON_ERROR_INVALID_FIELD, "minute", "“1,,2”" },
-    { "1, * * * *", AIO_CRON_ERROR_INVALID_FIELD, "minute", "“1,”" },
-    { "* 1- * * *", AIO_CRON_ERROR_INVALID_FIELD, "hour", "“1-”" },
-    { "* 1-2-3 * * *", AIO_CRON_ERROR_INVALID_FIELD, "hour", "“1-2-3”" },
-    { "* * */ * *", AIO_CRON_ERROR_INVALID_FIELD, "day-of-month", "“*/”" },
-    { "* * */x * *", AIO_CRON_ERROR_INVALID_FIELD, "day-of-month", "“*/x”" },
-    { "* * * * 1/2/3", AIO_CRON_ERROR_INVALID_FIELD, "day-of-week", "“1/2/3”" },
-    { "* * L * *", AIO_CRON_ERROR_INVALID_FIELD, "day-of-month", "“L”" },
-    { "* * * * 5#3", AIO_CRON_ERROR_INVALID_FIELD, "day-of-week", "“5#3”" },
-    { "* * ? * *", AIO_CRON_ERROR_INVALID_FIELD, "day-of-month", "“?”" },
-    { "-1 * * * *", AIO_CRON_ERROR_INVALID_FIELD, "minute", "“-1”" },
-    { "** * * * *", AIO_CRON_ERROR_INVALID_FIELD, "minute", "“**”" },
-    { "* * * * * é", AIO_CRON_ERROR_INVALID_FIELD, "second", "“é”" },
-    { "@reboot", AIO_CRON_ERROR_UNKNOWN_MACRO, NULL, "“@reboot”" },
-    { "@every_minute", AIO_CRON_ERROR_UNKNOWN_MACRO, NULL, "“@every_minute”" },
-    { "@daily *", AIO_CRON_ERROR_FIELD_COUNT, NULL, "“@daily”" },
-    { "0 0 30 2 *", AIO_CRON_ERROR_NEVER_MATCHES, "day-of-month", "“30”" },
-    { "0 0 31 2 *", AIO_CRON_ERROR_NEVER_MATCHES, "day-of-month", "“31”" },
-    { "0 0 31 4,6,9,11 *", AIO_CRON_ERROR_NEVER_MATCHES, "day-of-month", "“4,6,9,11”" },
-    { "0 0 30-31 FEB *", AIO_CRON_ERROR_NEVER_MATCHES, "day-of-month", "“30-31”" },
+    { "", NULL, "0 fields" },
+    { "   ", NULL, "0 fields" },
+    { "* * * *", NULL, "4 fields" },
+    { "* * * * * * *", NULL, "7 fields" },
+    { "60 * * * *", "minute", "“60”" },
+    { "* 24 * * *", "hour", "“24”" },
+    { "* * 0 * *", "day-of-month", "“0”" },
+    { "* * 32 * *", "day-of-month", "“32”" },
+    { "* * * 0 *", "month", "“0”" },
+    { "* * * 13 *", "month", "“13”" },
+    { "* * * * 8", "day-of-week", "“8”" },
+    { "* * * * * 60", "second", "“60”" },
+    { "* * * * * 99999999999999999999", "second", "99999999999999999999" },
+    { "5-1 * * * *", "minute", "“5-1”" },
+    { "0 0 1 NOV-FEB *", "month", "“NOV-FEB”" },
+    { "*/0 * * * *", "minute", "“*/0”" },
+    { "* */25 * * *", "hour", "“*/25”" },
+    { "* * * FOO *", "month", "“FOO”" },
+    { "* * * JANUARY *", "month", "“JANUARY”" },
+    { "* * * * MOO", "day-of-week", "“MOO”" },
+    { "* * * MON *", "month", "“MON”" },
+    { "* * * * JAN", "day-of-week", "“JAN”" },
+    { "x * * * *", "minute", "“x”" },
+    { "1,,2 * * * *", "minute", "“1,,2”" },
+    { "1, * * * *", "minute", "“1,”" },
+    { "* 1- * * *", "hour", "“1-”" },
+    { "* 1-2-3 * * *", "hour", "“1-2-3”" },
+    { "* * */ * *", "day-of-month", "“*/”" },
+    { "* * */x * *", "day-of-month", "“*/x”" },
+    { "* * * * 1/2/3", "day-of-week", "“1/2/3”" },
+    { "* * L * *", "day-of-month", "“L”" },
+    { "* * * * 5#3", "day-of-week", "“5#3”" },
+    { "* * ? * *", "day-of-month", "“?”" },
+    { "-1 * * * *", "minute", "“-1”" },
+    { "** * * * *", "minute", "“**”" },
+    { "* * * * * é", "second", "“é”" },
+    { "@reboot", NULL, "“@reboot”" },
+    { "@every_minute", NULL, "“@every_minute”" },
+    { "@daily *", NULL, "“@daily”" },
+    { "0 0 30 2 *", "day-of-month", "“30”" },
+    { "0 0 31 2 *", "day-of-month", "“31”" },
+    { "0 0 31 4,6,9,11 *", "day-of-month", "“4,6,9,11”" },
+    { "0 0 30-31 FEB *", "day-of-month", "“30-31”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -320,7 +319,7 @@ test_invalid (void)
 
       g_test_message ("“%s”: %s", cases[i].expression, error ? error->message : "(no error)");
       g_assert_null (cron);
-      g_assert_error (error, AIO_CRON_ERROR, (int) cases[i].code);
+      g_assert_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE);
       g_assert_true (g_utf8_validate (error->message, -1, NULL));
       if (cases[i].field != NULL)
         {
@@ -337,7 +336,7 @@ test_invalid (void)
     g_autoptr(AioCron) cron = aio_cron_new ("\xff * * * *", &error);
 
     g_assert_null (cron);
-    g_assert_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_INVALID_FIELD);
+    g_assert_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE);
     g_assert_true (g_utf8_validate (error->message, -1, NULL));
   }
 
@@ -882,7 +881,7 @@ test_callback_stop_cancels (void)
 
   /* Starting while the stop waits is refused. */
   g_assert_false (aio_cron_callback_start (callback, &error));
-  g_assert_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "stopping"));
   g_clear_error (&error);
 
@@ -945,7 +944,7 @@ test_callback_busy (void)
 
   g_assert_true (aio_cron_callback_start (callback, &error));
   g_assert_false (aio_cron_callback_start (callback, &error));
-  g_assert_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'hourly'"));
 
   /* Dropping the last reference of a running callback ends its schedule. */
@@ -1039,49 +1038,6 @@ test_callback_time_zone (void)
 
 /* AioCronService */
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Result;
-
-static void
-entrypoint_start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-entrypoint_stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-service_stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-service_start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 count_destroy (gpointer data)
 {
@@ -1099,7 +1055,6 @@ test_service_entrypoint (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) callbacks = NULL;
   AioCronCallback *callback;
-  Result started = { 0 }, stopped = { 0 };
   guint destroyed = 0;
 
   aio_service_set_name (AIO_SERVICE (service), "cron");
@@ -1117,7 +1072,7 @@ test_service_entrypoint (void)
   /* A bad expression is refused, names its field, and frees the data. */
   g_assert_null (aio_cron_service_register (service, "* * * * * 61", job_func,
                                             &destroyed, count_destroy, &error));
-  g_assert_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_OUT_OF_RANGE);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_CRON_PARSE);
   g_assert_nonnull (strstr (error->message, "second"));
   g_assert_cmpuint (destroyed, ==, 1);
   g_clear_error (&error);
@@ -1126,10 +1081,8 @@ test_service_entrypoint (void)
   g_assert_cmpuint (callbacks->len, ==, 2);
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (service));
-  aio_entrypoint_start_async (ep, NULL, entrypoint_start_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
-  g_assert_true (started.ok);
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
 
   for (guint second = 1; second <= 12; second++)
@@ -1139,9 +1092,8 @@ test_service_entrypoint (void)
       g_assert_cmpuint (three->fires, ==, second / 3);
     }
 
-  aio_entrypoint_stop_async (ep, NULL, entrypoint_stop_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_no_error (stopped.error);
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
   for (guint i = 0; i < callbacks->len; i++)
     g_assert_false (aio_cron_callback_is_running (g_ptr_array_index (callbacks, i)));
@@ -1163,7 +1115,7 @@ test_service_stop_cancels (void)
   g_autoptr(AioCronCallback) own = aio_cron_callback_new (cron, job_func, shielded, NULL);
   g_autoptr(AioClock) own_clock = aio_manual_clock_new (JAN_1_2024);
   g_autoptr(GError) error = NULL;
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) stopped = NULL;
 
   held->hold = TRUE;
   shielded->hold = TRUE;
@@ -1174,9 +1126,7 @@ test_service_stop_cancels (void)
   /* A hand-made callback keeps its own clock. */
   g_assert_true (aio_cron_callback_get_clock (own) == own_clock);
 
-  aio_service_start_async (AIO_SERVICE (service), NULL, service_start_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_true (started.ok);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
 
   /* Registered while running: starts at once. */
   g_assert_nonnull (aio_cron_service_register (service, "* * * * * *", job_func, late, NULL, &error));
@@ -1187,43 +1137,37 @@ test_service_stop_cancels (void)
   g_assert_cmpuint (shielded->fires, ==, 1);
   g_assert_cmpuint (late->fires, ==, 1);
 
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, service_stop_cb, &stopped);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, aio_test_async_result_cb, &stopped);
   settle ();
   /* The plain run is cancelled, the shielded one is not; both are waited for. */
   g_assert_cmpuint (held->cancelled, ==, 1);
   g_assert_cmpuint (shielded->cancelled, ==, 0);
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
 
   g_ptr_array_foreach (held->held, return_cancelled, NULL);
   settle ();
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
   g_task_return_boolean (g_ptr_array_index (shielded->held, 0), TRUE);
-  aio_test_wait (&stopped.done);
-  g_assert_no_error (stopped.error);
-  g_assert_true (stopped.ok);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), aio_test_wait_result (&stopped),
+                                          &error));
+  g_assert_no_error (error);
 
   /* A callback that runs already cannot be added to a running service. */
   {
     g_autoptr(AioCronCallback) busy = aio_cron_callback_new (cron, job_func, late, NULL);
-    Result restarted = { 0 };
-    Result stopped2 = { 0 };
     Done busy_stopped = { 0 };
 
-    aio_service_start_async (AIO_SERVICE (service), NULL, service_start_cb, &restarted);
-    aio_test_wait (&restarted.done);
-    g_assert_true (restarted.ok);
+    g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
     aio_cron_callback_set_clock (busy, clock);
     g_assert_true (aio_cron_callback_start (busy, &error));
     g_assert_false (aio_cron_service_add_callback (service, busy, &error));
-    g_assert_error (error, AIO_CRON_ERROR, AIO_CRON_ERROR_BUSY);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
     g_clear_error (&error);
 
     held->hold = shielded->hold = FALSE;
     aio_cron_callback_stop_async (busy, NULL, callback_stopped_cb, &busy_stopped);
     aio_test_wait (&busy_stopped.done);
-    aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, service_stop_cb, &stopped2);
-    aio_test_wait (&stopped2.done);
-    g_assert_true (stopped2.ok);
+    g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   }
 }
 

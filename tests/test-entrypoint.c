@@ -4,55 +4,6 @@
  */
 #include "aio-test-services.h"
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_entrypoint_stop_finish (AIO_ENTRYPOINT (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-start_sync (AioEntrypoint *ep, GError **error)
-{
-  Result r = { 0 };
-
-  aio_entrypoint_start_async (ep, NULL, start_cb, &r);
-  aio_test_wait (&r.done);
-  if (r.error)
-    g_propagate_error (error, r.error);
-  return r.ok;
-}
-
-static gboolean
-stop_sync (AioEntrypoint *ep, GError **error)
-{
-  Result r = { 0 };
-
-  aio_entrypoint_stop_async (ep, NULL, stop_cb, &r);
-  aio_test_wait (&r.done);
-  if (r.error)
-    g_propagate_error (error, r.error);
-  return r.ok;
-}
-
 static AioEntrypoint *
 new_entrypoint (void)
 {
@@ -83,7 +34,7 @@ test_concurrent_start (void)
   aio_test_events_clear ();
 
   begin = g_get_monotonic_time ();
-  g_assert_true (start_sync (ep, &error));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
   g_assert_no_error (error);
   elapsed = g_get_monotonic_time () - begin;
 
@@ -97,7 +48,7 @@ test_concurrent_start (void)
 
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (a)), ==, AIO_SERVICE_STATE_RUNNING);
   g_assert_true (aio_entrypoint_get_current () == ep);
-  g_assert_true (stop_sync (ep, &error));
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (b)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_null (aio_entrypoint_get_current ());
@@ -122,7 +73,7 @@ test_failing_start_stops_healthy (void)
   aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
   aio_entrypoint_add_service (ep, AIO_SERVICE (broken));
 
-  g_assert_false (start_sync (ep, &error));
+  g_assert_false (aio_test_start_entrypoint (ep, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_nonnull (strstr (error->message, "'broken'"));
 
@@ -153,9 +104,9 @@ test_long_running_cancelled_on_stop (void)
   forever->mode = TEST_MODE_LONG_RUNNING;
   forever->start_delay_ms = 20;
   aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
-  g_assert_true (start_sync (ep, &error));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
   g_assert_nonnull (forever->run_task);
-  g_assert_true (stop_sync (ep, &error));
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
   g_assert_no_error (error);
   g_assert_true (forever->start_was_cancelled);
   g_assert_null (forever->run_task);
@@ -187,7 +138,7 @@ test_dependency_order (void)
   g_assert_cmpuint (services->len, ==, 4);
 
   aio_test_events_clear ();
-  g_assert_true (start_sync (ep, &error));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_test_event_index ("started:db"), <, aio_test_event_index ("start:cache"));
   g_assert_cmpint (aio_test_event_index ("started:cache"), <, aio_test_event_index ("start:web"));
@@ -195,7 +146,7 @@ test_dependency_order (void)
   g_assert_cmpint (aio_test_event_index ("start:other"), <, aio_test_event_index ("started:db"));
 
   aio_test_events_clear ();
-  g_assert_true (stop_sync (ep, &error));
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_test_event_index ("stopped:web"), <, aio_test_event_index ("stop:cache"));
   g_assert_cmpint (aio_test_event_index ("stopped:cache"), <, aio_test_event_index ("stop:db"));
@@ -213,7 +164,7 @@ test_dependency_failure (void)
   db->fail_start = TRUE;
   aio_service_add_dependency (AIO_SERVICE (web), AIO_SERVICE (db));
   aio_entrypoint_add_service (ep, AIO_SERVICE (web));
-  g_assert_false (start_sync (ep, &error));
+  g_assert_false (aio_test_start_entrypoint (ep, &error));
   g_assert_nonnull (strstr (error->message, "'db'"));
   g_assert_cmpuint (web->start_calls, ==, 0);
 }
@@ -229,8 +180,8 @@ test_dependency_cycle (void)
   aio_service_add_dependency (AIO_SERVICE (a), AIO_SERVICE (b));
   aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (a));
   aio_entrypoint_add_service (ep, AIO_SERVICE (a));
-  g_assert_false (start_sync (ep, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_false (aio_test_start_entrypoint (ep, &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE);
   g_assert_cmpuint (a->start_calls + b->start_calls, ==, 0);
   g_object_run_dispose (G_OBJECT (a));
 }
@@ -242,8 +193,8 @@ test_shutdown_timeout (void)
   g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
   g_autoptr(AioTestService) fine = aio_test_service_new ("fine");
   g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(GAsyncResult) stopped = NULL;
   g_autoptr(GError) error = NULL;
-  Result stopped = { 0 };
 
   /* The timer runs on the entrypoint's clock: it fires when the clock
    * moves, not after a wall-clock wait. */
@@ -252,18 +203,16 @@ test_shutdown_timeout (void)
   g_assert_true (aio_entrypoint_get_clock (ep) == clock);
   aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
   aio_entrypoint_add_service (ep, AIO_SERVICE (fine));
-  g_assert_true (start_sync (ep, &error));
-  aio_entrypoint_stop_async (ep, NULL, stop_cb, &stopped);
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
   while (aio_service_get_state (AIO_SERVICE (fine)) != AIO_SERVICE_STATE_STOPPED)
     g_main_context_iteration (NULL, TRUE);
   aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 199999);
   g_main_context_iteration (NULL, FALSE);
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
   aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1);
-  aio_test_wait (&stopped.done);
-  g_assert_false (stopped.ok);
-  error = g_steal_pointer (&stopped.error);
-  g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT);
+  g_assert_false (aio_entrypoint_stop_finish (ep, aio_test_wait_result (&stopped), &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "'stuck'"));
   g_assert_null (strstr (error->message, "'fine'"));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fine)), ==, AIO_SERVICE_STATE_STOPPED);
@@ -307,17 +256,17 @@ test_bad_properties (void)
       aio_entrypoint_add_service (ep, AIO_SERVICE (service));
 
       g_assert_false (aio_entrypoint_validate (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, cases[i].property));
       g_clear_error (&error);
 
-      g_assert_false (start_sync (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_false (aio_test_start_entrypoint (ep, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_cmpuint (service->start_calls, ==, 0);
       g_clear_error (&error);
 
       g_assert_false (aio_entrypoint_run (ep, &error));
-      g_assert_error (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     }
 }
 
@@ -501,8 +450,8 @@ test_hooks (void)
   g_signal_connect (service, "notify::state", G_CALLBACK (on_state), &hd);
   aio_entrypoint_add_service (ep, AIO_SERVICE (service));
 
-  g_assert_true (start_sync (ep, &error));
-  g_assert_true (stop_sync (ep, &error));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
   g_assert_no_error (error);
 
   g_assert_cmpuint (order->len, ==, G_N_ELEMENTS (expected));
@@ -519,11 +468,11 @@ test_add_while_running (void)
   g_autoptr(GError) error = NULL;
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (first));
-  g_assert_true (start_sync (ep, &error));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
   aio_entrypoint_add_service (ep, AIO_SERVICE (late));
   while (aio_service_get_state (AIO_SERVICE (late)) != AIO_SERVICE_STATE_RUNNING)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_true (stop_sync (ep, &error));
+  g_assert_true (aio_test_stop_entrypoint (ep, &error));
   g_assert_cmpuint (late->stop_calls, ==, 1);
 }
 
@@ -532,18 +481,22 @@ test_stop_while_starting (void)
 {
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
   g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
 
   slow->start_delay_ms = 10000;
   aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
-  aio_entrypoint_start_async (ep, NULL, start_cb, &started);
-  aio_entrypoint_stop_async (ep, NULL, stop_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_true (started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_true (stopped.ok);
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
+  aio_test_wait_result (&stopped);
+  g_assert_nonnull (started);
+  g_assert_false (aio_entrypoint_start_finish (ep, started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (aio_entrypoint_stop_finish (ep, stopped, &error));
+  g_assert_no_error (error);
   g_assert_true (slow->start_was_cancelled);
-  g_clear_error (&started.error);
 }
 
 /* The lifecycle rule (stop runs for every service whose start was invoked,
@@ -568,7 +521,7 @@ test_rule_sibling_failure (void)
   aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
   aio_entrypoint_add_service (ep, AIO_SERVICE (broken));
 
-  g_assert_false (start_sync (ep, &error));
+  g_assert_false (aio_test_start_entrypoint (ep, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_nonnull (strstr (error->message, "'broken'"));
   /* deaf's start completed (and set things up) before its stop ran. */

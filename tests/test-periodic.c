@@ -98,33 +98,16 @@ new_periodic (Probe      *probe,
   return periodic;
 }
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-stop_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_periodic_callback_stop_finish (AIO_PERIODIC_CALLBACK (object), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 stop_sync (AioPeriodicCallback *periodic)
 {
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  aio_periodic_callback_stop_async (periodic, NULL, stop_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  aio_periodic_callback_stop_async (periodic, NULL, aio_test_async_result_cb, &result);
+  g_assert_true (aio_periodic_callback_stop_finish (periodic, aio_test_wait_result (&result),
+                                                    &error));
+  g_assert_no_error (error);
   g_assert_false (aio_periodic_callback_is_running (periodic));
 }
 
@@ -318,7 +301,7 @@ test_restart (void)
 
   /* Starting twice is an error naming the callback. */
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'again'"));
   g_clear_error (&error);
 
@@ -347,7 +330,7 @@ test_shield (void)
   g_autoptr(GError) error = NULL;
   double errors_before = aio_statistics_get ("periodic", "errors");
   guint warnings_before = aio_test_log_count (G_LOG_LEVEL_WARNING, "");
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
   /* Shielded: the running call finishes, and the stop waits for it. */
   aio_periodic_callback_set_shield (periodic, TRUE);
@@ -355,15 +338,16 @@ test_shield (void)
   advance (clock, 100 * MS, 10 * MS);
   g_assert_cmpuint (probe.in_flight, ==, 1);
 
-  aio_periodic_callback_stop_async (periodic, NULL, stop_cb, &r);
+  aio_periodic_callback_stop_async (periodic, NULL, aio_test_async_result_cb, &result);
   drain ();
-  g_assert_false (r.done);
+  g_assert_null (result);
   g_assert_false (aio_periodic_callback_is_running (periodic));
   g_assert_false (g_cancellable_is_cancelled (g_task_get_cancellable (probe.pending)));
 
   advance (clock, 400 * MS, 10 * MS);
-  g_assert_true (r.done);
-  g_assert_true (r.ok);
+  g_assert_nonnull (result);
+  g_assert_true (aio_periodic_callback_stop_finish (periodic, result, &error));
+  g_clear_object (&result);
   g_assert_cmpuint (probe.completed, ==, 1);
   g_assert_cmpuint (probe.cancelled, ==, 0);
 
@@ -371,14 +355,13 @@ test_shield (void)
   g_assert_cmpuint (probe.calls, ==, 1);
 
   /* Not shielded: the stop cancels the call, which counts as no error. */
-  memset (&r, 0, sizeof r);
   aio_periodic_callback_set_shield (periodic, FALSE);
   g_assert_true (aio_periodic_callback_start (periodic, &error));
   advance (clock, 100 * MS, 10 * MS);
   g_assert_cmpuint (probe.in_flight, ==, 1);
-  aio_periodic_callback_stop_async (periodic, NULL, stop_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_true (r.ok);
+  aio_periodic_callback_stop_async (periodic, NULL, aio_test_async_result_cb, &result);
+  g_assert_true (aio_periodic_callback_stop_finish (periodic, aio_test_wait_result (&result),
+                                                    &error));
   g_assert_cmpuint (probe.calls, ==, 2);
   g_assert_cmpuint (probe.completed, ==, 1);
   g_assert_cmpuint (probe.cancelled, ==, 1);
@@ -395,21 +378,22 @@ test_stop_cancelled (void)
   g_autoptr(AioPeriodicCallback) periodic = new_periodic (&probe, clock, "stubborn", 0.1);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
   /* Giving up the wait of a shielded stop cancels the call after all. */
   aio_periodic_callback_set_shield (periodic, TRUE);
   g_assert_true (aio_periodic_callback_start (periodic, &error));
   drain ();
   g_assert_cmpuint (probe.in_flight, ==, 1);
-  aio_periodic_callback_stop_async (periodic, cancellable, stop_cb, &r);
+  aio_periodic_callback_stop_async (periodic, cancellable, aio_test_async_result_cb, &result);
   drain ();
-  g_assert_false (r.done);
+  g_assert_null (result);
   g_cancellable_cancel (cancellable);
-  aio_test_wait (&r.done);
-  g_assert_false (r.ok);
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&r.error);
+  g_assert_false (aio_periodic_callback_stop_finish (periodic, aio_test_wait_result (&result),
+                                                     &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
   drain ();
   g_assert_cmpuint (probe.cancelled, ==, 1);
 
@@ -421,15 +405,16 @@ test_stop_cancelled (void)
   /* A call that ignores its cancellation keeps the callback stopping. */
   probe.ignore_cancel = TRUE;
   g_cancellable_reset (cancellable);
-  memset (&r, 0, sizeof r);
-  aio_periodic_callback_stop_async (periodic, cancellable, stop_cb, &r);
+  aio_periodic_callback_stop_async (periodic, cancellable, aio_test_async_result_cb, &result);
   g_cancellable_cancel (cancellable);
-  aio_test_wait (&r.done);
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&r.error);
+  g_assert_false (aio_periodic_callback_stop_finish (periodic, aio_test_wait_result (&result),
+                                                     &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
 
   g_assert_false (aio_periodic_callback_start (periodic, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'stubborn'"));
   g_assert_nonnull (strstr (error->message, "stopping"));
   g_clear_error (&error);
@@ -516,7 +501,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_interval (periodic, bad_intervals[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, "'broken'"));
       g_assert_nonnull (strstr (error->message, "interval"));
@@ -532,7 +517,7 @@ test_bad_interval (void)
 
       aio_periodic_callback_set_delay (periodic, bad_delays[i]);
       g_assert_false (aio_periodic_callback_start (periodic, &error));
-      g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, "delay"));
       g_assert_nonnull (strstr (error->message, value));
       g_clear_error (&error);
@@ -705,34 +690,12 @@ test_service_bad_interval (void)
 
   aio_entrypoint_add_service (ep, AIO_SERVICE (ticker));
   g_assert_false (aio_entrypoint_run_main (ep, ticker_main, ticker, &error));
-  g_assert_error (error, AIO_PERIODIC_ERROR, AIO_PERIODIC_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "'ticker'"));
   g_assert_nonnull (strstr (error->message, "interval of 0 s"));
   g_assert_cmpuint (ticker->probe.calls, ==, 0);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ticker)), ==, AIO_SERVICE_STATE_FAILED);
-}
-
-static void
-service_started_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-service_stopped_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
 }
 
 static void
@@ -745,7 +708,8 @@ test_service_shield (void)
                                                       "shield", TRUE,
                                                       "clock", clock,
                                                       NULL));
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_assert_true (aio_periodic_service_get_shield (AIO_PERIODIC_SERVICE (ticker)));
   g_assert_true (aio_periodic_service_get_clock (AIO_PERIODIC_SERVICE (ticker)) == clock);
@@ -754,18 +718,18 @@ test_service_shield (void)
   ticker->probe.clock = clock;
   ticker->probe.slow_us = 500 * MS;
 
-  aio_service_start_async (AIO_SERVICE (ticker), NULL, service_started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (ticker), &error));
+  g_assert_no_error (error);
   advance (clock, 100 * MS, 10 * MS);
   g_assert_cmpuint (ticker->probe.in_flight, ==, 1);
 
-  aio_service_stop_async (AIO_SERVICE (ticker), NULL, NULL, service_stopped_cb, &stopped);
+  aio_service_stop_async (AIO_SERVICE (ticker), NULL, NULL, aio_test_async_result_cb, &stopped);
   drain ();
-  g_assert_false (stopped.done);
+  g_assert_null (stopped);
   advance (clock, 400 * MS, 10 * MS);
-  g_assert_true (stopped.done);
-  g_assert_no_error (stopped.error);
+  g_assert_nonnull (stopped);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (ticker), stopped, &error));
+  g_assert_no_error (error);
   g_assert_cmpuint (ticker->probe.completed, ==, 1);
   g_assert_cmpuint (ticker->probe.cancelled, ==, 0);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ticker)), ==, AIO_SERVICE_STATE_STOPPED);
@@ -776,15 +740,13 @@ test_service_default_callback (void)
 {
   g_autoptr(AioClock) clock = aio_manual_clock_new (0);
   g_autoptr(TestLazy) lazy = aio_test_track (g_object_new (TEST_TYPE_LAZY, "interval", 0.1, "clock", clock, NULL));
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (AIO_SERVICE (lazy), NULL, service_started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (lazy), &error));
+  g_assert_no_error (error);
   advance (clock, 100 * MS, 10 * MS);
-  aio_service_stop_async (AIO_SERVICE (lazy), NULL, NULL, service_stopped_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_no_error (stopped.error);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (lazy), NULL, &error));
+  g_assert_no_error (error);
 
   g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "Periodic callback 'TestLazy' failed: TestLazy does not override callback_async"), ==, 2);
 }

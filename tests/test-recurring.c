@@ -103,33 +103,16 @@ script_destroy (gpointer data)
   script->destroyed++;
 }
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-stop_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_recurring_callback_stop_finish (AIO_RECURRING_CALLBACK (object), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 stop_sync (AioRecurringCallback *recurring)
 {
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
-  aio_recurring_callback_stop_async (recurring, NULL, stop_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  aio_recurring_callback_stop_async (recurring, NULL, aio_test_async_result_cb, &result);
+  g_assert_true (aio_recurring_callback_stop_finish (recurring, aio_test_wait_result (&result),
+                                                     &error));
+  g_assert_no_error (error);
   g_assert_false (aio_recurring_callback_is_running (recurring));
 }
 
@@ -343,7 +326,7 @@ test_busy (void)
 
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &first, script_destroy, &error));
   g_assert_false (aio_recurring_callback_start (recurring, script_strategy, &second, script_destroy, &error));
-  g_assert_error (error, AIO_RECURRING_ERROR, AIO_RECURRING_ERROR_BUSY);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'single'"));
   /* The refused strategy is released at once, never called. */
   g_assert_cmpuint (second.destroyed, ==, 1);
@@ -391,20 +374,20 @@ test_shield (void)
   g_autoptr(AioRecurringCallback) recurring = new_recurring (&probe, clock, "shielded");
   Script script = { .delays = delays, .actions = actions, .length = 1 };
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
   aio_recurring_callback_set_shield (recurring, TRUE);
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &script, script_destroy, &error));
   advance (clock, 100 * MS, 10 * MS);
   g_assert_cmpuint (probe.in_flight, ==, 1);
 
-  aio_recurring_callback_stop_async (recurring, NULL, stop_cb, &r);
+  aio_recurring_callback_stop_async (recurring, NULL, aio_test_async_result_cb, &result);
   drain ();
-  g_assert_false (r.done);
+  g_assert_null (result);
   g_assert_cmpuint (script.destroyed, ==, 1);
   advance (clock, 400 * MS, 10 * MS);
-  g_assert_true (r.done);
-  g_assert_true (r.ok);
+  g_assert_nonnull (result);
+  g_assert_true (aio_recurring_callback_stop_finish (recurring, result, &error));
   g_assert_cmpuint (probe.completed, ==, 1);
   g_assert_cmpuint (probe.cancelled, ==, 0);
   g_assert_cmpuint (probe.calls, ==, 1);

@@ -397,44 +397,13 @@ keeper_new (guint16 port)
                        NULL);
 }
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-started_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-stopped_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
 static void
 stop (gpointer service)
 {
-  Result r = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stopped_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -500,29 +469,25 @@ test_robust_invalid (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      Result started = { 0 };
+      g_autoptr(GError) error = NULL;
 
       aio_robust_tcp_client_set_reconnect_timeout (AIO_ROBUST_TCP_CLIENT (keeper), cases[i].timeout);
       aio_robust_tcp_client_set_reconnect_max (AIO_ROBUST_TCP_CLIENT (keeper), cases[i].max);
-      aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-      aio_test_wait (&started.done);
-      g_assert_error (started.error, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (started.error->message, cases[i].needle));
-      g_clear_error (&started.error);
+      g_assert_false (aio_test_start_service (AIO_SERVICE (keeper), &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
     }
 
   /* The properties of the TCP client are checked too; its attempts are
    * not: the robust client never gives up. */
   {
-    Result started = { 0 };
+    g_autoptr(GError) error = NULL;
 
     g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u,
                   "connect-attempts", 0, NULL);
-    aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-    aio_test_wait (&started.done);
-    g_assert_error (started.error, AIO_TCP_CLIENT_ERROR, AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (started.error->message, "invalid port 0"));
-    g_clear_error (&started.error);
+    g_assert_false (aio_test_start_service (AIO_SERVICE (keeper), &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "invalid port 0"));
   }
   g_assert_cmpuint (keeper->n_connections, ==, 0);
 }
@@ -532,11 +497,10 @@ test_robust_survives_cuts (Fixture       *f,
                            gconstpointer  data)
 {
   g_autoptr(TestKeeper) keeper = keeper_new (aio_test_proxy_get_port (f->proxy));
-  Result started = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (keeper), &error));
+  g_assert_no_error (error);
   /* Ready at the first connection. */
   g_assert_true (aio_robust_tcp_client_get_connected (AIO_ROBUST_TCP_CLIENT (keeper)));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (keeper)), ==, AIO_SERVICE_STATE_RUNNING);
@@ -581,19 +545,21 @@ test_robust_server_away (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(TestKeeper) keeper = keeper_new (aio_test_proxy_get_port (f->proxy));
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   aio_test_proxy_set_refusing (f->proxy, TRUE);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, aio_test_async_result_cb, &started);
   WAIT_UNTIL (aio_test_log_count (G_LOG_LEVEL_INFO, "reconnecting to 127.0.0.1") >= 3);
   /* Not ready before the first connection. */
-  g_assert_false (started.done);
+  g_assert_null (started);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (keeper)), ==, AIO_SERVICE_STATE_STARTING);
   g_assert_cmpuint (keeper->n_connected_on, ==, 0);
 
   aio_test_proxy_set_refusing (f->proxy, FALSE);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (keeper), aio_test_wait_result (&started),
+                                           &error));
+  g_assert_no_error (error);
   WAIT_UNTIL (keeper->n_exchanges == 1);
 
   /* The server goes away with the connection: reconnected once it is back. */
@@ -633,13 +599,14 @@ test_robust_backoff (Fixture       *f,
   g_autoptr(AioClock) clock = aio_manual_clock_new (0);
   g_autoptr(TestKeeper) keeper = keeper_new (aio_test_proxy_get_port (f->proxy));
   double expected[] = { 1, 2, 4, 8, 8, 8 };
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
   double pause, bound;
   guint failure, seen = 0;
 
   g_object_set (keeper, "clock", clock, "reconnect-timeout", 1.0, "reconnect-max", 8.0, NULL);
   aio_test_proxy_set_refusing (f->proxy, TRUE);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, aio_test_async_result_cb, &started);
 
   /* The bound doubles with each failure, up to the cap; the pause (full
    * jitter) lies between 0 and the bound. The manual clock jumps over it. */
@@ -655,8 +622,9 @@ test_robust_backoff (Fixture       *f,
       aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), (gint64) (bound * G_USEC_PER_SEC) + 1);
     }
 
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (keeper), aio_test_wait_result (&started),
+                                           &error));
+  g_assert_no_error (error);
   WAIT_UNTIL (keeper->n_exchanges == 1);
 
   /* A connection made starts the count again: after the end of this one,
@@ -675,26 +643,26 @@ test_robust_stop_during_wait (Fixture       *f,
                               gconstpointer  data)
 {
   g_autoptr(TestKeeper) keeper = keeper_new (aio_test_proxy_get_port (f->proxy));
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* An hour-long pause: the stop must cut it short. */
   g_object_set (keeper, "reconnect-timeout", 3600.0, "reconnect-max", 3600.0, NULL);
   aio_test_proxy_set_refusing (f->proxy, TRUE);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, aio_test_async_result_cb, &started);
   WAIT_UNTIL (aio_test_log_count (G_LOG_LEVEL_INFO, "reconnecting to 127.0.0.1") == 1);
 
   stop (keeper);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&started.error);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (keeper), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (keeper)), ==, AIO_SERVICE_STATE_STOPPED);
 
   /* After a connection too: a cut, then a stop during the pause. */
   aio_test_proxy_set_refusing (f->proxy, FALSE);
-  started.done = FALSE;
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (keeper), &error));
+  g_assert_no_error (error);
   WAIT_UNTIL (keeper->n_exchanges == 1);
   aio_test_log_clear ();
   aio_test_proxy_cut_all (f->proxy);
@@ -714,7 +682,7 @@ test_robust_tls (void)
   g_autoptr(TestKeeper) keeper = NULL;
   g_autoptr(TestKeeper) doubter = NULL;
   g_autoptr(GError) error = NULL;
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
 
   if (certs == NULL)
     return;
@@ -728,9 +696,8 @@ test_robust_tls (void)
 
   keeper = keeper_new (aio_test_proxy_get_port (proxy));
   g_object_set (keeper, "tls", TRUE, "tls-ca-file", certs->ca_cert, NULL);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (keeper), &error));
+  g_assert_no_error (error);
   WAIT_UNTIL (keeper->n_exchanges == 1);
   aio_test_proxy_cut_all (proxy);
   WAIT_UNTIL (keeper->n_exchanges == 2);
@@ -740,15 +707,50 @@ test_robust_tls (void)
   /* Trusting another CA: never connected, retried, each failure logged. */
   doubter = keeper_new (aio_test_echo_server_get_port (server));
   g_object_set (doubter, "tls", TRUE, "tls-ca-file", certs->other_ca_cert, NULL);
-  started.done = FALSE;
-  aio_service_start_async (AIO_SERVICE (doubter), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (doubter), NULL, aio_test_async_result_cb, &started);
   WAIT_UNTIL (aio_test_log_count (G_LOG_LEVEL_INFO, "is not trusted (signed by an unknown certificate authority)") >= 2);
-  g_assert_false (started.done);
+  g_assert_null (started);
   g_assert_cmpuint (doubter->n_connections, ==, 0);
   stop (doubter);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (doubter), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* A server that accepts (into the kernel's backlog) and never answers:
+ * the handler's read times out at idle-timeout and the client reconnects
+ * instead of hanging on the silent connection. */
+static void
+test_robust_idle_timeout (void)
+{
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(TestKeeper) keeper = NULL;
+  g_autoptr(GError) error = NULL;
+  Result started = { 0 };
+
+  server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (server, any, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (server, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (server, &error);
+  g_assert_no_error (error);
+
+  keeper = keeper_new (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_object_set (keeper, "idle-timeout", 0.2, NULL);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
   aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&started.error);
+  g_assert_no_error (started.error);
+
+  WAIT_UNTIL (keeper->n_connections >= 2);
+  g_assert_cmpuint (keeper->n_ended, >=, 1);
+  g_assert_cmpuint (keeper->n_exchanges, ==, 0);
+  g_assert_cmpuint (aio_test_log_count_all (G_LOG_LEVEL_INFO | G_LOG_LEVEL_WARNING,
+                                            "timed out", NULL), >=, 1);
+  stop (keeper);
 }
 
 int
@@ -782,6 +784,7 @@ main (int argc, char *argv[])
   ADD ("RobustTcpClient/backoff", test_robust_backoff);
   ADD ("RobustTcpClient/stop-during-wait", test_robust_stop_during_wait);
   g_test_add_func ("/Aio/RobustTcpClient/tls", test_robust_tls);
+  g_test_add_func ("/Aio/RobustTcpClient/idle-timeout", test_robust_idle_timeout);
 
 #undef ADD
 

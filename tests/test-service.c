@@ -4,55 +4,6 @@
  */
 #include "aio-test-services.h"
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-start_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-stop_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-start_sync (AioService *service, GError **error)
-{
-  Result r = { 0 };
-
-  aio_service_start_async (service, NULL, start_cb, &r);
-  aio_test_wait (&r.done);
-  if (r.error)
-    g_propagate_error (error, r.error);
-  return r.ok;
-}
-
-static gboolean
-stop_sync (AioService *service, const GError *reason, GError **error)
-{
-  Result r = { 0 };
-
-  aio_service_stop_async (service, reason, NULL, stop_cb, &r);
-  aio_test_wait (&r.done);
-  if (r.error)
-    g_propagate_error (error, r.error);
-  return r.ok;
-}
-
 static void
 test_name_default (void)
 {
@@ -86,11 +37,11 @@ test_ordinary (void)
   g_signal_connect (service, "notify::state", G_CALLBACK (count_state), states);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_NEW);
 
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
 
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpuint (service->start_calls, ==, 1);
@@ -103,9 +54,9 @@ test_ordinary (void)
   g_assert_cmpint (GPOINTER_TO_INT (states->pdata[3]), ==, AIO_SERVICE_STATE_STOPPED);
 
   /* A stopped service can start again. */
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_cmpuint (service->start_calls, ==, 2);
 }
 
@@ -115,21 +66,21 @@ test_misuse (void)
   g_autoptr(AioTestService) service = aio_test_service_new ("misused");
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (stop_sync (AIO_SERVICE (service), NULL, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_false (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
 
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
-  g_assert_false (start_sync (AIO_SERVICE (service), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_ALREADY_STARTED);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "'misused'"));
   g_clear_error (&error);
   g_assert_cmpuint (service->start_calls, ==, 1);
 
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   /* Stopping twice is harmless. */
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (service->stop_calls, ==, 1);
 }
@@ -141,13 +92,13 @@ test_start_failure (void)
   g_autoptr(GError) error = NULL;
 
   service->fail_start = TRUE;
-  g_assert_false (start_sync (AIO_SERVICE (service), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
   g_clear_error (&error);
 
   /* Nothing to stop: stop succeeds without running the stop vfunc. */
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_cmpuint (service->stop_calls, ==, 0);
 }
 
@@ -162,12 +113,12 @@ test_long_running (void)
   service->start_delay_ms = 5;
   aio_test_events_clear ();
 
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
   g_assert_nonnull (service->run_task);  /* start is still going */
 
-  g_assert_true (stop_sync (AIO_SERVICE (service), reason, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), reason, &error));
   g_assert_no_error (error);
   g_assert_true (service->start_was_cancelled);
   g_assert_null (service->run_task);
@@ -194,14 +145,14 @@ test_long_running_runtime_failure (void)
   service->fail_after_ready_ms = 5;
   g_signal_connect (service, "failed", G_CALLBACK (on_failed), &failure);
 
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   while (failure == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_error (failure, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
 
   /* The stop still runs to clean up what start set up. */
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_cmpuint (service->stop_calls, ==, 1);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
 }
@@ -210,24 +161,25 @@ static void
 test_stop_while_starting (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("slow");
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
 
   service->start_delay_ms = 50;
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &started);
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_true (started.done);
-  g_assert_false (started.ok);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_true (stopped.ok);
+  aio_service_start_async (AIO_SERVICE (service), NULL, aio_test_async_result_cb, &started);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, aio_test_async_result_cb, &stopped);
+  aio_test_wait_result (&stopped);
+  g_assert_nonnull (started);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), stopped, &error));
+  g_assert_no_error (error);
   g_assert_true (service->start_was_cancelled);
   /* The start was cancelled, not failed: stop runs (the lifecycle rule). */
   g_assert_cmpuint (service->stop_calls, ==, 1);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
-  g_clear_error (&started.error);
 }
-
-/* The lifecycle rule, case by case: how the start ended, whether stop ran. */
 
 static void
 wait_for_state (AioService *service, AioServiceState state)
@@ -237,28 +189,55 @@ wait_for_state (AioService *service, AioServiceState state)
 }
 
 static void
+test_start_cancelled_by_caller (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("cancelled");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  service->start_delay_ms = 20;
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Cancelled, not failed: stop runs, and the service ends stopped. */
+  wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
+  g_assert_true (service->start_was_cancelled);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+}
+
+/* The lifecycle rule, case by case: how the start ended, whether stop ran. */
+
+static void
 test_stop_while_starting_ignoring_cancel (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("deaf");
   g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "sibling");
-  Result started = { 0 }, stopped = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* start succeeds after the stop cancelled it; its GTask checks the
    * cancellable, so it reports CANCELLED: stop must run all the same. */
   aio_test_events_clear ();
   service->start_delay_ms = 20;
   service->ignore_cancel = TRUE;
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &started);
-  aio_service_stop_async (AIO_SERVICE (service), reason, NULL, stop_cb, &stopped);
-  aio_test_wait (&stopped.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_true (stopped.ok);
+  aio_service_start_async (AIO_SERVICE (service), NULL, aio_test_async_result_cb, &started);
+  aio_service_stop_async (AIO_SERVICE (service), reason, NULL, aio_test_async_result_cb, &stopped);
+  aio_test_wait_result (&stopped);
+  g_assert_nonnull (started);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), stopped, &error));
   g_assert_false (service->start_was_cancelled);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), >=, 0);
   g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
   g_assert_cmpuint (service->stop_calls, ==, 1);
   g_assert_error (service->stop_reason, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
-  g_clear_error (&started.error);
   aio_test_events_clear ();
 }
 
@@ -267,18 +246,19 @@ test_start_cancelled_ignoring_cancel (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("deaf");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   service->start_delay_ms = 20;
   service->ignore_cancel = TRUE;
-  aio_service_start_async (AIO_SERVICE (service), cancellable, start_cb, &started);
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
   g_cancellable_cancel (cancellable);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpuint (service->stop_calls, ==, 1);
   g_assert_error (service->stop_reason, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&started.error);
 }
 
 static void
@@ -286,20 +266,21 @@ test_start_cancelled_before_ready (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("late");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* A long-running start that calls set_ready after its caller cancelled:
    * the service does not come up, stop runs, and the start is waited for. */
   service->mode = TEST_MODE_LONG_RUNNING;
   service->start_delay_ms = 20;
-  aio_service_start_async (AIO_SERVICE (service), cancellable, start_cb, &started);
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
   g_cancellable_cancel (cancellable);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
   g_assert_true (service->start_was_cancelled);
   g_assert_cmpuint (service->stop_calls, ==, 1);
-  g_clear_error (&started.error);
 }
 
 static void
@@ -307,36 +288,18 @@ test_start_not_cancelled_after_ready (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("up");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
   g_autoptr(GError) error = NULL;
-  Result started = { 0 };
 
   /* Once up, the caller's cancellable no longer matters. */
-  aio_service_start_async (AIO_SERVICE (service), cancellable, start_cb, &started);
-  aio_test_wait (&started.done);
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
+  aio_test_wait_result (&started);
   g_cancellable_cancel (cancellable);
-  g_assert_true (started.ok);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (service), started, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
-  g_assert_true (stop_sync (AIO_SERVICE (service), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
   g_assert_cmpuint (service->stop_calls, ==, 1);
-}
-
-static void
-test_start_cancelled_by_caller (void)
-{
-  g_autoptr(AioTestService) service = aio_test_service_new ("cancelled");
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Result started = { 0 };
-
-  service->start_delay_ms = 20;
-  aio_service_start_async (AIO_SERVICE (service), cancellable, start_cb, &started);
-  g_cancellable_cancel (cancellable);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  /* Cancelled, not failed: stop runs, and the service ends stopped. */
-  wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
-  g_assert_true (service->start_was_cancelled);
-  g_assert_cmpuint (service->stop_calls, ==, 1);
-  g_clear_error (&started.error);
 }
 
 static void
@@ -344,15 +307,16 @@ test_concurrent_stops (void)
 {
   g_autoptr(AioTestService) service = aio_test_service_new ("shared");
   g_autoptr(GError) error = NULL;
-  Result a = { 0 }, b = { 0 };
+  g_autoptr(GAsyncResult) a = NULL;
+  g_autoptr(GAsyncResult) b = NULL;
 
   service->stop_delay_ms = 10;
-  g_assert_true (start_sync (AIO_SERVICE (service), &error));
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &a);
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stop_cb, &b);
-  aio_test_wait (&a.done);
-  aio_test_wait (&b.done);
-  g_assert_true (a.ok && b.ok);
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, aio_test_async_result_cb, &a);
+  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, aio_test_async_result_cb, &b);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), aio_test_wait_result (&a), &error));
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), aio_test_wait_result (&b), &error));
+  g_assert_no_error (error);
   g_assert_cmpuint (service->stop_calls, ==, 1);
 }
 
@@ -370,26 +334,26 @@ test_dependency_rules (void)
   g_assert_cmpuint (deps->len, ==, 1);
   g_assert_true (deps->pdata[0] == (gpointer) db);
 
-  g_assert_false (start_sync (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_NOT_RUNNING);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (web), &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING);
   g_assert_nonnull (strstr (error->message, "'db'"));
   g_clear_error (&error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_NEW);
 
   db->fail_start = TRUE;
-  g_assert_false (start_sync (AIO_SERVICE (db), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (db), &error));
   g_clear_error (&error);
-  g_assert_false (start_sync (AIO_SERVICE (web), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_FAILED);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (web), &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (web)), ==, AIO_SERVICE_STATE_FAILED);
   g_clear_error (&error);
 
   db->fail_start = FALSE;
-  g_assert_true (start_sync (AIO_SERVICE (db), &error));
-  g_assert_true (start_sync (AIO_SERVICE (web), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (db), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (web), &error));
   g_assert_no_error (error);
-  g_assert_true (stop_sync (AIO_SERVICE (web), NULL, &error));
-  g_assert_true (stop_sync (AIO_SERVICE (db), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (web), NULL, &error));
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (db), NULL, &error));
 }
 
 static void
@@ -404,8 +368,8 @@ test_dependency_cycle (void)
   aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (c));
   aio_service_add_dependency (AIO_SERVICE (c), AIO_SERVICE (a));
 
-  g_assert_false (start_sync (AIO_SERVICE (a), &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_DEPENDENCY_CYCLE);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (a), &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE);
   g_assert_nonnull (strstr (error->message, "'a'"));
   g_assert_cmpuint (a->start_calls, ==, 0);
 

@@ -228,7 +228,7 @@ run_timeout_child (void)
       g_printerr ("run failed: %s\n", error->message);
       aio_test_release_hung ();
       /* aiomisc exits with 70 when services do not stop in time. */
-      return g_error_matches (error, AIO_ENTRYPOINT_ERROR, AIO_ENTRYPOINT_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
+      return g_error_matches (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
     }
   return 0;
 }

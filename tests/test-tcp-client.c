@@ -166,44 +166,20 @@ result_clear (Result *r)
 }
 
 static void
-started_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_start_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-stopped_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
 start (gpointer  service,
        Result   *r)
 {
-  aio_service_start_async (AIO_SERVICE (service), NULL, started_cb, r);
-  aio_test_wait (&r->done);
+  r->ok = aio_test_start_service (AIO_SERVICE (service), &r->error);
+  r->done = TRUE;
 }
 
 static void
 stop (gpointer service)
 {
-  Result r = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (AIO_SERVICE (service), NULL, NULL, stopped_cb, &r);
-  aio_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
 }
 
 /* A port nothing listens on: the proxy's, while it refuses. */
@@ -459,19 +435,20 @@ test_stop_during_retry (void)
 {
   g_autoptr(AioTestProxy) proxy = refusing_proxy ();
   g_autoptr(TestPinger) pinger = pinger_new (PINGER_RETURN, aio_test_proxy_get_port (proxy));
-  Result started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
 
   aio_test_log_clear ();
   /* An hour between attempts: the stop must not wait for it. */
   aio_tcp_client_set_connect_retry_timeout (AIO_TCP_CLIENT (pinger), 3600);
-  aio_service_start_async (AIO_SERVICE (pinger), NULL, started_cb, &started);
+  aio_service_start_async (AIO_SERVICE (pinger), NULL, aio_test_async_result_cb, &started);
   while (aio_test_log_count (G_LOG_LEVEL_INFO, "retrying in 3600 s") == 0)
     g_main_context_iteration (NULL, TRUE);
 
   stop (pinger);
-  aio_test_wait (&started.done);
-  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  result_clear (&started);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (pinger), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void
@@ -509,8 +486,8 @@ static void
 test_invalid_properties (void)
 {
   g_autoptr(TestPinger) pinger = g_object_new (TEST_TYPE_PINGER, NULL);
-  GQuark domain = AIO_TCP_CLIENT_ERROR;
-  int code = AIO_TCP_CLIENT_ERROR_INVALID_ARGUMENT;
+  GQuark domain = G_IO_ERROR;
+  int code = G_IO_ERROR_INVALID_ARGUMENT;
 
   expect_invalid (pinger, domain, code, "no address");
   g_object_set (pinger, "address", "", NULL);
@@ -769,6 +746,90 @@ test_restart (void)
   g_assert_cmpuint (aio_test_echo_server_get_n_connections (server), ==, 3);
 }
 
+/* A server that accepts (the kernel completes the connection into the
+ * backlog) and never answers. */
+static GSocket *
+silent_server (guint16 *port)
+{
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (socket, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
+}
+
+/* TLS against a server that never answers the handshake: each attempt
+ * times out at connect-timeout, and the start fails instead of hanging. */
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(TestPinger) pinger = NULL;
+  g_autofree char *target = NULL;
+  Result started = { 0 };
+  guint16 port;
+
+  if (!_aio_tls_check_backend (NULL))
+    {
+      g_test_skip ("no TLS backend");
+      return;
+    }
+  aio_test_log_clear ();
+  server = silent_server (&port);
+  target = g_strdup_printf ("127.0.0.1:%u", port);
+  pinger = pinger_new (PINGER_RETURN, port);
+  g_assert_cmpfloat (aio_tcp_client_get_connect_timeout (AIO_TCP_CLIENT (pinger)), ==, 30);
+  g_object_set (pinger, "tls", TRUE, "tls-insecure", TRUE, "connect-timeout", 0.2,
+                "connect-attempts", 2, "connect-retry-timeout", 0.0, NULL);
+
+  start (pinger, &started);
+  g_assert_false (started.ok);
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_true (contains (started.error->message, target));
+  g_assert_true (contains (started.error->message, "connect-timeout"));
+  g_assert_true (contains (started.error->message, "attempt 2 of 2"));
+  g_assert_cmpuint (pinger->n_handled, ==, 0);
+  /* The first attempt was retried. */
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_INFO, "attempt 1 of 2"), ==, 1);
+}
+
+/* A server that accepts and never answers the handler: its read times out
+ * at idle-timeout, which fails the service instead of hanging it. */
+static void
+test_idle_timeout (void)
+{
+  g_autoptr(GSocket) server = NULL;
+  g_autoptr(TestPinger) pinger = NULL;
+  g_autoptr(GError) failure = NULL;
+  Result started = { 0 };
+  guint16 port;
+
+  server = silent_server (&port);
+  pinger = pinger_new (PINGER_RETURN, port);
+  aio_tcp_client_set_idle_timeout (AIO_TCP_CLIENT (pinger), 0.5);
+  g_assert_cmpfloat (aio_tcp_client_get_idle_timeout (AIO_TCP_CLIENT (pinger)), ==, 0.5);
+  g_signal_connect (pinger, "failed", G_CALLBACK (on_failed), &failure);
+
+  start (pinger, &started);
+  g_assert_no_error (started.error);
+  while (failure == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (failure, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_true (pinger->handled);
+  g_assert_null (pinger->reply);
+  stop (pinger);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -800,6 +861,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/TcpClient/tls-wrong-name", test_tls_wrong_name);
   g_test_add_func ("/Aio/TcpClient/tls-insecure", test_tls_insecure);
   g_test_add_func ("/Aio/TcpClient/tls-client-certificate", test_tls_client_certificate);
+  g_test_add_func ("/Aio/TcpClient/connect-timeout", test_connect_timeout);
+  g_test_add_func ("/Aio/TcpClient/idle-timeout", test_idle_timeout);
 
   ret = g_test_run ();
   aio_test_stop_pool_threads ();

@@ -61,7 +61,7 @@ test_echo (void)
   g_assert_no_error (error);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_RUNNING);
 
-  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   g_assert_cmpuint (port, !=, 0);
   g_assert_cmpuint (port_notified, ==, 1);
 
@@ -115,7 +115,7 @@ test_unix_echo (void)
   aio_tcp_server_set_unix_path (AIO_TCP_SERVER (server), path);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (aio_tcp_server_get_port (AIO_TCP_SERVER (server)), ==, 0);
+  g_assert_cmpuint (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)), ==, 0);
 
   g_assert_true (aio_test_run_in_thread (unix_echo_client, path));
   aio_test_wait_until (&server->n_done, 1);
@@ -170,7 +170,7 @@ test_handler_error (void)
   server->mode = ECHO_MODE_FAIL;
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   g_assert_true (aio_test_run_in_thread (eof_client, GUINT_TO_POINTER (port)));
   aio_test_wait_until (&server->n_done, 1);
@@ -227,7 +227,7 @@ test_protocol_wired (void)
   aio_test_log_clear ();
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (server);
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
 
@@ -244,7 +244,7 @@ test_protocol_echo (void)
   aio_tcp_server_set_protocol_type (server, AIO_TEST_TYPE_ECHO_PROTOCOL);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (server);
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
   g_assert_true (aio_test_run_in_thread (protocol_echo_client, GUINT_TO_POINTER (port)));
@@ -321,7 +321,7 @@ test_many_clients (gconstpointer data)
   g_assert_no_error (error);
 
   g_assert_true (aio_test_run_in_thread (many_clients,
-                                         GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (server)))));
+                                         GUINT_TO_POINTER (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)))));
   /* Every client was served while all of them were connected. */
   if (protocol)
     {
@@ -414,7 +414,7 @@ test_max_connections (void)
   aio_test_service_start (AIO_SERVICE (warmup), &error);
   g_assert_no_error (error);
   g_assert_true (aio_test_run_in_thread (echo_client,
-                                         GUINT_TO_POINTER (aio_tcp_server_get_port (AIO_TCP_SERVER (warmup)))));
+                                         GUINT_TO_POINTER (aio_socket_server_get_port (AIO_SOCKET_SERVER (warmup)))));
   aio_test_service_stop (AIO_SERVICE (warmup));
   fds_before = aio_test_count_fds ();
 
@@ -424,7 +424,7 @@ test_max_connections (void)
   aio_tcp_server_set_max_connections (AIO_TCP_SERVER (server), 2);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   /* Checked from the main loop while the clients block in their thread. */
   g_timeout_add (5, release_at_limit, &run);
@@ -496,7 +496,7 @@ test_drain (void)
   aio_tcp_server_set_drain_timeout (AIO_TCP_SERVER (server), 60);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  run.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  run.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
   g_timeout_add (5, stop_when_held, &run);
   g_assert_true (aio_test_run_in_thread (request_client, GUINT_TO_POINTER (run.port)));
@@ -524,7 +524,7 @@ test_drain_timeout (gconstpointer data)
   g_assert_no_error (error);
 
   /* A client that never sends: its handler waits for a request forever. */
-  stuck = connect_tcp (aio_tcp_server_get_port (AIO_TCP_SERVER (server)));
+  stuck = connect_tcp (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)));
   aio_test_wait_until (protocol ? &aio_test_protocol_made : &server->n_active, 1);
 
   aio_service_stop_async (AIO_SERVICE (server), NULL, NULL, aio_test_stop_cb, &stopped);
@@ -560,21 +560,21 @@ test_start_errors (void)
   aio_test_service_start (AIO_SERVICE (first), &error);
   g_assert_no_error (error);
 
-  where = g_strdup_printf ("127.0.0.1:%u", aio_tcp_server_get_port (AIO_TCP_SERVER (first)));
-  aio_tcp_server_set_port (AIO_TCP_SERVER (second), aio_tcp_server_get_port (AIO_TCP_SERVER (first)));
+  where = g_strdup_printf ("127.0.0.1:%u", aio_socket_server_get_port (AIO_SOCKET_SERVER (first)));
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (second), aio_socket_server_get_port (AIO_SOCKET_SERVER (first)));
   g_assert_false (aio_test_service_start (AIO_SERVICE (second), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_assert_nonnull (strstr (error->message, where));
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (second)), ==, AIO_SERVICE_STATE_FAILED);
   g_clear_error (&error);
 
-  aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "not-an-address");
+  aio_socket_server_set_address (AIO_SOCKET_SERVER (bad), "not-an-address");
   g_assert_false (aio_test_service_start (AIO_SERVICE (bad), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "not-an-address"));
   g_clear_error (&error);
 
-  aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "300.1.2.3");
+  aio_socket_server_set_address (AIO_SOCKET_SERVER (bad), "300.1.2.3");
   g_assert_false (aio_test_service_start (AIO_SERVICE (bad), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "300.1.2.3"));
@@ -592,14 +592,14 @@ test_start_errors (void)
   g_clear_error (&error);
 
   /* The other addresses the issue names bind fine. */
-  aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "localhost");
-  aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
+  aio_socket_server_set_address (AIO_SOCKET_SERVER (bad), "localhost");
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (bad), 0);
   aio_test_service_start (AIO_SERVICE (bad), &error);
   g_assert_no_error (error);
   aio_test_service_stop (AIO_SERVICE (bad));
 
-  aio_tcp_server_set_address (AIO_TCP_SERVER (bad), "::");
-  aio_tcp_server_set_port (AIO_TCP_SERVER (bad), 0);
+  aio_socket_server_set_address (AIO_SOCKET_SERVER (bad), "::");
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (bad), 0);
   if (aio_test_service_start (AIO_SERVICE (bad), &error))
     aio_test_service_stop (AIO_SERVICE (bad));
   else
@@ -622,12 +622,12 @@ test_reuse_port (void)
   g_autoptr(GError) error = NULL;
   guint port;
 
-  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (first), TRUE);
-  aio_tcp_server_set_reuse_port (AIO_TCP_SERVER (second), TRUE);
+  aio_socket_server_set_reuse_port (AIO_SOCKET_SERVER (first), TRUE);
+  aio_socket_server_set_reuse_port (AIO_SOCKET_SERVER (second), TRUE);
   aio_test_service_start (AIO_SERVICE (first), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (AIO_TCP_SERVER (first));
-  aio_tcp_server_set_port (AIO_TCP_SERVER (second), port);
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (first));
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (second), port);
   aio_test_service_start (AIO_SERVICE (second), &error);
   g_assert_no_error (error);
 
@@ -656,10 +656,10 @@ test_given_socket (void)
   g_socket_bind (socket, any, TRUE, &error);
   g_assert_no_error (error);
 
-  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), socket);
+  aio_socket_server_set_socket (AIO_SOCKET_SERVER (server), socket);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   g_assert_cmpuint (port, !=, 0);
   g_assert_true (aio_test_run_in_thread (echo_client, GUINT_TO_POINTER (port)));
   aio_test_service_stop (AIO_SERVICE (server));
@@ -674,7 +674,7 @@ test_given_socket (void)
   /* A datagram socket is no stream server's. */
   udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
   g_assert_no_error (error);
-  aio_tcp_server_set_socket (AIO_TCP_SERVER (server), udp);
+  aio_socket_server_set_socket (AIO_SOCKET_SERVER (server), udp);
   g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "datagram"));

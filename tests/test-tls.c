@@ -192,7 +192,7 @@ test_server_echo (void)
   if (certs == NULL)
     return;
   server = start_tls_server (certs, FALSE);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
 
   error = aio_test_run_in_thread (tls_client, &client);
@@ -225,7 +225,7 @@ test_server_client_cert (void)
   if (certs == NULL)
     return;
   server = start_tls_server (certs, TRUE);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
   client.cert_file = certs->client_cert;
   client.key_file = certs->client_key;
@@ -280,7 +280,7 @@ test_server_protocol_echo (void)
   aio_test_protocol_reset ();
   aio_test_service_start (AIO_SERVICE (server), &local_error);
   g_assert_no_error (local_error);
-  client.port = aio_tcp_server_get_port (AIO_TCP_SERVER (server));
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   client.ca_file = certs->ca_cert;
 
   error = aio_test_run_in_thread (tls_client, &client);
@@ -335,12 +335,85 @@ test_server_missing_files (void)
   g_assert_nonnull (strstr (error->message, "tls-certificate-file"));
 }
 
+/* Iterates the main context until the server serves @n clients. */
+static void
+wait_n_connections (AioTcpServer *server,
+                    guint         n)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (aio_tcp_server_get_n_connections (server) != n)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%u connections, not %u, after 30 s", aio_tcp_server_get_n_connections (server), n);
+    }
+}
+
+/* A client that connects and never sends its ClientHello holds a slot
+ * until tls-handshake-timeout; a real client is served meanwhile. */
+static void
+test_server_handshake_timeout (void)
+{
+  g_autoptr(AioTestCerts) certs = aio_test_certs_new ();
+  g_autoptr(AioTestEchoServer) server = NULL;
+  g_autoptr(GSocketClient) socket_client = aio_test_socket_client_new ();
+  g_autoptr(GSocketConnection) silent = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer = NULL;
+  TlsClient client = { 0, NULL, NULL, NULL };
+  GError *client_error;
+  char byte;
+
+  if (certs == NULL)
+    return;
+  aio_test_log_clear ();
+  server = aio_test_echo_server_new ();
+  g_object_set (server,
+                "tls-certificate-file", certs->server_cert,
+                "tls-key-file", certs->server_key,
+                "tls-handshake-timeout", 60.0,
+                NULL);
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  client.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
+  client.ca_file = certs->ca_cert;
+
+  silent = g_socket_client_connect_to_host (socket_client, "127.0.0.1", client.port, NULL, &error);
+  g_assert_no_error (error);
+  local = g_socket_connection_get_local_address (silent, &error);
+  g_assert_no_error (error);
+  peer = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  wait_n_connections (AIO_TCP_SERVER (server), 1);
+
+  /* Served while the silent client waits. */
+  client_error = aio_test_run_in_thread (tls_client, &client);
+  g_assert_no_error (client_error);
+  aio_test_wait_until (&server->n_done, 1);
+  wait_n_connections (AIO_TCP_SERVER (server), 1);
+
+  /* A shorter timeout applies to the running server: the silent client is
+   * closed, and logged at debug level with its address. */
+  aio_tcp_server_set_tls_handshake_timeout (AIO_TCP_SERVER (server), 0.5);
+  wait_n_connections (AIO_TCP_SERVER (server), 0);
+  g_assert_cmpint (g_socket_receive (g_socket_connection_get_socket (silent), &byte, 1, NULL, NULL),
+                   <=, 0);
+  g_assert_cmpuint (aio_test_log_count_all (G_LOG_LEVEL_DEBUG, "TLS handshake", peer, NULL), ==, 1);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, ""), ==, 0);
+  g_assert_cmpuint (server->n_active, ==, 0);
+
+  aio_test_service_stop (AIO_SERVICE (server));
+}
+
 int
 main (int argc, char *argv[])
 {
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  aio_test_log_capture_install (AIO_TEST_ECHO_CAPTURED | G_LOG_LEVEL_DEBUG,
+                                AIO_TEST_ECHO_CAPTURED | G_LOG_LEVEL_DEBUG);
 
   g_test_add_func ("/Aio/Tls/load-and-verify", test_load_and_verify);
   g_test_add_func ("/Aio/Tls/missing-files", test_missing_files);
@@ -349,6 +422,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Tls/server-client-cert", test_server_client_cert);
   g_test_add_func ("/Aio/Tls/server-protocol-echo", test_server_protocol_echo);
   g_test_add_func ("/Aio/Tls/server-missing-files", test_server_missing_files);
+  g_test_add_func ("/Aio/Tls/server-handshake-timeout", test_server_handshake_timeout);
 
   ret = g_test_run ();
   aio_test_stop_pool_threads ();

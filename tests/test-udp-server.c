@@ -107,13 +107,13 @@ test_echo (void)
 
   /* Not running: nothing to send from. */
   g_assert_false (aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
   g_clear_error (&error);
 
   g_signal_connect (server, "notify::port", G_CALLBACK (count_notify), &notified);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  port = aio_udp_server_get_port (AIO_UDP_SERVER (server));
+  port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
   g_assert_cmpuint (port, !=, 0);
   g_assert_cmpuint (notified, ==, 1);
 
@@ -123,7 +123,7 @@ test_echo (void)
 
   aio_test_service_stop (AIO_SERVICE (server));
   g_assert_false (aio_udp_server_send_to (AIO_UDP_SERVER (server), data, nowhere, &error));
-  g_assert_error (error, AIO_SERVICE_ERROR, AIO_SERVICE_ERROR_NOT_STARTED);
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_NOT_RUNNING);
 }
 
 static void
@@ -144,10 +144,10 @@ test_given_socket (void)
   g_assert_no_error (error);
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 
-  aio_udp_server_set_socket (AIO_UDP_SERVER (server), socket);
+  aio_socket_server_set_socket (AIO_SOCKET_SERVER (server), socket);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (aio_udp_server_get_port (AIO_UDP_SERVER (server)), ==, port);
+  g_assert_cmpuint (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)), ==, port);
   assert_echo ("127.0.0.1", port, "on a given socket");
   aio_test_service_stop (AIO_SERVICE (server));
 
@@ -190,7 +190,7 @@ test_receive_error (void)
       return;
     }
 
-  aio_udp_server_set_socket (AIO_UDP_SERVER (server), socket);
+  aio_socket_server_set_socket (AIO_SOCKET_SERVER (server), socket);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
 
@@ -200,7 +200,7 @@ test_receive_error (void)
   g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "receive failed"), ==, 1);
 
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (server)), ==, AIO_SERVICE_STATE_RUNNING);
-  assert_echo ("127.0.0.1", aio_udp_server_get_port (AIO_UDP_SERVER (server)), "still here");
+  assert_echo ("127.0.0.1", aio_socket_server_get_port (AIO_SOCKET_SERVER (server)), "still here");
   aio_test_service_stop (AIO_SERVICE (server));
 }
 
@@ -213,7 +213,7 @@ test_reuse_port (void)
 
   aio_test_service_start (AIO_SERVICE (first), &error);
   g_assert_no_error (error);
-  aio_udp_server_set_port (AIO_UDP_SERVER (second), aio_udp_server_get_port (AIO_UDP_SERVER (first)));
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (second), aio_socket_server_get_port (AIO_SOCKET_SERVER (first)));
   aio_test_service_start (AIO_SERVICE (second), &error);
   g_assert_no_error (error);
 
@@ -233,9 +233,9 @@ test_start_errors (void)
 
   aio_test_service_start (AIO_SERVICE (first), &error);
   g_assert_no_error (error);
-  where = g_strdup_printf ("127.0.0.1:%u", aio_udp_server_get_port (AIO_UDP_SERVER (first)));
+  where = g_strdup_printf ("127.0.0.1:%u", aio_socket_server_get_port (AIO_SOCKET_SERVER (first)));
 
-  aio_udp_server_set_port (AIO_UDP_SERVER (second), aio_udp_server_get_port (AIO_UDP_SERVER (first)));
+  aio_socket_server_set_port (AIO_SOCKET_SERVER (second), aio_socket_server_get_port (AIO_SOCKET_SERVER (first)));
   g_assert_false (aio_test_service_start (AIO_SERVICE (second), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_assert_nonnull (strstr (error->message, where));
@@ -247,7 +247,7 @@ test_start_errors (void)
   g_clear_error (&error);
 
   /* No socket was passed by socket activation to this test. */
-  aio_udp_server_set_activation_name (named, "dns");
+  aio_socket_server_set_activation_name (AIO_SOCKET_SERVER (named), "dns");
   g_assert_false (aio_test_service_start (AIO_SERVICE (named), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "“dns”"));

@@ -2,268 +2,12 @@
 #
 # SPDX-License-Identifier: MIT
 
-"""Pythonic aiomisc-glib: services are plain classes, as in aiomisc.
-
-A service subclasses ``Aio.Service`` and writes ``start`` (and, optionally,
-``stop``); an entrypoint runs services; ``Aio.run`` is ``aiomisc.run``::
-
-    import gi
-    gi.require_version('Aio', '1.0')
-    from gi.repository import Aio, GLib
-
-    class Ordinary(Aio.Service):
-        def start(self):                  # returns once the service is up
-            self.conn = open_connection(self.address)
-        def stop(self, reason):           # reason: None, or the GLib.Error
-            self.conn.close()             # that made the program stop
-
-    class Infinity(Aio.Service):
-        def start(self):                  # long-running: up once start returns,
-            self.timer = GLib.timeout_add(100, self.tick)   # lives until stopped
-        def tick(self):
-            ...
-            return GLib.SOURCE_CONTINUE
-        def stop(self, reason):
-            GLib.source_remove(self.timer)
-
-    with Aio.Entrypoint(Ordinary(address="db"), Infinity(), log_level="info") as ep:
-        ep.run_forever()                  # until SIGINT, SIGTERM or ep.quit()
-
-    print(Aio.run(lambda entrypoint: 42, Ordinary(address="db")))   # 42
-
-Services
---------
-``Aio.Service(**kwargs)``: keyword arguments that name a GObject property
-(``name``) set it; the others become attributes of the service, as in aiomisc.
-Names listed in the class attribute ``__required__`` must be given.
-
-``start(self)`` runs on the main loop. It must not block: it sets things up
-(sources, async calls) and returns. The service is up when ``start`` returns,
-and raising fails the start. The service lives until it is stopped, whether
-it is "ordinary" or "long-running": both kinds get their ``stop`` called.
-``self.set_ready()`` (aiomisc's ``start_event.set()``) may be called, but
-returning already means "ready".
-
-Asynchronous start: declare a ``done`` parameter, ``start(self, done)``.
-The service is up once ``done()`` (or ``self.set_ready()``) is called;
-``done.fail(error)`` (or ``done(error)`` with an exception) fails the start.
-``done.call(func, *args)`` calls ``func`` and completes with its outcome,
-which suits GIO callbacks::
-
-    class Connector(Aio.Service):
-        def start(self, done):
-            client = Gio.SocketClient()
-            client.connect_to_host_async(self.host, 80, self.cancellable,
-                                         lambda c, res, *_: done.call(self.connected, c, res))
-        def connected(self, client, res):
-            self.connection = client.connect_to_host_finish(res)   # raises on error
-
-Failing at run time: ``self.fail(error)`` (an exception, a ``GLib.Error`` or
-a message) makes a running service fail; its entrypoint shuts the program
-down and reports that error. While starting, it fails the start.
-
-``stop`` takes ``(self)``, ``(self, reason)`` or ``(self, reason, done)``;
-with ``done`` the stop completes when ``done()`` or ``done.fail(error)`` is
-called. A service stopped before it was up does not get its ``stop``
-called; its ``self.cancellable`` (the ``Gio.Cancellable`` handed to the
-start, cancelled when the service is stopped) is cancelled and later
-``done`` calls are ignored. (To be told of the cancellation, connect to the
-signal: ``GObject.Object.connect(self.cancellable, "cancelled", func)``;
-``Gio.Cancellable.connect`` is ``g_cancellable_connect``.)
-
-An exception raised by ``start``/``stop`` (or given to ``fail``) becomes a
-``GLib.Error`` in the ``Aio.ServiceError`` domain whose message is
-``"ExceptionType: message"``; the entrypoint prefixes the service name
-(``"Service 'Ordinary' failed to start: ValueError: boom"``). A ``GLib.Error``
-keeps its domain and code. The ``GLib.Error`` raised to Python carries the
-original exception as ``__cause__``, so the traceback shows both.
-
-Blocking work goes to the entrypoint's thread pool with
-``Aio.run_in_thread(func, *args, callback=done)`` (aiomisc's ``@threaded``):
-``callback(value)`` or ``errback(exception)`` run back on the main loop.
-
-``self.context`` is the ``Aio.Context`` of the current entrypoint:
-``self.context["db"] = conn`` in one service, ``self.context.wait("db",
-callback)`` (or ``self.context["db"]`` once set) in another.
-
-Entrypoint
-----------
-``Aio.Entrypoint(*services, **kwargs)`` takes the services and aiomisc's
-keywords: ``pool_size``, ``log_level``, ``log_format``, ``log_buffering``,
-``log_buffer_size``, ``log_flush_interval``, ``log_config``, ``debug``,
-``shutdown_timeout``. Enums take their value or their nick as a string
-(``log_level="debug"``, ``log_format="json"``). An unknown keyword raises
-``TypeError``, a bad value ``ValueError``.
-
-``with entrypoint as ep:`` starts the services (blocking; raises the
-``GLib.Error`` of a failed start after stopping the others) and stops them
-on exit. Inside, ``ep.run_forever()`` runs until SIGINT, SIGTERM,
-``ep.quit()`` or a runtime failure (raised), and
-``ep.run_until_complete(main)`` runs a main (see below) and returns its
-value. ``ep.start()`` and ``ep.stop()`` are the same steps without ``with``.
-From ``start()`` until ``stop()`` has ended, SIGINT and SIGTERM make the
-entrypoint quit (``run_forever`` returns, a main is interrupted) rather than
-raise ``KeyboardInterrupt`` or kill the process; Python's own handlers are
-restored after.
-
-With ``log_config`` (the default) the entrypoint installs the aiomisc-glib
-log writer and routes Python's ``logging`` into it (the root logger's
-handlers are replaced and its level follows ``log_level``/``debug``), so C
-and Python records share one format. Pass ``log_config=False`` to keep both
-untouched.
-
-Mains
------
-``Aio.run(main, *services, **kwargs)`` is ``aiomisc.run``: it starts the
-services, runs ``main`` on the main loop, stops the services and returns
-what ``main`` returned, or raises what it raised. ``main`` may take
-``()``, ``(entrypoint)`` or ``(entrypoint, done)``; with ``done`` it is
-long-running and ends with ``done(value)`` or ``done.fail(error)``.
-``main=None`` runs until SIGINT or SIGTERM. When SIGINT, SIGTERM,
-``quit()`` or a failing service interrupts a main, ``done.cancellable`` is
-cancelled, later ``done`` calls are ignored and the run raises that failure,
-or a ``GLib.Error`` ``Gio.IOErrorEnum.CANCELLED`` after a signal or quit.
-
-Timers and resilience
----------------------
-The functions these take follow the ``done`` convention of ``start``: a
-function that declares one more (required) positional parameter than the
-arguments it is given is asynchronous and gets a ``done``, whose
-``cancellable`` is cancelled when the work should give up (then it is
-completed as cancelled and later ``done`` calls are ignored); any other is
-called synchronously and its return or exception is the outcome. Results
-are reported as by ``run_in_thread``: ``callback(value)`` or
-``errback(exception)``, where ``exception`` is what the function raised (or
-a ``GLib.Error`` of the library: a time-out, a cancellation, a broken
-circuit); without errback a failure is logged. Timers take a ``clock``
-(``Aio.ManualClock.new(start_us)`` in tests, moved with ``advance(us)``)::
-
-    class Cleaner(Aio.PeriodicService):   # aiomisc's PeriodicService
-        interval = 60                     # or Cleaner(interval=60, delay=5, shield=True)
-        def callback(self):               # or callback(self, done)
-            remove_stale_files()
-
-    periodic = Aio.PeriodicCallback(refresh, cache)   # refresh(cache)
-    periodic.start(30, delay=1)           # .stop(callback=...) later
-    recurring = Aio.RecurringCallback(poll)           # aiomisc's RecurringCallback
-    recurring.start(lambda r: 5 if healthy() else None)  # seconds, or None: stop
-
-    cron = Aio.CronService()              # aiomisc's CronService
-    cron.register(report, "0 8 * * mon-fri")       # a 6th field: seconds
-    Aio.run(None, Cleaner(), cron)
-
-Calls never overlap: the next one comes ``interval`` seconds after the
-previous one completed. A failure (an exception, ``done.fail``) is logged as
-a warning naming the callback and counted in ``Aio.statistics_get``; the
-schedule goes on. A stop cancels the call in progress unless ``shield``.
-``Aio.PeriodicService`` subclasses keep the C start and stop (an invalid
-``interval`` fails the start with ``Aio.PeriodicError``); ``CronService``
-is final, so it is configured with ``register``, not subclassed.
-
-``Aio.timeout(seconds, func, *args, callback=..., errback=...)`` runs
-``func(*args, done)``; at the deadline ``done.cancellable`` is cancelled and
-the errback gets a ``GLib.Error`` ``Gio.IOErrorEnum.TIMED_OUT``.
-``Aio.retry(func, *args, max_tries=3, pause=0.1, exceptions=None,
-giveup=None, callback=..., errback=...)`` is aiomisc's ``asyncretry``;
-``Aio.Backoff(attempt_timeout, deadline, pause=0.1, max_tries=None,
-exceptions=None, giveup=None, exponent=..., max_pause=..., jitter=...)``
-its ``asyncbackoff``, run with ``backoff.run(func, *args, callback=...)``;
-both report the last exception raised. ``Aio.CircuitBreaker(error_ratio,
-response_time, exceptions=None, broken_time=..., recovery_time=...,
-passing_time=...)`` is aiomisc's ``CircuitBreaker``: ``breaker.call(func,
-*args, **kwargs)`` returns what ``func`` returns or raises what it raises,
-and raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once while
-the circuit is broken (from any thread). ``Aio.select(*funcs, callback=...)``
-calls back with ``(index, value)`` of the first to complete and cancels the
-others (``cancel=False``, ``wait=False``). ``Aio.Aggregator(func,
-leeway=0.1, max_count=None)`` is aiomisc's ``aggregate``: ``call(item,
-callback=...)`` batches items (any objects) into ``func(items)``, which
-returns one result per item.
-
-Network
--------
-The servers and clients are services: give them to an entrypoint. Their
-properties are keywords (``Aio.TcpServer(address="0.0.0.0", port=0,
-max_connections=100, drain_timeout=5)``; the others become attributes);
-``server.props.port`` reads the bound port once started (0 asks for a free
-one). Streams are ``Gio.IOStream`` objects: use the ``*_bytes_async``
-methods of their input and output streams (``read_bytes_async``,
-``write_bytes_async``), which keep the data alive while they run::
-
-    class Echo(Aio.TcpServer):            # aiomisc's TCPServer
-        def handle_client(self, stream, done):
-            reader, writer = stream.get_input_stream(), stream.get_output_stream()
-            priority, cancellable = GLib.PRIORITY_DEFAULT, done.cancellable
-
-            def read():
-                reader.read_bytes_async(65536, priority, cancellable, received)
-
-            def write(data):
-                writer.write_bytes_async(data, priority, cancellable, written, data)
-
-            def received(source, result):
-                try:
-                    data = source.read_bytes_finish(result)
-                except GLib.Error as error:
-                    return done.fail(error)
-                if data.get_size() == 0:
-                    done()                            # the client closed
-                else:
-                    write(data)
-
-            def written(source, result, data):
-                try:
-                    sent = source.write_bytes_finish(result)
-                except GLib.Error as error:
-                    return done.fail(error)
-                size = data.get_size()
-                if sent < size:                       # a short write: the rest
-                    write(GLib.Bytes.new_from_bytes(data, sent, size - sent))
-                else:
-                    read()
-
-            read()
-
-``handle_client(self, stream)`` serves one client; the server closes the
-stream once it returns. With a ``done`` parameter,
-``handle_client(self, stream, done)``, the client is served until
-``done()``; ``done.cancellable`` is cancelled when the server stops and its
-``drain_timeout`` has passed. The handler runs on the main loop: it must
-not block. An exception (or ``done.fail``) is logged as a warning naming
-the client's address (its traceback goes to the debug log); the server
-goes on with the other clients.
-
-The *protocol* path is asyncio's ``Protocol``: an ``Aio.StreamProtocol``
-subclass writes the plain methods ``connection_made(self, transport)``,
-``data_received(self, data)`` (``bytes``), ``eof_received(self)`` (true
-keeps a half-closed connection open), ``connection_lost(self, error)``
-(None after a clean close, else a ``GLib.Error``), ``pause_writing`` and
-``resume_writing``. The server makes one per client, calling the class
-without arguments: ``Aio.TcpServer(protocol_type=Upper)``, or
-``protocol_type = Upper`` as a class attribute of a server subclass. The
-``Aio.Transport`` writes (``write(data)``), closes and aborts. An exception
-raised by a method is logged and aborts the connection, as in asyncio::
-
-    class Upper(Aio.StreamProtocol):
-        def connection_made(self, transport):
-            self.transport = transport
-        def data_received(self, data):
-            self.transport.write(data.upper())
-
-``Aio.UdpServer`` subclasses write ``handle_datagram(self, data, address)``
-(``bytes`` and a ``Gio.InetSocketAddress``) and answer with
-``self.send_to(data, address)`` (``address`` may be a ``(host, port)``
-tuple); an exception is logged, the server goes on.
-
-``Aio.TcpClient`` (and ``Aio.RobustTcpClient``, which reconnects forever)
-subclasses write ``handle_connection(self, connection)`` or
-``handle_connection(self, connection, done)``, as ``handle_client``; the
-client is up once connected. When the handler succeeds, the work of the
-client is over (the service stays up until stopped); when it fails, the
-service fails, which makes the entrypoint shut the program down.
-"""
+"""Pythonic aiomisc-glib: services are plain classes, as in aiomisc; their
+methods may be ``async def`` coroutines, run by asyncio on GLib's main
+context. The guide is docs/python.md (the "Python" page of the reference)."""
 
 import contextlib
+import functools
 import inspect
 import logging
 import math
@@ -276,11 +20,16 @@ from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
-from .._gi import EnumInfo, Repository, VFuncInfo
 
 Aio = get_introspection_module('Aio')
 
 __all__ = []
+
+
+def _export(obj):
+    """Exports a function, or a class as the override of its C type."""
+    __all__.append(obj.__name__)
+    return override(obj) if isinstance(obj, type) else obj
 
 _LOG_DOMAIN = 'Aio'
 
@@ -293,6 +42,11 @@ def _log(level, message):
     GLib.log_variant(_LOG_DOMAIN, level, fields)
 
 
+def _log_traceback(what, exc):
+    _log(GLib.LogLevelFlags.LEVEL_DEBUG, '%s raised:\n%s'
+         % (what, ''.join(traceback.format_exception(exc)).rstrip()))
+
+
 def _describe(exc):
     text = str(exc)
     name = type(exc).__name__
@@ -300,15 +54,12 @@ def _describe(exc):
 
 
 def _to_gerror(error):
-    """Converts an exception (or a message) into a GLib.Error."""
+    """An exception (or a message) as a GLib.Error; a GLib.Error as it is."""
     if isinstance(error, GLib.Error):
         return error
-    if isinstance(error, BaseException):
-        message = _describe(error)
-    else:
-        message = str(error)
-    return GLib.Error.new_literal(Aio.service_error_quark(), message,
-                                  int(Aio.ServiceError.FAILED))
+    message = _describe(error) if isinstance(error, BaseException) else str(error)
+    return GLib.Error.new_literal(Aio.error_quark(), message,
+                                  int(Aio.Error.SERVICE_FAILED))
 
 
 def _cancelled_error(message):
@@ -316,27 +67,36 @@ def _cancelled_error(message):
                                   int(Gio.IOErrorEnum.CANCELLED))
 
 
-def _positional_arity(func):
-    """How many positional arguments func takes (None if it cannot tell)."""
-    try:
-        sig = inspect.signature(func)
-    except (TypeError, ValueError):
-        return None
-    count = 0
-    for param in sig.parameters.values():
-        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
-            count += 1
-    return count
+def _func_name(func):
+    return getattr(func, '__qualname__', None) or repr(func)
 
 
-def _iterate_until(context, predicate):
-    """Iterates context (as thread-default) until predicate() holds."""
-    context.push_thread_default()
+_RULES = weakref.WeakKeyDictionary()
+
+
+def _arguments(func, args, optional=0):
+    """The one rule for the Python functions the library calls. ``func`` is
+    given ``args``, except the last ``optional`` of them when it declares no
+    parameter for them (the ``reason`` of ``stop``, the ``entrypoint`` of a
+    main). It also gets a ``done`` when it declares more required positional
+    parameters than that (a parameter with a default is not required);
+    coroutine functions never do. Returns ``(args, wants_done)``."""
+    key = getattr(func, '__func__', func)
     try:
-        while not predicate():
-            context.iteration(True)
-    finally:
-        context.pop_thread_default()
+        rule = _RULES[key][len(args), optional]
+    except (KeyError, TypeError):
+        try:
+            params = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):
+            return args, False
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
+        keep = len(args) if varargs else max(len(args) - optional, min(len(args), len(positional)))
+        required = sum(1 for p in positional if p.default is p.empty)
+        rule = (keep, required > keep and not inspect.iscoroutinefunction(func))
+        with contextlib.suppress(TypeError):
+            _RULES.setdefault(key, {})[len(args), optional] = rule
+    return args[:rule[0]], rule[1]
 
 
 class _Invoker:
@@ -362,16 +122,74 @@ class _Invoker:
         source.attach(self.context)
 
 
-class _Done:
-    """The completion handed to ``start(self, done)``, ``stop(self, reason,
-    done)`` and ``main(entrypoint, done)``.
+# asyncio on GLib's main context
 
-    ``done()`` or ``done(value)`` completes; ``done.fail(error)`` (or
-    ``done(exception)``) fails; ``done.call(func, *args)`` completes with
-    what ``func`` returns or fails with what it raises. Only the first call
-    counts. It may be called from any thread. ``done.cancellable`` is
-    cancelled when the work should give up.
-    """
+_LOOPS = {}                         # hash of a GMainContext -> its asyncio loop
+_HELD = contextlib.ExitStack()      # loops marked running outside an entrypoint
+
+
+def _new_loop(context):
+    """An asyncio event loop whose callbacks, timers and sockets are sources
+    of ``context``, dispatched by whoever iterates it: PyGObject's gi.events
+    (PyGObject >= 3.50), else gbulb (Debian 12's python3-gbulb)."""
+    import asyncio
+    try:
+        from gi.events import GLibEventLoop
+    except ImportError:
+        from gbulb.glib_events import GLibEventLoop
+
+        @contextlib.contextmanager
+        def running():
+            # gbulb's sources dispatch whenever the context is iterated; a
+            # coroutine only needs the loop to be the running one, which is
+            # what gbulb's own run() marks.
+            asyncio._set_running_loop(loop)
+            try:
+                yield
+            finally:
+                asyncio._set_running_loop(None)
+
+        loop = GLibEventLoop(context=context)
+    else:
+        loop = GLibEventLoop(context)
+
+        def running():
+            # Attaches the loop's source to the context while C code
+            # iterates it; the loop quits with the entrypoint, not by stop().
+            return loop.running(lambda: None)
+    loop._aio_running = running
+    return loop
+
+
+def _loop():
+    """The asyncio event loop of the thread-default main context, marked
+    running until the current entrypoint stops (for ever without one)."""
+    import asyncio
+    context = GLib.MainContext.ref_thread_default()
+    loop = _LOOPS.get(hash(context))
+    if loop is None:
+        loop = _LOOPS[hash(context)] = _new_loop(context)
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is None:
+        holder = Aio.Entrypoint.get_current()
+        stack = holder._aio_loops if isinstance(holder, Entrypoint) else _HELD
+        stack.enter_context(loop._aio_running())
+    elif running is not loop:
+        raise RuntimeError('Another asyncio event loop runs on this thread: %r' % running)
+    return loop
+
+
+# The engine: one call of a Python function that may complete later
+
+class _Done:
+    """The completion handed to a function that declares a ``done``:
+    ``done()`` or ``done(value)`` completes, ``done.fail(error)`` (or
+    ``done(exception)``) fails, ``done.call(func, *args)`` completes with
+    what ``func`` returns or raises. Only the first call counts; any thread
+    may call. ``done.cancellable`` is cancelled when the work should stop."""
 
     __slots__ = ('_complete', '_lock', '_called', '_invoker', 'cancellable')
 
@@ -416,146 +234,126 @@ class _Done:
         return '<Aio done %s>' % ('called' if self._called else 'pending')
 
 
-def _complete_vfunc(service, callback, invoker, error):
-    """Completes a start/stop vfunc: a GTask that the C default *_finish
-    propagates, handed to the C callback from an idle (never re-entrantly)."""
-    task = Gio.Task.new(service, None, None, None)
-    if error is None:
-        task.return_boolean(True)
-    else:
-        task.return_error(error)
-    invoker.defer(callback, service, task)
+class _Call:
+    """One call of a Python function (``func(*args)`` by the rule of
+    :func:`_arguments`), or one awaitable: it completes when the function
+    returns or raises, when an awaitable it returned (an ``async def``) ends
+    as an asyncio task, or when its ``done`` is called. ``begin(cancellable,
+    on_finished)`` starts it; ``on_finished(call)`` runs once, with
+    ``value``, ``exception`` and ``interrupted`` set. Cancelling
+    ``cancellable`` cancels the task (which is waited for), or completes a
+    ``done`` call as cancelled at once (later ``done`` calls are ignored)
+    unless ``patient``."""
 
+    def __init__(self, func, args=(), what='The call', optional=0, invoker=None):
+        self.func = func
+        self.args = args
+        self.what = what
+        self.optional = optional
+        self.invoker = invoker
+        self.patient = self.finished = self.interrupted = False
+        self.value = self.exception = None
+        self.cancellable = self.on_finished = self.done = self.task = None
+        self._cancel_id = 0
 
-class _StartRun:
-    """One run of a Python service, from start_async until it ends."""
-
-    def __init__(self, service, cancellable, callback):
-        self.service = service
+    def begin(self, cancellable, on_finished):
         self.cancellable = cancellable
-        self.callback = callback
-        self.invoker = _Invoker()
-        self.ready = False
-        self.finished = False
-        self.cancel_id = 0
-        self.done = None
-
-    def begin(self):
-        service = self.service
-        if self.cancellable is not None:
-            if self.cancellable.is_cancelled():
-                self.finish(_cancelled_error('Service %r was stopped before it started'
-                                             % service.props.name))
+        self.on_finished = on_finished
+        if self.invoker is None:
+            self.invoker = _Invoker()
+        if cancellable is not None:
+            if cancellable.is_cancelled():
+                self.interrupted = True
+                self._complete(None, _cancelled_error('%s was cancelled before it ran'
+                                                      % self.what))
                 return
-            self.cancel_id = GObject.Object.connect(self.cancellable, 'cancelled',
-                                                    self._on_cancelled)
-
-        start = service.start
-        wants_done = (_positional_arity(start) or 0) >= 1
+            self._cancel_id = GObject.Object.connect(cancellable, 'cancelled',
+                                                     self._on_cancelled)
         try:
-            if wants_done:
-                self.done = _Done(self._on_done, self.cancellable, self.invoker)
-                start(self.done)
-            else:
-                start()
-        except BaseException as exc:  # even SystemExit: never leave the start pending
-            self.fail(exc)
+            result = self.func
+            if not inspect.isawaitable(result):
+                args, wants_done = _arguments(self.func, self.args, self.optional)
+                if wants_done:
+                    self.done = _Done(self._complete, cancellable, self.invoker)
+                    self.func(*args, self.done)
+                    return
+                result = self.func(*args)
+            if inspect.isawaitable(result):
+                import asyncio
+                self.task = asyncio.ensure_future(result, loop=_loop())
+                self.task.add_done_callback(self._task_done)
+                return
+        except BaseException as exc:  # even SystemExit: never leave the call pending
+            self._complete(None, exc)
             return
-        if not wants_done:
-            self.set_ready()
-
-    def _on_done(self, value, error):
-        if error is not None:
-            self.fail(error)
-        else:
-            self.set_ready()
-
-    def set_ready(self):
-        if self.finished or self.ready:
-            return
-        self.ready = True
-        Aio.Service.set_ready(self.service)
-
-    def fail(self, error):
-        if self.finished:
-            _log(GLib.LogLevelFlags.LEVEL_MESSAGE,
-                 'Service %r: ignoring a failure after it ended: %s'
-                 % (self.service.props.name, _describe(error)))
-            return
-        gerror = _to_gerror(error)
-        if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
-            self.service._aio_note_exception(gerror, error)
-        self.finish(gerror)
+        self._complete(result, None)
 
     def _on_cancelled(self, cancellable):
-        # Emitted synchronously inside aio_service_stop_async(): only record
-        # the outcome here; the callback runs from an idle.
         self.invoker.invoke(self._cancelled)
 
     def _cancelled(self):
         if self.finished:
             return
-        if self.ready:
-            self.finish(None)
-        else:
-            self.finish(_cancelled_error('Service %r was stopped while starting'
-                                         % self.service.props.name))
+        if self.task is not None:
+            self.task.cancel()
+        elif not self.patient:
+            self.interrupted = True
+            self._complete(None, _cancelled_error('%s was interrupted' % self.what))
 
-    def finish(self, error):
+    def _task_done(self, task):
+        if task.cancelled():
+            self.interrupted = True
+            self._complete(None, _cancelled_error('%s was cancelled' % self.what))
+        elif task.exception() is not None:
+            self._complete(None, task.exception())
+        else:
+            self._complete(task.result(), None)
+
+    def abort(self, error):
+        """Completes the call with ``error`` now (a task is cancelled)."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self._complete(None, error)
+
+    def _complete(self, value, error):
         if self.finished:
             return
         self.finished = True
         if self.done is not None:
             self.done._claim()  # later done() calls are ignored
-        if self.cancel_id:
-            cancellable, cancel_id = self.cancellable, self.cancel_id
-            self.cancel_id = 0
+        if error is not None and not isinstance(error, BaseException):
+            error = _to_gerror(error)
+        self.value = value
+        self.exception = error
+        if self._cancel_id:
+            cancellable, cancel_id = self.cancellable, self._cancel_id
+            self._cancel_id = 0
             # Not from inside the "cancelled" emission: defer the disconnect.
             self.invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
-        _complete_vfunc(self.service, self.callback, self.invoker, error)
+        self.on_finished(self)
 
 
-def _do_start_async(self, cancellable, callback, *user_data):
-    self._aio_exception = None
-    run = _StartRun(self, cancellable, callback)
-    self._aio_run = run
-    run.begin()
+def _complete_vfunc(obj, callback, invoker, error):
+    """Completes an async vfunc: a GTask that the C default *_finish
+    propagates, handed to the C callback from an idle (never re-entrantly)."""
+    task = Gio.Task.new(obj, None, None, None)
+    if error is None:
+        task.return_boolean(True)
+    else:
+        task.return_error(error)
+    invoker.defer(callback, obj, task)
 
 
-def _do_stop_async(self, reason, cancellable, callback, *user_data):
-    invoker = _Invoker()
-    state = {'done': False}
-
-    def complete(value, error):
-        if state['done']:
-            if error is not None:
-                _log(GLib.LogLevelFlags.LEVEL_MESSAGE,
-                     'Service %r: ignoring a failure after its stop ended: %s'
-                     % (self.props.name, _describe(error)))
+def _hook_vfunc(cls, name, impl):
+    """Makes ``impl`` the vfunc ``name`` (``do_...``) of cls unless a Python
+    class of cls implements it: the hook that makes a plain method
+    (``start``, ``callback``, ``handle_client``...) serve a C virtual
+    method. Later subclasses inherit it through the GObject class."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            if klass.__module__ == Aio.__name__:  # the wrapper of the C type
+                setattr(cls, name, impl)
             return
-        state['done'] = True
-        if error is not None:
-            gerror = _to_gerror(error)
-            if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
-                self._aio_note_exception(gerror, error)
-            error = gerror
-        _complete_vfunc(self, callback, invoker, error)
-
-    stop = self.stop
-    arity = _positional_arity(stop)
-    if arity is None:
-        arity = 1
-    try:
-        if arity >= 2:
-            stop(reason, _Done(complete, cancellable, invoker))
-        elif arity == 1:
-            stop(reason)
-            complete(None, None)
-        else:
-            stop()
-            complete(None, None)
-    except BaseException as exc:  # even SystemExit: never leave the stop pending
-        complete(None, exc)
 
 
 def _introspected_base(cls):
@@ -566,32 +364,119 @@ def _introspected_base(cls):
     return None
 
 
-def _hook_vfunc(cls, name, impl):
-    """Sets the vfunc implementation ``name`` (``do_...``) of cls to impl,
-    unless a Python class of cls implements it already: the hook that makes
-    a plain Python method (``start``, ``callback``, ``handle_client``...)
-    serve a C virtual method. Set on the first Python subclass, it is
-    inherited by the later ones through the GObject class structure."""
-    if name not in cls.__dict__ and isinstance(getattr(cls, name, None), VFuncInfo):
-        setattr(cls, name, impl)
+# Services
+
+class _Run:
+    """One start of a Python service, from start_async until the service
+    ends: a start that returned (or called ``done()``) leaves the service up
+    until it is stopped; one that called ``set_ready()`` first is
+    long-running: the stop cancels it and waits for it to end."""
+
+    def __init__(self, service, cancellable, callback):
+        self.service = service
+        self.cancellable = cancellable
+        self.callback = callback
+        self.invoker = _Invoker()
+        self.ready = self.cancelled = self.finished = False
+        self.cancel_id = 0
+        self.call = _Call(service.start, (), 'The start of service %r' % service.props.name,
+                          invoker=self.invoker)
+
+    def begin(self):
+        if self.cancellable is not None and not self.cancellable.is_cancelled():
+            self.cancel_id = GObject.Object.connect(self.cancellable, 'cancelled',
+                                                    self._on_cancelled)
+        self.call.begin(self.cancellable, self._call_finished)
+
+    def set_ready(self):
+        if self.finished or self.ready:
+            return
+        self.ready = self.call.patient = True
+        Aio.Service.set_ready(self.service)
+
+    def _call_finished(self, call):
+        if call.exception is None:
+            if self.cancelled or (self.ready and (call.done or call.task)):
+                self.end(None)      # a long-running start ended
+            else:
+                self.set_ready()    # up until stopped
+        elif call.interrupted and self.ready:
+            self.end(None)          # stopped
+        else:
+            self.end(call.exception)
+
+    def _on_cancelled(self, cancellable):
+        self.invoker.invoke(self._cancelled)
+
+    def _cancelled(self):
+        self.cancelled = True
+        if self.call.finished:
+            self.end(None)
+
+    def fail(self, error):
+        if not self.call.finished:
+            self.call.abort(error)
+        else:
+            self.end(error)
+
+    def end(self, error):
+        if self.finished:
+            if error is not None:
+                _log(GLib.LogLevelFlags.LEVEL_MESSAGE,
+                     'Service %r: ignoring a failure after it ended: %s'
+                     % (self.service.props.name, _describe(error)))
+            return
+        self.finished = True
+        if self.cancel_id:
+            cancellable, cancel_id = self.cancellable, self.cancel_id
+            self.cancel_id = 0
+            self.invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
+        _complete_vfunc(self.service, self.callback, self.invoker,
+                        _service_error(self.service, error))
 
 
-_do_start_async._aio_injected = True
-_do_stop_async._aio_injected = True
+def _do_start_async(self, cancellable, callback, *user_data):
+    self._aio_exception = None
+    self._aio_run = _Run(self, cancellable, callback)
+    self._aio_run.begin()
 
 
+def _do_stop_async(self, reason, cancellable, callback, *user_data):
+    invoker = _Invoker()
+
+    def finished(call):
+        _complete_vfunc(self, callback, invoker, _service_error(self, call.exception))
+
+    _Call(self.stop, (reason,), 'The stop of service %r' % self.props.name, 1,
+          invoker).begin(cancellable, finished)
+
+
+class _StartEvent:
+    """aiomisc's ``self.start_event``: ``set()`` is ``set_ready()``."""
+
+    __slots__ = ('_service',)
+
+    def __init__(self, service):
+        self._service = service
+
+    def set(self):
+        self._service.set_ready()
+
+    def is_set(self):
+        return self._service.get_state() == Aio.ServiceState.RUNNING
+
+
+@_export
 class Service(Aio.Service):
-    """The base class of a Python service; see the module documentation."""
+    """The base class of a Python service; see docs/python.md."""
 
     __required__ = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Hook start_async/stop_async of the first Python subclass (later
-        # ones inherit the hook from its class structure) to call the plain
-        # start()/stop(), unless the class implements the GIO vfuncs itself.
-        # The wrappers of C services (Aio.PeriodicService...) and their
-        # Python subclasses keep the C start and stop.
+        # The plain start()/stop() serve the GIO vfuncs, unless the class
+        # implements those; the wrappers of C services (Aio.PeriodicService...)
+        # and their Python subclasses keep the C start and stop.
         if _introspected_base(cls) is not Aio.Service:
             return
         _hook_vfunc(cls, 'do_start_async', _do_start_async)
@@ -620,32 +505,32 @@ class Service(Aio.Service):
         return '<%s %r %s>' % (type(self).__name__, self.props.name,
                                self.get_state().value_nick)
 
-    # What subclasses implement
-
     def start(self):
-        """Starts the service; see the module documentation."""
+        """Starts the service: ``start(self)``, ``start(self, done)`` or
+        ``async def start(self)``."""
 
     def stop(self, reason=None):
-        """Stops the service; see the module documentation."""
-
-    # What they call
+        """Stops the service: ``stop(self)``, ``stop(self, reason)``,
+        ``stop(self, reason, done)`` or ``async def stop(self, reason=None)``."""
 
     def set_ready(self):
-        """Tells that the service is up (aiomisc's ``start_event.set()``).
-        May be called from any thread."""
+        """Tells that the service is up (aiomisc's ``start_event.set()``);
+        the start goes on as long-running. Any thread may call."""
         run = getattr(self, '_aio_run', None)
-        if run is not None and threading.get_ident() == run.invoker.thread:
-            run.set_ready()
-        elif run is not None:
-            run.invoker.defer(run.set_ready)
-        else:
+        if run is None:
             Aio.Service.set_ready(self)
+        else:
+            run.invoker.invoke(run.set_ready)
+
+    @property
+    def start_event(self):
+        """aiomisc's ``start_event``: ``self.start_event.set()``."""
+        return _StartEvent(self)
 
     def fail(self, error):
-        """Fails the service: its start if it is starting, else the running
-        service, which makes its entrypoint shut down with ``error``.
-        ``error`` is an exception, a ``GLib.Error`` or a message. May be
-        called from any thread."""
+        """Fails the service (an exception, a ``GLib.Error`` or a message):
+        its start while it starts, else the running service, which makes its
+        entrypoint shut down with ``error``. Any thread may call."""
         run = getattr(self, '_aio_run', None)
         if run is None:
             raise RuntimeError('%r was never started' % self)
@@ -653,8 +538,8 @@ class Service(Aio.Service):
 
     @property
     def cancellable(self):
-        """The ``Gio.Cancellable`` of the current run (handed to start,
-        cancelled when the service is stopped), or None before a start."""
+        """The ``Gio.Cancellable`` of the current run (cancelled when the
+        service is stopped), or None before a start."""
         run = getattr(self, '_aio_run', None)
         return run.cancellable if run is not None else None
 
@@ -670,16 +555,6 @@ class Service(Aio.Service):
         if entrypoint is None:
             raise RuntimeError('%r has no context: no entrypoint is running' % self)
         return entrypoint.get_context()
-
-    def _aio_note_exception(self, gerror, exc):
-        self._aio_exception = (gerror.message, exc)
-        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
-             'Service %r raised:\n%s' % (self.props.name,
-                                         ''.join(traceback.format_exception(exc)).rstrip()))
-
-
-Service = override(Service)
-__all__.append('Service')
 
 
 # Entrypoint
@@ -706,13 +581,8 @@ def _enum_value(enum_type, value, key):
 def _property_value(pspec, key, value):
     vtype = pspec.value_type
     if vtype.fundamental == GObject.TYPE_ENUM:
-        enum_type = vtype.pytype
-        if enum_type is None:  # not wrapped yet: load it by name
-            for info in Repository.get_default().get_infos('Aio'):
-                if isinstance(info, EnumInfo) and info.get_g_type() == vtype:
-                    enum_type = getattr(Aio, info.get_name())
-                    break
-        return _enum_value(enum_type, value, key)
+        # AioLogLevel -> Aio.LogLevel (which wraps the GType once loaded)
+        return _enum_value(vtype.pytype or getattr(Aio, vtype.name[3:]), value, key)
     if vtype == GObject.TYPE_BOOLEAN:
         if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
             return bool(value)
@@ -745,10 +615,6 @@ def _object_props(cls, kwargs):
                             % (cls.__name__, key, ', '.join(sorted(pspecs))))
         props[key.replace('-', '_')] = _property_value(pspec, key, value)
     return props
-
-
-def _entrypoint_props(kwargs):
-    return _object_props(Aio.Entrypoint, kwargs)
 
 
 _PY_LEVELS = {
@@ -796,155 +662,59 @@ class _GLibLogHandler(logging.Handler):
         Aio.log_flush()
 
 
-@contextlib.contextmanager
-def _python_signals_kept():
-    """GLib resets SIGINT/SIGTERM to SIG_DFL once its last watch of them
-    goes away; put Python's handlers back then."""
-    saved = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            saved[signum] = signal.getsignal(signum)
-    try:
-        yield
-    finally:
-        for signum, handler in saved.items():
+class _Signals:
+    """SIGINT and SIGTERM while an entrypoint runs: ``on_signal()`` is
+    called from the main loop (if given); ``restore()`` gives Python its
+    handlers back (GLib resets them to SIG_DFL when it stops watching)."""
+
+    def __init__(self, context, on_signal=None):
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():
+            self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.sources = []
+        for signum in (signal.SIGINT, signal.SIGTERM) if on_signal else ():
+            source = GLib.unix_signal_source_new(signum)
+            # Below the entrypoint's own watch: when both see a signal, the
+            # C one handles (and logs) it first.
+            source.set_priority(source.get_priority() + 1)
+            source.set_callback(lambda *args: on_signal() or GLib.SOURCE_CONTINUE)
+            source.attach(context)
+            self.sources.append(source)
+
+    def restore(self):
+        for source in self.sources:
+            source.destroy()
+        # GLib resets a signal to SIG_DFL when its last watch is finalized:
+        # drop the sources first, then restore Python's handlers.
+        self.sources = []
+        for signum, handler in self.saved.items():
             if handler is not None:
                 signal.signal(signum, handler)
 
 
-class _Call:
-    """One call of a plain Python function that may complete later:
-    ``func(*args)``, or ``func(*args, done)`` (see :class:`_Done`) when
-    ``wants_done``. ``begin(cancellable, on_finished)`` calls it;
-    ``on_finished(call)`` runs once, when it returned or raised, when
-    ``done`` was called, or when ``cancellable`` was cancelled (then with
-    ``Gio.IOErrorEnum.CANCELLED`` and ``interrupted`` set; later ``done``
-    calls are ignored). Mains, periodic and cron jobs, and the operations of
-    timeout, retry and backoff are run this way."""
-
-    def __init__(self, func, args=(), wants_done=False, invoker=None, what='The call'):
-        self.func = func
-        self.what = what
-        self.args = args
-        self.wants_done = wants_done
-        self.finished = False
-        self.interrupted = False
-        self.value = None
-        self.exception = None
-        self.cancellable = None
-        self.on_finished = None
-        self.done = None
-        self._invoker = invoker
-        self._cancel_id = 0
-
-    def begin(self, cancellable, on_finished):
-        self.cancellable = cancellable
-        self.on_finished = on_finished
-        if self._invoker is None:
-            self._invoker = _Invoker()
-        if cancellable is not None:
-            if cancellable.is_cancelled():
-                self.interrupted = True
-                self._complete(None, _cancelled_error('%s was cancelled before it ran'
-                                                      % self.what))
-                return
-            self._cancel_id = GObject.Object.connect(cancellable, 'cancelled',
-                                                     self._on_cancelled)
-        try:
-            if self.wants_done:
-                self.done = _Done(self._complete, cancellable, self._invoker)
-                self.func(*self.args, self.done)
-                return
-            value = self.func(*self.args)
-        except BaseException as exc:
-            self._complete(None, exc)
-        else:
-            self._complete(value, None)
-
-    def _on_cancelled(self, cancellable):
-        if not self.finished:
-            self.interrupted = True
-        self._invoker.invoke(self._complete, None,
-                             _cancelled_error('%s was interrupted' % self.what))
-
-    def _complete(self, value, error):
-        if self.finished:
-            return
-        self.finished = True
-        if self.done is not None:
-            self.done._claim()  # later done() calls are ignored
-        if error is not None and not isinstance(error, BaseException):
-            error = _to_gerror(error)
-        self.value = value
-        self.exception = error
-        if self._cancel_id:
-            cancellable, cancel_id = self.cancellable, self._cancel_id
-            self._cancel_id = 0
-            self._invoker.defer(GObject.signal_handler_disconnect, cancellable, cancel_id)
-        self.on_finished(self)
-
-
-def _wants_done(func, nargs):
-    """Whether func declares a ``done`` after ``nargs`` positional arguments
-    (a parameter with a default value does not count)."""
+def _iterate_until(context, predicate):
+    """Iterates context (as thread-default) until predicate() holds."""
+    context.push_thread_default()
     try:
-        sig = inspect.signature(func)
-    except (TypeError, ValueError):
-        return False
-    required = [p for p in sig.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
-    return len(required) > nargs
-
-
-def _method_wants_done(cache, func, nargs):
-    """:func:`_wants_done` for ``func``, inspected once per method
-    definition when it is a bound method (``cache``: a WeakKeyDictionary of
-    the caller, for one ``nargs``); any other callable is inspected each
-    time."""
-    underlying = getattr(func, '__func__', None)
-    if underlying is None:
-        return _wants_done(func, nargs)
-    try:
-        return cache[underlying]
-    except KeyError:
-        wants = cache[underlying] = _wants_done(func, nargs)
-        return wants
-    except TypeError:  # not weakly referenceable
-        return _wants_done(func, nargs)
-
-
-class _LazyText:
-    """A description for logs and error messages that ``make()`` writes
-    when it is first formatted (``'%s' % text``): a call that succeeds
-    quietly does not pay for it."""
-
-    __slots__ = ('_make', '_text')
-
-    def __init__(self, make):
-        self._make = make
-        self._text = None
-
-    def __str__(self):
-        if self._text is None:
-            self._text = self._make()
-        return self._text
+        while not predicate():
+            context.iteration(True)
+    finally:
+        context.pop_thread_default()
 
 
 def _main_call(main, entrypoint):
-    """A main as a _Call: ``main()``, ``main(entrypoint)`` or
-    ``main(entrypoint, done)``."""
-    arity = _positional_arity(main)
-    if arity is None:
-        arity = 1
-    return _Call(main, (entrypoint,) if arity >= 1 else (), arity >= 2,
-                 _Invoker(entrypoint._aio_context()), 'The main function')
+    """A main: ``main()``, ``main(entrypoint)``, ``main(entrypoint, done)``,
+    an ``async def`` one, or a coroutine object."""
+    return _Call(main, (entrypoint,), 'The main function', 1,
+                 _Invoker(entrypoint._aio_context()))
 
 
+@_export
 class Entrypoint(Aio.Entrypoint):
-    """``Aio.Entrypoint(*services, **kwargs)``: see the module documentation."""
+    """``Aio.Entrypoint(*services, **kwargs)``: see docs/python.md."""
 
     def __init__(self, *services, **kwargs):
-        props = _entrypoint_props(kwargs)
+        props = _object_props(Aio.Entrypoint, kwargs)
         for service in services:
             if not isinstance(service, Aio.Service):
                 raise TypeError('Aio.Entrypoint() takes Aio.Service instances, not %r'
@@ -957,6 +727,15 @@ class Entrypoint(Aio.Entrypoint):
             raise ValueError(error.message) from None
         for service in services:
             self.add_service(service)
+
+    _aio_signals = None
+    _aio_phase = None
+    _aio_start_cancellable = None
+
+    @property
+    def _aio_loops(self):
+        # The asyncio loops marked running until the entrypoint stops.
+        return self.__dict__.setdefault('_aio_loop_stack', contextlib.ExitStack())
 
     def _aio_context(self):
         context = getattr(self, '_aio_main_context', None)
@@ -998,51 +777,26 @@ class Entrypoint(Aio.Entrypoint):
                 break
         return error
 
-    def _aio_watch_signals(self):
-        """From start() to the end of stop(), SIGINT and SIGTERM make the
-        entrypoint quit, as in aio_entrypoint_run()."""
-        if getattr(self, '_aio_signal_watch', None) is not None:
-            return
-        saved = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                saved[signum] = signal.getsignal(signum)
-        sources = []
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            source = GLib.unix_signal_source_new(signum)
-            # Below the entrypoint's own watch (installed by run_forever):
-            # when both see a signal, the C one handles (and logs) it first.
-            source.set_priority(source.get_priority() + 1)
-            source.set_callback(self._aio_on_signal)
-            source.attach(self._aio_context())
-            sources.append(source)
-        self._aio_signal_watch = (sources, saved)
-
-    def _aio_unwatch_signals(self):
-        watch = getattr(self, '_aio_signal_watch', None)
-        if watch is None:
-            return
-        self._aio_signal_watch = None
-        sources, saved = watch
-        for source in sources:
-            source.destroy()
-        # GLib resets the signal to SIG_DFL when its last watch is
-        # finalized: drop the sources first, then restore Python's handlers.
-        del source, sources, watch
-        for signum, handler in saved.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-
-    def _aio_on_signal(self, *args):
-        # run_forever() watches the signals too (until the stop ends) and
-        # handles them first; this watch covers the rest of the time, and a
-        # signal that arrived before run_forever() installed its watch.
-        if getattr(self, '_aio_phase', None) != 'stopping':
+    def _aio_on_signal(self):
+        # SIGINT/SIGTERM from start() to the end of stop(). run_forever()
+        # watches them too, and handles them first.
+        if self._aio_phase == 'starting' and not self._aio_start_cancellable.is_cancelled():
+            _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal while starting; '
+                 'cancelling the start')
+            self._aio_start_cancellable.cancel()
+        elif self._aio_phase != 'stopping':
             _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal; the entrypoint will quit')
             self.quit()
-        return GLib.SOURCE_CONTINUE
 
-    def _aio_sync(self, begin, finish):
+    def _aio_release(self):
+        """Ends what start() set up: the signal watch, the asyncio loops."""
+        self._aio_phase = None
+        signals, self._aio_signals = self._aio_signals, None
+        if signals is not None:
+            signals.restore()
+        self._aio_loops.close()
+
+    def _aio_sync(self, begin, finish, cancellable=None):
         result = {}
 
         def callback(entrypoint, res, *user_data):
@@ -1054,7 +808,7 @@ class Entrypoint(Aio.Entrypoint):
         context = self._aio_context()
         context.push_thread_default()
         try:
-            begin(None, callback)
+            begin(cancellable, callback)
         finally:
             context.pop_thread_default()
         _iterate_until(context, lambda: result)
@@ -1064,34 +818,32 @@ class Entrypoint(Aio.Entrypoint):
     def start(self):
         """Configures logging and starts every service; blocks until they
         are up. Raises the ``GLib.Error`` of a service that failed to start
-        (the others are stopped first). From now until :meth:`stop` ends,
-        SIGINT and SIGTERM make the entrypoint quit."""
+        (the others are stopped first); SIGINT or SIGTERM cancel the start.
+        From now until :meth:`stop` ends, they make the entrypoint quit."""
         self._aio_configure_logging()
-        self._aio_watch_signals()
+        if self._aio_signals is None:
+            self._aio_signals = _Signals(self._aio_context(), self._aio_on_signal)
         self._aio_phase = 'starting'
+        self._aio_start_cancellable = Gio.Cancellable()
         try:
-            self._aio_sync(self.start_async, self.start_finish)
+            self._aio_sync(self.start_async, self.start_finish, self._aio_start_cancellable)
         except BaseException:
-            self._aio_phase = None
-            self._aio_unwatch_signals()
+            self._aio_release()
             raise
         finally:
+            self._aio_start_cancellable = None
             Aio.log_flush()
         self._aio_phase = 'started'
 
     def stop(self):
         """Stops every service; blocks until they are stopped. Raises a
-        ``GLib.Error`` if one failed to stop or the shutdown timed out.
-        A signal during the stop is ignored; Python's signal handlers are
-        restored after."""
-        self._aio_watch_signals()
+        ``GLib.Error`` if one failed to stop or the shutdown timed out."""
         self._aio_phase = 'stopping'
         try:
             self._aio_sync(self.stop_async, self.stop_finish)
         finally:
-            self._aio_phase = None
             Aio.log_flush()
-            self._aio_unwatch_signals()
+            self._aio_release()
 
     def __enter__(self):
         self.start()
@@ -1109,8 +861,7 @@ class Entrypoint(Aio.Entrypoint):
     def run_forever(self):
         """Runs the main loop until SIGINT, SIGTERM, :meth:`quit` or a
         runtime failure of a service, which is raised."""
-        phase = getattr(self, '_aio_phase', None)
-        self._aio_phase = 'running'
+        phase, self._aio_phase = self._aio_phase, 'running'
         try:
             Aio.Entrypoint.run_forever(self)
         except GLib.Error as error:
@@ -1120,35 +871,31 @@ class Entrypoint(Aio.Entrypoint):
 
     def run_until_complete(self, main):
         """Runs ``main`` on the started entrypoint and returns its value
-        (aiomisc's ``loop.run_until_complete``): ``main()``,
-        ``main(entrypoint)`` or, long-running, ``main(entrypoint, done)``."""
+        (aiomisc's ``loop.run_until_complete``): a function (``main()``,
+        ``main(entrypoint)``, ``main(entrypoint, done)``, ``async def``) or
+        a coroutine."""
         if main is None:
             self.run_forever()
             return None
-        state = {'looping': False}
-
-        def finished(run):
-            if state['looping']:
-                self.quit()
-
+        looping = []
         run = _main_call(main, self)
         cancellable = Gio.Cancellable()
         context = self._aio_context()
         context.push_thread_default()
         try:
-            run.begin(cancellable, finished)
+            run.begin(cancellable, lambda call: looping and self.quit())
         finally:
             context.pop_thread_default()
 
         failure = None
         if not run.finished:
-            state['looping'] = True
+            looping.append(True)
             try:
                 self.run_forever()
             except GLib.Error as error:
                 failure = error
             finally:
-                state['looping'] = False
+                looping.clear()
         if not run.finished:
             cancellable.cancel()
             _iterate_until(context, lambda: run.finished)
@@ -1167,41 +914,13 @@ class Entrypoint(Aio.Entrypoint):
         return True
 
     def _aio_run_main(self, main):
-        run = None
-        if main is not None:
-            run = _main_call(main, self)
-
-            def main_func(entrypoint, task, *user_data):
-                def finished(r):
-                    if r.exception is None:
-                        task.return_boolean(True)
-                    else:
-                        task.return_error(_to_gerror(r.exception))
-                run.begin(task.get_cancellable(), finished)
-
-        if self.props.log_config:
-            self._aio_configure_logging()
-        with _python_signals_kept():
-            try:
-                Aio.Entrypoint.run_main(self, main_func if run else None, None)
-            except GLib.Error as error:
-                if run is not None and run.finished and run.exception is not None \
-                        and not run.interrupted:
-                    raise run.exception from None
-                raise self._aio_with_cause(error)
-        if run is not None:
-            if run.exception is not None:
-                raise run.exception
-            return run.value
-        return None
-
-
-Entrypoint = override(Entrypoint)
-__all__.append('Entrypoint')
+        with self:
+            return self.run_until_complete(main)
 
 
 # Context
 
+@_export
 class Context(Aio.Context):
     """Values shared between services (aiomisc's ``Context``): a mapping
     whose ``wait`` calls back once a key is set."""
@@ -1247,10 +966,14 @@ class Context(Aio.Context):
             return ret[-1]
         return ret
 
-    def wait(self, key, callback, *args, cancellable=None, on_error=None):
+    def wait(self, key, callback=None, *args, cancellable=None, on_error=None):
         """Calls ``callback(value, *args)`` once ``key`` is set (at once if
-        it is). If the wait fails (cancelled, or the context closed),
-        ``on_error(error)`` is called if given."""
+        it is); if the wait fails (cancelled, or the context closed),
+        ``on_error(error)``. Without a callback, returns an awaitable."""
+        if callback is None:
+            return _awaitable(lambda cb, eb: self.wait(key, cb, cancellable=cancellable,
+                                                       on_error=eb))
+
         def ready(context, result, *user_data):
             try:
                 value = context.get_finish(result)
@@ -1266,8 +989,16 @@ class Context(Aio.Context):
         self.get_async(key, cancellable, ready)
 
 
-Context = override(Context)
-__all__.append('Context')
+def _awaitable(start):
+    """An asyncio future completed by ``start(callback, errback)``."""
+    future = _loop().create_future()
+
+    def settle(method, value):
+        if not future.done():
+            getattr(future, method)(value)
+
+    start(functools.partial(settle, 'set_result'), functools.partial(settle, 'set_exception'))
+    return future
 
 
 # aiomisc.threaded
@@ -1292,19 +1023,13 @@ def _outcome_handler(callback, errback, what):
     return deliver
 
 
-def _func_name(func):
-    return getattr(func, '__qualname__', None) or repr(func)
-
-
+@_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     """Runs the blocking ``func(*args)`` on the worker pool of the current
-    entrypoint (aiomisc's ``@threaded``), then, on the calling thread's
-    main loop, calls ``callback(value)`` with what it returned or
-    ``errback(exception)`` with what it raised (any object and any
-    exception). A ``done`` may be the callback: its ``fail`` is then the
-    errback. Without errback, a failure is logged. Cancelling
-    ``cancellable`` before ``func`` runs fails with ``Gio.IOErrorEnum.CANCELLED``;
-    ``func`` itself is not interrupted."""
+    entrypoint; then, on the calling thread's main loop, ``callback(value)``
+    or ``errback(exception)`` (without errback, a failure is logged).
+    Cancelling ``cancellable`` before ``func`` runs fails with
+    ``Gio.IOErrorEnum.CANCELLED``; ``func`` itself is not interrupted."""
     deliver = _outcome_handler(callback, errback,
                                lambda: 'run_in_thread(%s)' % _func_name(func))
 
@@ -1326,36 +1051,79 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
 
 
-__all__.append('run_in_thread')
+@_export
+def threaded(func):
+    """aiomisc's ``@threaded``: the decorated ``func(*args, **kwargs)`` runs
+    on the worker pool of the current entrypoint. Called from a coroutine it
+    returns an awaitable (cancelling it cancels the call if it has not begun);
+    with ``callback=``/``errback=`` it calls back as :func:`run_in_thread`."""
+    @functools.wraps(func)
+    def call(*args, callback=None, errback=None, cancellable=None, **kwargs):
+        work = functools.partial(func, *args, **kwargs)
+        if callback is not None or errback is not None:
+            return run_in_thread(work, callback=callback, errback=errback,
+                                 cancellable=cancellable)
+        cancellable = cancellable or Gio.Cancellable()
+        future = _awaitable(lambda cb, eb: run_in_thread(work, callback=cb, errback=eb,
+                                                         cancellable=cancellable))
+        future.add_done_callback(lambda f: f.cancelled() and cancellable.cancel())
+        return future
+    return call
 
 
 # aiomisc.run
 
+@_export
 def run(main=None, *services, **kwargs):
     """``aiomisc.run(main, *services, **kwargs)``: starts the services, runs
-    ``main``, stops the services and returns what ``main`` returned (or
-    raises what it raised). See the module documentation."""
-    if main is not None and not callable(main):
-        raise TypeError('Aio.run() needs a callable main (or None), not %r' % (main,))
+    ``main`` (a function, an ``async def`` or a coroutine), stops the
+    services and returns what ``main`` returned (or raises what it raised)."""
+    if main is not None and not callable(main) and not inspect.isawaitable(main):
+        raise TypeError('Aio.run() needs a callable main, a coroutine or None, not %r'
+                        % (main,))
     entrypoint = Entrypoint(*services, **kwargs)
     return entrypoint._aio_run_main(main)
 
 
-__all__.append('run')
+class _LazyText:
+    """A description for logs that ``make()`` writes when it is first
+    formatted: a call that succeeds quietly does not pay for it."""
+
+    __slots__ = ('_make', '_text')
+
+    def __init__(self, make):
+        self._make = make
+        self._text = None
+
+    def __str__(self):
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+
+def _service_error(service, error):
+    """``error`` of a service as a GLib.Error; a Python exception is kept
+    (see Entrypoint._aio_with_cause) and its traceback logged at debug level."""
+    if error is None:
+        return None
+    gerror = _to_gerror(error)
+    if isinstance(error, BaseException) and gerror is not error:
+        service._aio_exception = (gerror.message, error)
+        _log_traceback('Service %r' % service.props.name, error)
+    return gerror
 
 
 # Timers: periodic and cron jobs
 
 def _job_error(call, what):
-    """The GLib.Error a periodic or cron job failed with (None if it
-    succeeded); the traceback of a Python exception goes to the debug log,
-    the C side logs the failure as a warning with the job's name."""
+    """The GLib.Error a call failed with (None if it succeeded); the
+    traceback of a Python exception goes to the debug log (the C side logs
+    the failure)."""
     exc = call.exception
     if exc is None:
         return None
     if not isinstance(exc, GLib.Error) and not call.interrupted:
-        _log(GLib.LogLevelFlags.LEVEL_DEBUG,
-             '%s raised:\n%s' % (what, ''.join(traceback.format_exception(exc)).rstrip()))
+        _log_traceback(what, exc)
     return _to_gerror(exc)
 
 
@@ -1369,7 +1137,6 @@ class _Job:
             raise TypeError('%r is not callable' % (func,))
         self.func = func
         self.args = args
-        self.wants_done = _wants_done(func, len(args))
 
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
@@ -1381,8 +1148,7 @@ class _Job:
             else:
                 task.return_error(error)
 
-        _Call(self.func, self.args, self.wants_done, what=what).begin(
-            task.get_cancellable(), finished)
+        _Call(self.func, self.args, what).begin(task.get_cancellable(), finished)
 
 
 def _stop_with_callbacks(stoppable, callback, errback):
@@ -1427,25 +1193,22 @@ class _ScheduledCallback:
                                    'running' if self.is_running() else 'stopped')
 
 
+@_export
 class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
     """``Aio.PeriodicCallback(func, *args, name=None, clock=None)``:
     aiomisc's ``PeriodicCallback``; ``start(interval)`` calls ``func(*args)``
     (or, asynchronous, ``func(*args, done)``) every ``interval`` seconds
-    after the previous call completed. See the module documentation."""
+    after the previous call completed. See docs/python.md."""
 
     def start(self, interval=None, delay=None, shield=None):
         """Starts the schedule (aiomisc's ``start(interval, delay=0,
         shield=False)``); arguments left out keep the values of the
-        properties. Raises a ``GLib.Error`` (``Aio.PeriodicError``) if the
+        properties. Raises a ``GLib.Error`` (``Gio.IOErrorEnum``) if the
         interval is not greater than 0 or the callback is running."""
         for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
             if value is not None:
                 self.set_property(key, value)
         return Aio.PeriodicCallback.start(self)
-
-
-PeriodicCallback = override(PeriodicCallback)
-__all__.append('PeriodicCallback')
 
 
 def _strategy_func(strategy):
@@ -1467,6 +1230,7 @@ def _strategy_func(strategy):
     return func
 
 
+@_export
 class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
     """``Aio.RecurringCallback(func, *args, name=None, clock=None)``:
     aiomisc's ``RecurringCallback``; ``start(strategy)`` asks
@@ -1481,24 +1245,13 @@ class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
         return Aio.RecurringCallback.start(self, _strategy_func(strategy))
 
 
-RecurringCallback = override(RecurringCallback)
-__all__.append('RecurringCallback')
-
-
 def _async_vfunc(method, nargs, describe, note_cause=False):
-    """The Python implementation of an asynchronous C virtual method
-    ``do_X_async(self, *args, cancellable, callback, user_data)`` (``nargs``
-    arguments) that calls the plain method ``method`` of the object:
-    ``method(*args)``, or ``method(*args, done)`` when it declares a
-    ``done`` (see :class:`_Call`). Its outcome completes the GTask that the
-    C default ``X_finish`` propagates (:func:`_complete_vfunc`); a Python
-    exception becomes a ``GLib.Error`` ``"Type: message"``, its traceback
-    goes to the debug log. ``describe(self, *args)`` names the call in the
-    logs; it runs only when something is logged (:class:`_LazyText`). With
+    """The implementation of a C virtual method ``do_X_async(self, *args,
+    cancellable, callback, user_data)`` (``nargs`` arguments) that calls the
+    plain method ``method`` through the engine (:class:`_Call`).
+    ``describe(self, *args)`` names the call in the logs, lazily. With
     ``note_cause``, the exception is kept as the cause of the service's
     failure (see ``Entrypoint._aio_with_cause``)."""
-    wants_done = weakref.WeakKeyDictionary()
-
     def vfunc(self, *params):
         args = params[:nargs]
         cancellable, callback = params[nargs:nargs + 2]
@@ -1508,18 +1261,14 @@ def _async_vfunc(method, nargs, describe, note_cause=False):
 
         def finished(call):
             exc = call.exception
-            if note_cause and exc is not None and not isinstance(exc, GLib.Error) \
-                    and not call.interrupted:
-                error = _to_gerror(exc)
-                self._aio_note_exception(error, exc)
+            if note_cause and not call.interrupted:
+                error = _service_error(self, exc)
             else:
                 error = _job_error(call, what)
             _complete_vfunc(self, callback, invoker, error)
 
-        _Call(func, args, _method_wants_done(wants_done, func, nargs), invoker,
-              what).begin(cancellable, finished)
+        _Call(func, args, what, invoker=invoker).begin(cancellable, finished)
 
-    vfunc._aio_injected = True
     return vfunc
 
 
@@ -1527,9 +1276,10 @@ _do_callback_async = _async_vfunc(
     'callback', 0, lambda self: 'Periodic service %r' % self.props.name)
 
 
+@_export
 class PeriodicService(Aio.PeriodicService):
     """A service that calls its ``callback`` every ``interval`` seconds
-    (aiomisc's ``PeriodicService``); see the module documentation."""
+    (aiomisc's ``PeriodicService``); see docs/python.md."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -1551,10 +1301,7 @@ class PeriodicService(Aio.PeriodicService):
         raise NotImplementedError('%s does not define callback()' % type(self).__name__)
 
 
-PeriodicService = override(PeriodicService)
-__all__.append('PeriodicService')
-
-
+@_export
 class CronService(Aio.CronService):
     """A service that runs functions on cron schedules (aiomisc's
     ``CronService``): ``service.register(func, "*/5 * * * *")``."""
@@ -1562,7 +1309,7 @@ class CronService(Aio.CronService):
     def register(self, func, spec, *args, shield=None, name=None):
         """Runs ``func(*args)`` (or ``func(*args, done)``) on the schedule
         of the cron expression ``spec`` while the service runs; returns the
-        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.CronError``)
+        ``Aio.CronCallback``. Raises a ``GLib.Error`` (``Aio.Error.CRON_PARSE``)
         naming the bad field of an invalid expression. (The C order,
         ``register(spec, func)``, is taken too.)"""
         if isinstance(func, str) and callable(spec):
@@ -1578,10 +1325,6 @@ class CronService(Aio.CronService):
     def callbacks(self):
         """The registered ``Aio.CronCallback``s, as a list."""
         return list(self.dup_callbacks())
-
-
-CronService = override(CronService)
-__all__.append('CronService')
 
 
 # Resilience: timeout, retry, backoff, circuit breaker
@@ -1611,12 +1354,11 @@ class _Operation:
     ``to_gvalue`` says otherwise); an exception becomes a GLib.Error and is
     found again by :func:`_raised_by`."""
 
-    def __init__(self, func, args=(), nargs=None):
+    def __init__(self, func, args=()):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func = func
         self.args = args
-        self.wants_done = _wants_done(func, len(args) if nargs is None else nargs)
         self.raised = {}
 
     def __call__(self, task, cancellable, *data):
@@ -1638,8 +1380,8 @@ class _Operation:
                     del self.raised[next(iter(self.raised))]
             task.return_error(error)
 
-        _Call(self.func, args, self.wants_done,
-              what='The operation %s' % _func_name(self.func)).begin(cancellable, finished)
+        _Call(self.func, args, _LazyText(lambda: 'The operation %s' % _func_name(self.func))
+              ).begin(cancellable, finished)
 
     def deliver_to(self, deliver, finish):
         """An AsyncReadyCallback that hands ``finish(result)`` (a value) or
@@ -1665,6 +1407,7 @@ def _raised_by(operations, error):
     return None
 
 
+@_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """Runs ``func(*args, done)`` with a time limit (aiomisc's ``timeout``):
     ``callback(value)`` with what it completed with, or ``errback(error)``
@@ -1676,9 +1419,6 @@ def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None,
                                lambda: 'timeout(%s)' % _func_name(func))
     Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
                            callback=op.deliver_to(deliver, Aio.timeout_full_finish))
-
-
-__all__.append('timeout')
 
 
 def _giveup_func(giveup, exceptions, operations):
@@ -1694,6 +1434,7 @@ def _giveup_func(giveup, exceptions, operations):
     return func
 
 
+@_export
 class Backoff(Aio.Backoff):
     """``Aio.Backoff(attempt_timeout=None, deadline=None, pause=0.1,
     max_tries=None, giveup=None, exceptions=None, **properties)``: aiomisc's
@@ -1731,10 +1472,7 @@ class Backoff(Aio.Backoff):
                        callback=op.deliver_to(finished, self.run_finish))
 
 
-Backoff = override(Backoff)
-__all__.append('Backoff')
-
-
+@_export
 def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
           callback=None, errback=None, cancellable=None):
     """aiomisc's ``asyncretry``: runs ``func(*args, done)`` (or
@@ -1746,9 +1484,7 @@ def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
     backoff._aio_run(func, args, callback, errback, cancellable, 'retry(%s)')
 
 
-__all__.append('retry')
-
-
+@_export
 class CircuitBreaker(Aio.CircuitBreaker):
     """``Aio.CircuitBreaker(error_ratio, response_time, exceptions=None,
     **properties)``: aiomisc's ``CircuitBreaker``; ``call(func, *args)``
@@ -1773,7 +1509,7 @@ class CircuitBreaker(Aio.CircuitBreaker):
     def call(self, func, *args, **kwargs):
         """Calls ``func(*args, **kwargs)`` and returns what it returns,
         raising what it raises, unless the breaker refuses the call: then
-        raises a ``GLib.Error`` ``Aio.CircuitBreakerError.BROKEN`` at once.
+        raises a ``GLib.Error`` ``Aio.Error.CIRCUIT_BROKEN`` at once.
         The outcome is recorded. May be called from any thread."""
         raised = self._aio_raised
         state = {}
@@ -1808,10 +1544,7 @@ def _breaker_filter(exceptions, raised):
     return counts
 
 
-CircuitBreaker = override(CircuitBreaker)
-__all__.append('CircuitBreaker')
-
-
+@_export
 def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, wait=True):
     """aiomisc's ``select``: starts every ``func(done)`` (or ``func()``) and
     reports the first to complete, with ``callback((index, value))`` or
@@ -1842,15 +1575,12 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     Aio.select_async(len(ops), flags, start, cancellable=cancellable, callback=ready)
 
 
-__all__.append('select')
-
-
 class _Batch:
     """The batch function of an Aio.Aggregator over Python objects: the C
     side carries keys (``t``) of the items and of the results, kept here."""
 
     def __init__(self, func):
-        self.op = _Operation(func, nargs=1)
+        self.op = _Operation(func)
         self.items = {}
         self.results = {}
         self.keys = iter(range(1, 2 ** 64))
@@ -1879,6 +1609,7 @@ class _Batch:
         return self.results.pop(key, None)
 
 
+@_export
 class Aggregator(Aio.Aggregator):
     """``Aio.Aggregator(func, leeway=0.1, max_count=None, **properties)``:
     aiomisc's ``aggregate``. ``call(item, callback=...)`` gathers items
@@ -1910,10 +1641,6 @@ class Aggregator(Aio.Aggregator):
                 deliver(True, batch.take(key.unpack()))
 
         self.call_async(key, cancellable, ready)
-
-
-Aggregator = override(Aggregator)
-__all__.append('Aggregator')
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
@@ -1967,6 +1694,7 @@ def _socket_address(address):
     raise TypeError('Expected a Gio.SocketAddress or a (host, port) tuple, not %r' % (address,))
 
 
+@_export
 class TcpServer(Aio.TcpServer):
     """aiomisc's ``TCPServer``: ``handle_client(self, stream)`` (or, when
     asynchronous, ``handle_client(self, stream, done)``) serves one client;
@@ -1995,9 +1723,6 @@ class TcpServer(Aio.TcpServer):
 _do_handle_client_async = _async_vfunc(
     'handle_client', 1, lambda self, stream: 'Server %r: the handler of client %s'
     % (self.props.name, _peer_of(stream)))
-
-TcpServer = override(TcpServer)
-__all__.append('TcpServer')
 
 
 def _protocol_call(protocol, name, *args):
@@ -2060,6 +1785,7 @@ _PROTOCOL_HOOKS = {
 }
 
 
+@_export
 class StreamProtocol(Aio.StreamProtocol):
     """asyncio's ``Protocol``: a subclass writes the plain methods
     ``connection_made(self, transport)``, ``data_received(self, data)``
@@ -2084,10 +1810,6 @@ class StreamProtocol(Aio.StreamProtocol):
             _hook_vfunc(cls, 'do_' + name, _PROTOCOL_HOOKS[name])
 
 
-StreamProtocol = override(StreamProtocol)
-__all__.append('StreamProtocol')
-
-
 def _do_handle_datagram(self, data, address):
     try:
         self.handle_datagram(data.get_data(), address)
@@ -2099,6 +1821,7 @@ def _do_handle_datagram(self, data, address):
              ''.join(traceback.format_exception(exc)).rstrip())
 
 
+@_export
 class UdpServer(Aio.UdpServer):
     """aiomisc's ``UDPServer``: ``handle_datagram(self, data, address)``
     gets every datagram (``bytes``) and its sender (a
@@ -2118,14 +1841,11 @@ class UdpServer(Aio.UdpServer):
         return Aio.UdpServer.send_to(self, data, _socket_address(address))
 
 
-UdpServer = override(UdpServer)
-__all__.append('UdpServer')
-
-
+@_export
 class TcpClient(Aio.TcpClient):
     """aiomisc's ``TCPClient``: ``handle_connection(self, connection)`` (or,
     asynchronous, ``handle_connection(self, connection, done)``) talks to
-    the server once connected. See the module documentation."""
+    the server once connected. See docs/python.md."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -2137,5 +1857,3 @@ _do_handle_connection_async = _async_vfunc(
     'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
     % self.props.name, note_cause=True)
 
-TcpClient = override(TcpClient)
-__all__.append('TcpClient')

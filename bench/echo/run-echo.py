@@ -41,6 +41,15 @@ for, with PASS or MISS:
   uvloop / protocol          >= 1.0    (and uvloop)
   uvloop / streams           >= 1.0
 
+--memory N measures memory instead (issue 14): for every server, one
+connection echoes 64 bytes and stays open (the warm-up: what a server
+allocates once, such as a read buffer per thread, is not counted), the
+server's VmRSS is read from /proc/PID/status, then N more connections each
+echo 64 bytes once and stay open, idle, and VmRSS is read again; the table
+gives the growth per open connection. Resident memory does not depend on
+the load of the machine. --repeat R runs it R times (a fresh server each
+time) and prints every figure.
+
 The tables are markdown. --quick (0.5 s runs, 0.3 s warm-up) checks that
 everything works; the numbers of a quick run are noise. The full default
 run takes about two minutes: do not run it while the machine is busy.
@@ -243,6 +252,121 @@ def measure(name, command, load, size, conns, options):
         server.stop()
 
 
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise NotAvailable("no VmRSS in /proc/%d/status" % pid)
+
+
+def raise_fd_limit(wanted):
+    """Raises the soft limit on open files (the servers inherit it)."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        soft = new
+    return soft
+
+
+def open_echoed(host, port, count, payload, sockets, batch=100):
+    """Opens @count connections, each echoing @payload once; keeps them.
+
+    In batches: connect (the kernel completes it from the listen backlog),
+    send on every connection of the batch, then read every echo, so that
+    the server serves a batch per wake-up rather than one round trip at a
+    time (which a busy machine makes slow)."""
+    import socket
+    done = 0
+    while done < count:
+        group = []
+        for _ in range(min(batch, count - done)):
+            sock = socket.create_connection((host, port), timeout=60)
+            sockets.append(sock)
+            group.append(sock)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for sock in group:
+            sock.sendall(payload)
+        for sock in group:
+            got = b""
+            while len(got) < len(payload):
+                chunk = sock.recv(len(payload) - len(got))
+                if not chunk:
+                    raise NotAvailable("a connection closed before its echo")
+                got += chunk
+            if got != payload:
+                raise NotAvailable("wrong echo")
+        done += len(group)
+
+
+def measure_memory(command, count, cpu):
+    """KiB of server VmRSS per open idle connection after one 64-byte echo."""
+    payload = bytes(range(64))
+    server = Server(command, cpu)
+    sockets = []
+    try:
+        open_echoed(server.host, server.port, 1, payload, sockets)
+        time.sleep(0.2)  # let the server settle (not a synchronisation)
+        before = vm_rss_kib(server.process.pid)
+        open_echoed(server.host, server.port, count, payload, sockets)
+        time.sleep(0.2)
+        after = vm_rss_kib(server.process.pid)
+        if not server.alive():
+            raise NotAvailable("the server exited%s" % server.last_error())
+        return {"before": before, "after": after, "per_conn": (after - before) / count}
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
+def memory_main(names, known, build, options):
+    count = options.memory
+    limit = raise_fd_limit(count + 256)
+    if limit < count + 64:
+        print("open files limited to %d: cannot hold %d connections" % (limit, count),
+              file=sys.stderr)
+        return 1
+    print("# echo benchmark: memory per open connection")
+    print()
+    print("- %d connections, each echoing 64 bytes once, then idle and open; the server's "
+          "VmRSS (/proc/PID/status) before and after, minus one warm connection" % count)
+    print("- one fresh server process per run; %d run(s) per server, interleaved" % options.repeat)
+    print()
+    sys.stdout.flush()
+    results = {name: [] for name in names}
+    for r in range(options.repeat):
+        for name in names:
+            try:
+                m = measure_memory(known[name][1](build), count, options.server_cpu)
+            except NotAvailable as error:
+                m = {"error": str(error)}
+            results[name].append(m)
+            if "error" in m:
+                print("  %-15s n/a: %s" % (name, m["error"]), file=sys.stderr)
+            else:
+                print("  %-15s %8d KiB -> %8d KiB  %6.2f KiB/conn"
+                      % (name, m["before"], m["after"], m["per_conn"]), file=sys.stderr)
+            sys.stderr.flush()
+    base = None
+    print("| server | KiB per connection (median) | runs | RSS before → after (KiB, last run) |")
+    print("|---|---:|---|---|")
+    for name in names:
+        ok = [m for m in results[name] if "error" not in m]
+        if not ok:
+            print("| %s | n/a | %s | |" % (name, results[name][0]["error"]))
+            continue
+        values = sorted(m["per_conn"] for m in ok)
+        median = values[len(values) // 2]
+        print("| %s | %.2f | %s | %d → %d |"
+              % (name, median, " ".join("%.2f" % v for v in values), ok[-1]["before"],
+                 ok[-1]["after"]))
+    print()
+    return 0
+
+
 def fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
@@ -312,6 +436,10 @@ def main(argv):
     parser.add_argument("--load-cpu", type=int, default=None,
                         help="CPU for echo-load (default: the first allowed one)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin to CPUs")
+    parser.add_argument("--memory", type=int, default=0, metavar="N",
+                        help="measure memory per open connection with N connections instead")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per server in --memory mode (default 1)")
     options = parser.parse_args(argv)
 
     if not options.build_dir:
@@ -346,6 +474,9 @@ def main(argv):
             options.server_cpu = allowed[-1]
         if options.load_cpu is None:
             options.load_cpu = allowed[0]
+
+    if options.memory > 0:
+        return memory_main(names, known, build, options)
 
     print("# echo benchmark: %s" % ("quick run (smoke test: the numbers are noise)"
                                     if options.quick else "full run"))

@@ -1,33 +1,28 @@
 # SPDX-License-Identifier: MIT
 """services.py: the two services of the tutorial, used by the other snippets."""
 
+import asyncio
 import logging
 
 import gi
 
 gi.require_version("Aio", "1.0")
-from gi.repository import Aio, Gio, GLib
+from gi.repository import Aio, Gio
 
 log = logging.getLogger("services")
 
 
 # snippet: infinity
 class InfinityService(Aio.Service):
-    """Long-running: what start sets going lives until the service stops."""
+    """Long-running: start runs for the whole life of the service."""
 
-    def start(self):
-        # Returning from start means the service is ready (aiomisc's
-        # self.start_event.set()); self.set_ready() says it earlier.
-        self.ticks = 0
-        self.timer = GLib.timeout_add_seconds(1, self.tick)
-
-    def tick(self):
-        self.ticks += 1
-        log.info("tick %d", self.ticks)  # do some stuff
-        return GLib.SOURCE_CONTINUE
-
-    def stop(self, reason):
-        GLib.source_remove(self.timer)
+    async def start(self):
+        self.start_event.set()  # ready: aiomisc's start_event, or self.set_ready()
+        ticks = 0
+        while True:  # the stop cancels it here (asyncio.CancelledError)
+            await asyncio.sleep(1)
+            ticks += 1
+            log.info("tick %d", ticks)  # do some stuff
 # end snippet
 
 

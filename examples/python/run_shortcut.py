@@ -14,6 +14,7 @@ the main returned, or raises what it raised.
 Usage: run_shortcut.py [SLEEP_MS [TICK_MS]] (defaults: 1000 and 200)
 """
 
+import asyncio
 import logging
 import sys
 
@@ -25,50 +26,40 @@ log = logging.getLogger(__name__)
 
 
 class InfinityService(Aio.Service):
-    interval_ms = 200
+    interval = 0.2
 
-    def start(self):
+    async def start(self):
+        self.start_event.set()
         self.ticks = 0
-        self.timer = GLib.timeout_add(self.interval_ms, self.tick)
-
-    def tick(self):
-        self.ticks += 1
-        log.info('%s: tick %d', self.props.name, self.ticks)
-        return GLib.SOURCE_CONTINUE
-
-    def stop(self, reason):
-        GLib.source_remove(self.timer)
-        log.info('%s: stopped after %d ticks', self.props.name, self.ticks)
+        try:
+            while True:
+                await asyncio.sleep(self.interval)
+                self.ticks += 1
+                log.info('%s: tick %d', self.props.name, self.ticks)
+        finally:
+            log.info('%s: stopped after %d ticks', self.props.name, self.ticks)
 
 
 class OrdinaryService(Aio.Service):
-    def start(self):
+    async def start(self):
         log.info('%s: started', self.props.name)
 
-    def stop(self, reason):
+    async def stop(self, exception=None):
         log.info('%s: stopped', self.props.name)
 
 
-def sleep_and_exit(sleep_ms):
-    def main(entrypoint, done):
-        log.info('main: started, the services run')
-
-        def wake_up():
-            if not done.called:
-                log.info('main: exiting')
-                done(len(entrypoint.services))  # what Aio.run returns
-            return GLib.SOURCE_REMOVE
-
-        GLib.timeout_add(sleep_ms, wake_up)
-
-    return main
+async def sleep_and_exit(sleep_ms):
+    log.info('main: started, the services run')
+    await asyncio.sleep(sleep_ms / 1000)
+    log.info('main: exiting')
+    return len(Aio.Entrypoint.get_current().services)  # what Aio.run returns
 
 
 def main(argv):
     sleep_ms = int(argv[1]) if len(argv) > 1 else 1000
     infinity = InfinityService(name='infinity')
     if len(argv) > 2:
-        infinity.interval_ms = int(argv[2])
+        infinity.interval = int(argv[2]) / 1000
 
     try:
         count = Aio.run(sleep_and_exit(sleep_ms), OrdinaryService(name='ordinary'), infinity,

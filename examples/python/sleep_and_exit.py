@@ -14,14 +14,13 @@ thread pool, logging, signals) and runs a main. The aiomisc original:
     with aiomisc.entrypoint(log_level="info") as loop:
         loop.run_until_complete(sleep_and_exit())
 
-Without asyncio the main is long-running: it takes ``done`` and calls it
-when its work is over. Ctrl-C (SIGINT) or SIGTERM cut the sleep short: the
-main is cancelled (``done.called`` becomes true) and run_until_complete
-raises a GLib.Error.
+Here it is the same coroutine. Ctrl-C (SIGINT) or SIGTERM cut the sleep
+short: the coroutine is cancelled and run_until_complete raises a GLib.Error.
 
 Usage: sleep_and_exit.py [SLEEP_MS] (default: 1000)
 """
 
+import asyncio
 import logging
 import sys
 
@@ -30,19 +29,10 @@ gi.require_version('Aio', '1.0')
 from gi.repository import Aio, GLib  # noqa: E402
 
 
-def sleep_and_exit(sleep_ms):
-    def main(entrypoint, done):
-        logging.info('Started')
-
-        def wake_up():
-            if not done.called:  # not interrupted meanwhile
-                logging.info('Exiting')
-                done()
-            return GLib.SOURCE_REMOVE
-
-        GLib.timeout_add(sleep_ms, wake_up)  # asyncio.sleep()
-
-    return main
+async def sleep_and_exit(sleep_ms):
+    logging.info('Started')
+    await asyncio.sleep(sleep_ms / 1000)
+    logging.info('Exiting')
 
 
 def main(argv):

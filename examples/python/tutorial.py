@@ -3,26 +3,14 @@
 #
 # SPDX-License-Identifier: MIT
 """An InfinityService and an OrdinaryService under an entrypoint, until
-Ctrl-C (SIGINT) or SIGTERM. The aiomisc original:
-
-    class InfinityService(aiomisc.Service):
-        async def start(self):
-            self.start_event.set()          # the service is ready
-            while True:
-                log.info("Hello from service")
-                await asyncio.sleep(1)
-
-    class OrdinaryService(aiomisc.Service):
-        async def start(self): ...          # returns once the service is up
-        async def stop(self, exception=None): ...
-
-    with aiomisc.entrypoint(InfinityService(), OrdinaryService(),
-                            log_level="info") as loop:
-        loop.run_forever()
+Ctrl-C (SIGINT) or SIGTERM: aiomisc's tutorial, with async def services on
+asyncio, which runs on GLib's main loop. Only the import differs from
+aiomisc (and the logging, to show what happens).
 
 Usage: tutorial.py [TICK_MS] (default: 1000)
 """
 
+import asyncio
 import logging
 import sys
 
@@ -34,51 +22,50 @@ log = logging.getLogger(__name__)
 
 
 class InfinityService(Aio.Service):
-    """Long-running: ticks until it is stopped."""
+    interval = 1.0
 
-    interval_ms = 1000
+    async def start(self):
+        # Service is ready
+        self.start_event.set()
 
-    def start(self):
-        self.ticks = 0
-        self.set_ready()  # aiomisc's start_event.set(); returning would do too
-        self.timer = GLib.timeout_add(self.interval_ms, self.tick)
-
-    def tick(self):
-        self.ticks += 1
-        log.info('%s: tick %d', self.props.name, self.ticks)
-        return GLib.SOURCE_CONTINUE
-
-    def stop(self, reason):
-        GLib.source_remove(self.timer)
-        log.info('%s: cancelled after %d ticks', self.props.name, self.ticks)
+        ticks = 0
+        try:
+            while True:
+                # do some stuff
+                await asyncio.sleep(self.interval)
+                ticks += 1
+                log.info('%s: tick %d', self.props.name, ticks)
+        except asyncio.CancelledError:
+            log.info('%s: cancelled after %d ticks', self.props.name, ticks)
+            raise
 
 
 class OrdinaryService(Aio.Service):
-    """Ordinary: up once start returns, torn down by stop."""
-
-    def start(self):
+    async def start(self):
+        # do some stuff
+        await asyncio.sleep(0)
         log.info('%s: started', self.props.name)
 
-    def stop(self, reason):
+    async def stop(self, exception=None):
+        # do some stuff
+        await asyncio.sleep(0)
         log.info('%s: stopped (%s)', self.props.name,
-                 reason.message if reason else 'normal shutdown')
+                 exception.message if exception else 'normal shutdown')
 
 
 def main(argv):
     infinity = InfinityService(name='infinity')
     if len(argv) > 1:
-        infinity.interval_ms = int(argv[1])
-    ordinary = OrdinaryService(name='ordinary')
-
+        infinity.interval = int(argv[1]) / 1000
     try:
-        with Aio.Entrypoint(infinity, ordinary, log_level='info') as entrypoint:
+        with Aio.Entrypoint(OrdinaryService(name='ordinary'), infinity,
+                            log_level='info') as loop:
             log.info('Running; press Ctrl-C to stop')
-            entrypoint.run_forever()
+            loop.run_forever()
     except GLib.Error as error:
         print('tutorial: %s' % error.message, file=sys.stderr)
-        return 70 if error.matches(Aio.entrypoint_error_quark(),
-                                   Aio.EntrypointError.SHUTDOWN_TIMEOUT) else 1
-
+        return 70 if error.matches(Aio.error_quark(),
+                                   Aio.Error.SHUTDOWN_TIMEOUT) else 1
     log.info('Bye')
     return 0
 

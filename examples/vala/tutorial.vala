@@ -84,7 +84,7 @@ int main (string[] args) {
     try {
         /* Starts the services, runs until SIGINT/SIGTERM, stops them. */
         entrypoint.run ();
-    } catch (Aio.EntrypointError.SHUTDOWN_TIMEOUT e) {
+    } catch (Aio.Error.SHUTDOWN_TIMEOUT e) {
         printerr ("vala-tutorial: %s\n", e.message);
         return 70;                      /* aiomisc's exit status on a shutdown timeout */
     } catch (Error e) {

@@ -23,7 +23,7 @@ TIMEOUT = 20.0
 os.environ.setdefault('AIOMISC_LOG_FORMAT', 'plain')
 
 IO_ERROR = Gio.io_error_quark()
-SERVICE_ERROR = Aio.service_error_quark()
+AIO_ERROR = Aio.error_quark()
 
 
 class Recorder(Aio.Service):

@@ -6,9 +6,13 @@
 #   run      Aio.run(None, *services): until SIGINT/SIGTERM
 #   main     Aio.run(long-running main): a signal interrupts the main
 #   second   like "with"; a service's stop gets another SIGINT meanwhile
+#   async-start      "with", one start (async def) never completes
+#   done-start       "with", one start (with a done) never completes
+#   async-start-run  Aio.run, one start (async def) never completes
 #
 # SPDX-License-Identifier: MIT
 
+import asyncio
 import os
 import signal
 import sys
@@ -53,6 +57,23 @@ class SlowStop(Aio.Service):
         say('stopped', self.props.name)
 
 
+class Hanging(Aio.Service):
+    """A client waiting for a server that never answers."""
+
+    async def start(self):
+        GLib.idle_add(lambda: say('READY') and False)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            say('start cancelled')
+            raise
+
+
+class HangingDone(Aio.Service):
+    def start(self, done):
+        GLib.idle_add(lambda: say('READY') and False)
+
+
 def services():
     return [Ordinary(name='ordinary'), Infinity(name='infinity')]
 
@@ -92,6 +113,18 @@ def main():
                 raise
             say('interrupted')
         say('exited')
+    elif mode in ('async-start', 'done-start', 'async-start-run'):
+        hanging = HangingDone() if mode == 'done-start' else Hanging()
+        try:
+            if mode == 'async-start-run':
+                Aio.run(None, Ordinary(name='ordinary'), hanging)
+            else:
+                with Aio.Entrypoint(Ordinary(name='ordinary'), hanging):
+                    say('entered')
+        except GLib.Error as error:
+            if not error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
+                raise
+            say('start interrupted')
     else:
         raise SystemExit('unknown mode %r' % mode)
     check_python_handlers_restored()

@@ -198,8 +198,8 @@ class Running(unittest.TestCase):
         with self.assertRaises(GLib.Error) as caught:
             with Aio.Entrypoint(stuck, shutdown_timeout=0.01, log_config=False):
                 pass
-        self.assertTrue(caught.exception.matches(Aio.entrypoint_error_quark(),
-                                                 Aio.EntrypointError.SHUTDOWN_TIMEOUT))
+        self.assertTrue(caught.exception.matches(Aio.error_quark(),
+                                                 Aio.Error.SHUTDOWN_TIMEOUT))
         self.assertIn("'stuck'", caught.exception.message)
         stuck.done()  # the stop ends late; nobody waits for it any more
         aiotest.iterate_until(lambda: stuck.get_state() == STOPPED)

@@ -10,7 +10,7 @@ import socket
 import unittest
 
 import aiotest
-from aiotest import captured_stderr, iterate_until, IO_ERROR, SERVICE_ERROR
+from aiotest import captured_stderr, iterate_until, IO_ERROR, AIO_ERROR
 from gi.repository import Aio, GLib
 
 PRIORITY = GLib.PRIORITY_DEFAULT
@@ -388,7 +388,7 @@ class Client(unittest.TestCase):
             with self.assertRaises(GLib.Error) as raised:
                 Aio.run(None, client, log_config=False)
         error = raised.exception
-        self.assertTrue(error.matches(SERVICE_ERROR, Aio.ServiceError.FAILED), error)
+        self.assertTrue(error.matches(AIO_ERROR, Aio.Error.SERVICE_FAILED), error)
         self.assertIn('ValueError: nothing to say', error.message)
         self.assertIsInstance(error.__cause__, ValueError)
 

@@ -245,8 +245,8 @@ class BackoffTest(unittest.TestCase):
         out = Outcome()
         Aio.Backoff(max_tries=0).run(lambda: 1, **out.kw)
         [error] = out.wait()
-        self.assertTrue(error.matches(Aio.backoff_error_quark(),
-                                      Aio.BackoffError.INVALID_ARGUMENT), error.message)
+        self.assertTrue(error.matches(Gio.io_error_quark(),
+                                      Gio.IOErrorEnum.INVALID_ARGUMENT), error.message)
 
 
 class CircuitBreakerTest(unittest.TestCase):
@@ -282,8 +282,8 @@ class CircuitBreakerTest(unittest.TestCase):
         calls = []
         with self.assertRaises(GLib.Error) as caught:
             self.breaker.call(calls.append, 1)
-        self.assertTrue(caught.exception.matches(Aio.circuit_breaker_error_quark(),
-                                                 Aio.CircuitBreakerError.BROKEN))
+        self.assertTrue(caught.exception.matches(Aio.error_quark(),
+                                                 Aio.Error.CIRCUIT_BROKEN))
         self.assertIn('backend down #9', caught.exception.message)
         self.assertEqual(calls, [])      # failed fast
         self.assertEqual(self.breaker.props.state, Aio.CircuitBreakerState.BROKEN)
@@ -296,8 +296,8 @@ class CircuitBreakerTest(unittest.TestCase):
                     self.breaker.call(lambda: None)
                     let_through += 1
                 except GLib.Error as error:
-                    self.assertTrue(error.matches(Aio.circuit_breaker_error_quark(),
-                                                  Aio.CircuitBreakerError.BROKEN))
+                    self.assertTrue(error.matches(Aio.error_quark(),
+                                                  Aio.Error.CIRCUIT_BROKEN))
         self.assertGreater(let_through, 0)
         self.assertLess(let_through, 200)
         self.clock.advance(SECOND // 10)

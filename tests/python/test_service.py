@@ -3,12 +3,13 @@
 #
 # SPDX-License-Identifier: MIT
 
+import os
 import threading
 import unittest
 
 import aiotest
-from aiotest import Recorder, Ticker, Watchdog, until, IO_ERROR, SERVICE_ERROR
-from gi.repository import Aio, GLib, Gio
+from aiotest import Recorder, Ticker, Watchdog, until, IO_ERROR, AIO_ERROR
+from gi.repository import Aio, GLib, GObject, Gio
 
 RUNNING = Aio.ServiceState.RUNNING
 STOPPED = Aio.ServiceState.STOPPED
@@ -111,6 +112,39 @@ class OrdinaryAndLongRunning(unittest.TestCase):
         self.assertEqual(calls, ['start'])
 
 
+class WithoutTheOverride(unittest.TestCase):
+
+    def test_a_service_fails_to_start_saying_the_override_is_missing(self):
+        code = '\n'.join([
+            'import gi',
+            'gi.require_version("Aio", "1.0")',
+            'from gi.repository import Aio, GLib',
+            'print("override", hasattr(Aio, "run_in_thread"))',
+            'class Hello(Aio.Service):',
+            '    def start(self):',
+            '        print("started")',
+            'ep = Aio.Entrypoint.new()',
+            'ep.props.log_config = False',
+            'ep.add_service(Hello())',
+            'try:',
+            '    ep.run()',
+            'except GLib.Error as error:',
+            '    print(error.message)',
+        ])
+        # The typelib and the library, but not gi/overrides/Aio.py.
+        path = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep)
+                if p and not os.path.exists(os.path.join(p, 'gi', 'overrides', 'Aio.py'))]
+        child = aiotest.Child('-c', code, env={'PYTHONPATH': os.pathsep.join(path)})
+        self.addCleanup(child.kill)
+        status, lines = child.finish()
+        if 'override True' in lines:
+            self.skipTest('an installed Aio override is on sys.path')
+        self.assertEqual(status, 0, lines)
+        self.assertNotIn('started', lines)
+        self.assertIn("Service '__main__+Hello' failed to start", lines[-1])
+        self.assertIn('the Aio override (gi/overrides/Aio.py) was not loaded', lines[-1])
+
+
 class AsyncStartStop(unittest.TestCase):
 
     def test_start_with_done_is_up_when_done_is_called(self):
@@ -137,6 +171,8 @@ class AsyncStartStop(unittest.TestCase):
             def start(self, done):
                 self.thread = threading.Thread(target=self.set_ready)
                 self.thread.start()
+                # Long-running: the stop cancels it and waits for done().
+                GObject.Object.connect(done.cancellable, 'cancelled', lambda c: done())
 
         threaded = Threaded()
         with entrypoint(threaded):
@@ -189,7 +225,7 @@ class Failures(unittest.TestCase):
             with entrypoint(healthy, failing):
                 self.fail('the entrypoint started')
         error = caught.exception
-        self.assertTrue(error.matches(SERVICE_ERROR, Aio.ServiceError.FAILED))
+        self.assertTrue(error.matches(AIO_ERROR, Aio.Error.SERVICE_FAILED))
         self.assertEqual(error.message, "Service 'failing' failed to start: ValueError: boom")
         self.assertIsInstance(error.__cause__, ValueError)
         self.assertEqual(failing.get_state(), FAILED)
@@ -346,8 +382,8 @@ class Dependencies(unittest.TestCase):
         with self.assertRaises(GLib.Error) as caught:
             with entrypoint(a):
                 pass
-        self.assertTrue(caught.exception.matches(SERVICE_ERROR,
-                                                 Aio.ServiceError.DEPENDENCY_CYCLE))
+        self.assertTrue(caught.exception.matches(AIO_ERROR,
+                                                 Aio.Error.DEPENDENCY_CYCLE))
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ import unittest
 
 import aiotest
 from aiotest import advance, captured_stderr, drain, iterate_until, until
-from gi.repository import Aio, GLib
+from gi.repository import Aio, GLib, Gio
 
 SECOND = 1000000
 JAN_1_2024 = 1704067200 * SECOND   # a Monday, 00:00:00 UTC
@@ -130,8 +130,8 @@ class PeriodicCallbackTest(unittest.TestCase):
         periodic = Aio.PeriodicCallback(lambda: calls.append(1), clock=self.clock)
         with self.assertRaises(GLib.Error) as caught:
             periodic.start(0)
-        self.assertTrue(caught.exception.matches(Aio.periodic_error_quark(),
-                                                 Aio.PeriodicError.INVALID_ARGUMENT))
+        self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
+                                                 Gio.IOErrorEnum.INVALID_ARGUMENT))
         periodic.start(1.0)
         advance(self.clock, 1.0)
         stopped(periodic)
@@ -274,8 +274,8 @@ class PeriodicServiceTest(unittest.TestCase):
     def test_invalid_interval_fails_the_start(self):
         with self.assertRaises(GLib.Error) as caught:
             Aio.run(lambda: None, Counter(interval=-1), log_config=False)
-        self.assertTrue(caught.exception.matches(Aio.periodic_error_quark(),
-                                                 Aio.PeriodicError.INVALID_ARGUMENT))
+        self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
+                                                 Gio.IOErrorEnum.INVALID_ARGUMENT))
 
     def test_missing_callback(self):
         class Empty(Aio.PeriodicService):
@@ -346,7 +346,7 @@ class CronServiceTest(unittest.TestCase):
         service = Aio.CronService()
         with self.assertRaises(GLib.Error) as caught:
             service.register(print, '* * 32 * *')
-        self.assertEqual(caught.exception.domain, GLib.quark_to_string(Aio.cron_error_quark()))
+        self.assertTrue(caught.exception.matches(Aio.error_quark(), Aio.Error.CRON_PARSE))
         self.assertIn('32', caught.exception.message)
         with self.assertRaises(TypeError):
             service.register('not callable', '* * * * *')

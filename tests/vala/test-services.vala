@@ -310,16 +310,16 @@ async void misuse_async () throws Error {
     try {
         yield service.stop_async (null, null);
         assert_not_reached ();
-    } catch (Aio.ServiceError e) {
-        assert_error (e, Aio.ServiceError.quark (), Aio.ServiceError.NOT_STARTED);
+    } catch (Aio.Error e) {
+        assert_error (e, Aio.Error.quark (), Aio.Error.NOT_RUNNING);
     }
 
     yield service.start_async (null);
     try {
         yield service.start_async (null);
         assert_not_reached ();
-    } catch (Aio.ServiceError e) {
-        assert_true (e is Aio.ServiceError.ALREADY_STARTED);
+    } catch (IOError e) {
+        assert_true (e is IOError.BUSY);
     }
     yield service.stop_async (null, null);
     /* Stopping a stopped service succeeds at once. */
@@ -544,8 +544,8 @@ async void dependency_cycle_async () throws Error {
     try {
         yield entrypoint.start_async (null);
         assert_not_reached ();
-    } catch (Aio.ServiceError e) {
-        assert_true (e is Aio.ServiceError.DEPENDENCY_CYCLE);
+    } catch (Aio.Error e) {
+        assert_true (e is Aio.Error.DEPENDENCY_CYCLE);
     }
     assert_cmpuint (a.starts + b.starts, EQ, 0);
 }
@@ -835,7 +835,7 @@ void test_run_forever () {
         entrypoint.run_forever ();
         assert_not_reached ();
     } catch (Error e) {
-        assert_error (e, Aio.EntrypointError.quark (), Aio.EntrypointError.NOT_RUNNING);
+        assert_error (e, Aio.Error.quark (), Aio.Error.NOT_RUNNING);
     }
 
     try {
