@@ -727,8 +727,8 @@ test_robust_idle_timeout (void)
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GSocket) server = NULL;
   g_autoptr(TestKeeper) keeper = NULL;
+  g_autoptr(GAsyncResult) started = NULL;
   g_autoptr(GError) error = NULL;
-  Result started = { 0 };
 
   server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
@@ -741,9 +741,10 @@ test_robust_idle_timeout (void)
 
   keeper = keeper_new (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   g_object_set (keeper, "idle-timeout", 0.2, NULL);
-  aio_service_start_async (AIO_SERVICE (keeper), NULL, started_cb, &started);
-  aio_test_wait (&started.done);
-  g_assert_no_error (started.error);
+  aio_service_start_async (AIO_SERVICE (keeper), NULL, aio_test_async_result_cb, &started);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (keeper), aio_test_wait_result (&started),
+                                           &error));
+  g_assert_no_error (error);
 
   WAIT_UNTIL (keeper->n_connections >= 2);
   g_assert_cmpuint (keeper->n_ended, >=, 1);
