@@ -154,6 +154,66 @@ check_cycles (GPtrArray  *services,
   return TRUE;
 }
 
+/* A service runs in one entrypoint at a time: sharing it would let the
+ * second one stop what the first one runs. Fails if one of @services
+ * belongs to another entrypoint; else, with @claim, they become @self's. */
+static gboolean
+claim_services (AioEntrypoint  *self,
+                GPtrArray      *services,
+                gboolean        claim,
+                GError        **error)
+{
+  for (guint i = 0; i < services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (services, i);
+      gpointer owner = _aio_service_get_owner (service);
+
+      if (owner != NULL && owner != self)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "Service '%s' is %s in another entrypoint: a service "
+                       "belongs to one entrypoint at a time",
+                       aio_service_get_name (service),
+                       _aio_service_state_to_string (aio_service_get_state (service)));
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; claim && i < services->len; i++)
+    _aio_service_set_owner (g_ptr_array_index (services, i), self);
+
+  return TRUE;
+}
+
+/* The services to stop: only those @self runs, never another's. */
+static GPtrArray *
+dup_owned_services (AioEntrypoint *self)
+{
+  GPtrArray *ret = g_ptr_array_new_full (self->services->len, g_object_unref);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (self->services, i);
+
+      if (_aio_service_get_owner (service) == self)
+        g_ptr_array_add (ret, g_object_ref (service));
+    }
+
+  return ret;
+}
+
+static void
+release_services (AioEntrypoint *self)
+{
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (self->services, i);
+
+      if (_aio_service_get_owner (service) == self)
+        _aio_service_set_owner (service, NULL);
+    }
+}
+
 static void
 aio_entrypoint_remove_signals (AioEntrypoint *self)
 {
@@ -274,8 +334,11 @@ aio_entrypoint_dispose (GObject *object)
   if (self->context != NULL)
     _aio_context_close (self->context);
   if (self->services != NULL)
-    for (guint i = 0; i < self->services->len; i++)
-      g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->services, i), self);
+    {
+      release_services (self);
+      for (guint i = 0; i < self->services->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->services, i), self);
+    }
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_pointer (&self->service_set, g_hash_table_unref);
 
@@ -919,7 +982,7 @@ aio_entrypoint_add_service (AioEntrypoint *self,
       for (guint i = first_new; i < self->services->len; i++)
         g_ptr_array_add (added, g_object_ref (g_ptr_array_index (self->services, i)));
 
-      if (!check_cycles (added, &error))
+      if (!check_cycles (added, &error) || !claim_services (self, added, TRUE, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
       else
         _aio_service_walk_run (self, added, FALSE, NULL, NULL, 0, self->clock,
@@ -1027,6 +1090,7 @@ start_failed_stopped (AioEntrypoint *self,
     }
 
   _aio_sd_notify_entrypoint_stopped (self, error);
+  release_services (self);
   self->state = EP_IDLE;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_release_pool (self);
@@ -1047,7 +1111,7 @@ services_started (AioEntrypoint *self,
 {
   if (error != NULL)
     {
-      g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+      g_autoptr(GPtrArray) services = dup_owned_services (self);
 
       if (g_cancellable_is_cancelled (self->start_cancellable))
         g_info ("The start was cancelled: %s", error->message);
@@ -1089,6 +1153,11 @@ pre_start_done (AioEntrypoint *self)
  * stopped with that failure as reason, and the operation fails with the
  * error of the service, its message prefixed with the service name.
  *
+ * A service belongs to one entrypoint at a time, from its start to the end
+ * of its stop: if one of the services is run by another entrypoint, the
+ * start fails at once with %G_IO_ERROR_BUSY naming it, and nothing is
+ * started or stopped.
+ *
  * Does not touch logging: [method@Aio.Entrypoint.run] does.
  *
  * Since: 0.1
@@ -1124,7 +1193,8 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   /* Dependencies added after add_service() join now. */
   aio_entrypoint_adopt_dependencies (self, 0);
 
-  if (!check_cycles (self->services, &error))
+  if (!check_cycles (self->services, &error) ||
+      !claim_services (self, self->services, TRUE, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1133,6 +1203,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   self->pool = _aio_worker_pool_new (self->pool_size, &error);
   if (self->pool == NULL)
     {
+      release_services (self);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1189,6 +1260,7 @@ post_stop_done (AioEntrypoint *self)
 
   _aio_sd_notify_entrypoint_stopped (self, error);
   aio_entrypoint_remove_signals (self);
+  release_services (self);
   self->state = EP_IDLE;
   aio_entrypoint_release_pool (self);
   aio_entrypoint_set_current (self, FALSE);
@@ -1214,7 +1286,7 @@ services_stopped (AioEntrypoint *self,
 static void
 pre_stop_done (AioEntrypoint *self)
 {
-  g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+  g_autoptr(GPtrArray) services = dup_owned_services (self);
 
   _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
                          self->clock, self->main_context, services_stopped, NULL);
@@ -1586,7 +1658,9 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
 
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
 
-  if (!aio_entrypoint_validate (self, error))
+  /* Before logging is touched: a refused run changes nothing. */
+  if (!aio_entrypoint_validate (self, error) ||
+      !claim_services (self, self->services, FALSE, error))
     return FALSE;
 
   if (self->log_config)

@@ -53,6 +53,7 @@ typedef struct
   AioServiceState  state;
   GPtrArray       *dependencies;
   GMainContext    *context;
+  gpointer         owner;   /* the entrypoint that runs it, unowned */
 
   /* The cancellable handed to the start vfunc; cancelled by stop. */
   GCancellable    *run_cancellable;
@@ -470,6 +471,23 @@ _aio_service_has_run (AioService *self)
   AioServicePrivate *priv = aio_service_get_instance_private (self);
 
   return priv->ever_running;
+}
+
+gpointer
+_aio_service_get_owner (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  return priv->owner;
+}
+
+void
+_aio_service_set_owner (AioService *self,
+                        gpointer    owner)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  priv->owner = owner;
 }
 
 static void

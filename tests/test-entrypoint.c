@@ -574,6 +574,58 @@ test_rule_quit_during_start (void)
   aio_test_events_clear ();
 }
 
+static void
+test_service_in_two_entrypoints (void)
+{
+  g_autoptr(AioEntrypoint) first = new_entrypoint ();
+  g_autoptr(AioEntrypoint) second = new_entrypoint ();
+  g_autoptr(AioTestService) shared = aio_test_service_new ("shared");
+  g_autoptr(AioTestService) other = aio_test_service_new ("other");
+  g_autoptr(GError) error = NULL;
+
+  aio_entrypoint_add_service (first, AIO_SERVICE (shared));
+  g_assert_true (aio_test_start_entrypoint (first, &error));
+
+  /* A running service is not silently shared: the second start fails at
+   * once, and neither starts nor stops anything. */
+  aio_entrypoint_add_service (second, AIO_SERVICE (other));
+  aio_entrypoint_add_service (second, AIO_SERVICE (shared));
+  g_assert_false (aio_test_start_entrypoint (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "'shared'"));
+  g_assert_nonnull (strstr (error->message, "another entrypoint"));
+  g_clear_error (&error);
+  g_assert_false (aio_entrypoint_run (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_true (aio_test_stop_entrypoint (second, &error));
+  g_assert_cmpuint (other->start_calls, ==, 0);
+  g_assert_cmpuint (shared->start_calls, ==, 1);
+  g_assert_cmpuint (shared->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (shared)), ==, AIO_SERVICE_STATE_RUNNING);
+
+  /* Added to a running entrypoint, it is refused too, and that
+   * entrypoint's stop leaves it alone. */
+  {
+    g_autoptr(AioEntrypoint) third = new_entrypoint ();
+
+    aio_entrypoint_add_service (third, AIO_SERVICE (other));
+    g_assert_true (aio_test_start_entrypoint (third, &error));
+    aio_entrypoint_add_service (third, AIO_SERVICE (shared));
+    g_assert_true (aio_test_stop_entrypoint (third, &error));
+    g_assert_cmpuint (other->stop_calls, ==, 1);
+    g_assert_cmpuint (shared->stop_calls, ==, 0);
+    g_assert_cmpint (aio_service_get_state (AIO_SERVICE (shared)), ==, AIO_SERVICE_STATE_RUNNING);
+  }
+
+  /* Once the first entrypoint stopped it, another may run it. */
+  g_assert_true (aio_test_stop_entrypoint (first, &error));
+  g_assert_cmpuint (shared->stop_calls, ==, 1);
+  g_assert_true (aio_test_start_entrypoint (second, &error));
+  g_assert_true (aio_test_stop_entrypoint (second, &error));
+  g_assert_cmpuint (shared->stop_calls, ==, 2);
+}
+
 static gpointer
 quit_from_thread (gpointer data)
 {
@@ -743,6 +795,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
+  g_test_add_func ("/Aio/Entrypoint/service-in-two-entrypoints", test_service_in_two_entrypoints);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
   g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
   g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
