@@ -74,6 +74,8 @@ struct _AioEntrypoint
   guint           log_buffer_size;
   double          log_flush_interval;
   double          shutdown_timeout;
+  double          start_timeout;
+  double          start_warning_timeout;
   guint           log_buffering : 1;
   guint           log_config : 1;
   guint           debug : 1;
@@ -115,6 +117,8 @@ enum {
   PROP_DEBUG,
   PROP_SHUTDOWN_TIMEOUT,
   PROP_CLOCK,
+  PROP_START_TIMEOUT,
+  PROP_START_WARNING_TIMEOUT,
   N_PROPS
 };
 
@@ -390,6 +394,8 @@ aio_entrypoint_get_property (GObject    *object,
     case PROP_DEBUG: g_value_set_boolean (value, self->debug); break;
     case PROP_SHUTDOWN_TIMEOUT: g_value_set_double (value, self->shutdown_timeout); break;
     case PROP_CLOCK: g_value_set_object (value, self->clock); break;
+    case PROP_START_TIMEOUT: g_value_set_double (value, self->start_timeout); break;
+    case PROP_START_WARNING_TIMEOUT: g_value_set_double (value, self->start_warning_timeout); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -414,6 +420,8 @@ aio_entrypoint_set_property (GObject      *object,
     case PROP_LOG_CONFIG: self->log_config = g_value_get_boolean (value); break;
     case PROP_DEBUG: self->debug = g_value_get_boolean (value); break;
     case PROP_SHUTDOWN_TIMEOUT: self->shutdown_timeout = g_value_get_double (value); break;
+    case PROP_START_TIMEOUT: self->start_timeout = g_value_get_double (value); break;
+    case PROP_START_WARNING_TIMEOUT: self->start_warning_timeout = g_value_get_double (value); break;
     case PROP_CLOCK:
       aio_entrypoint_set_clock (self, g_value_get_object (value));
       return;
@@ -441,6 +449,8 @@ static const PropertyRange property_ranges[] = {
   { "log-buffer-size", 1, G_MAXUINT, FALSE, "an integer from 1 to 4294967295" },
   { "log-flush-interval", 0, G_MAXDOUBLE, TRUE, "a number of seconds above 0" },
   { "shutdown-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
+  { "start-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
+  { "start-warning-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
 };
 
 static const PropertyRange *
@@ -702,9 +712,39 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
                          -G_MAXDOUBLE, G_MAXDOUBLE, 60.0, flags);
 
   /**
+   * AioEntrypoint:start-timeout:
+   *
+   * How long, in seconds, a service may take to start; 0, the default,
+   * waits forever. A service still starting after it fails the start with
+   * %G_IO_ERROR_TIMED_OUT naming it, and what started is stopped as after
+   * any failed start. Measured on [property@Aio.Entrypoint:clock] from the
+   * moment the start of the service is invoked (once its dependencies run).
+   *
+   * Since: 0.2
+   */
+  properties[PROP_START_TIMEOUT] =
+    g_param_spec_double ("start-timeout", NULL, NULL,
+                         -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
+
+  /**
+   * AioEntrypoint:start-warning-timeout:
+   *
+   * After how many seconds a service still starting is reported, once, with
+   * a warning naming it (a long-running service that never calls
+   * [method@Aio.Service.set_ready] looks like this); 0 turns the warning
+   * off. Defaults to 10.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_START_WARNING_TIMEOUT] =
+    g_param_spec_double ("start-warning-timeout", NULL, NULL,
+                         -G_MAXDOUBLE, G_MAXDOUBLE, 10.0, flags);
+
+  /**
    * AioEntrypoint:clock:
    *
-   * The clock the entrypoint's own timers run on (the shutdown timeout);
+   * The clock the entrypoint's own timers run on (the shutdown timeout, the
+   * start timeout and warning);
    * the system clock unless set. Tests set an [class@Aio.ManualClock].
    *
    * Since: 0.2
@@ -775,6 +815,7 @@ aio_entrypoint_init (AioEntrypoint *self)
   self->log_flush_interval = 0.2;
   self->log_config = TRUE;
   self->shutdown_timeout = 60.0;
+  self->start_warning_timeout = 10.0;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();
@@ -985,7 +1026,8 @@ aio_entrypoint_add_service (AioEntrypoint *self,
       if (!check_cycles (added, &error) || !claim_services (self, added, TRUE, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
       else
-        _aio_service_walk_run (self, added, FALSE, NULL, NULL, 0, self->clock,
+        _aio_service_walk_run (self, added, FALSE, NULL, NULL, self->start_timeout,
+                               self->start_warning_timeout, self->clock,
                                self->main_context, late_start_done, NULL);
     }
 }
@@ -1118,7 +1160,7 @@ services_started (AioEntrypoint *self,
       else
         g_warning ("%s", error->message);
       /* Stop everything that started or is starting, with the failure as reason. */
-      _aio_service_walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
+      _aio_service_walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout, 0,
                              self->clock, self->main_context, start_failed_stopped, error);
       return;
     }
@@ -1132,7 +1174,8 @@ pre_start_done (AioEntrypoint *self)
 {
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
-  _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
+  _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable,
+                         self->start_timeout, self->start_warning_timeout,
                          self->clock, self->main_context, services_started, NULL);
 }
 
@@ -1288,7 +1331,7 @@ pre_stop_done (AioEntrypoint *self)
 {
   g_autoptr(GPtrArray) services = dup_owned_services (self);
 
-  _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
+  _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout, 0,
                          self->clock, self->main_context, services_stopped, NULL);
 }
 

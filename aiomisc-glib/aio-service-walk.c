@@ -20,6 +20,10 @@ typedef struct
   guint       blockers;
   GPtrArray  *unblocks;   /* Node*, not owned */
   gboolean    done;
+  gint64      launched_at;  /* on the walk's clock, for the start watchdog */
+  guint       launched : 1;
+  guint       settled : 1;  /* its start or stop completed */
+  guint       warned : 1;
 } Node;
 
 struct _Walk
@@ -36,6 +40,12 @@ struct _Walk
   GError          *reason;
   GError          *error;
   GSource         *timeout_source;
+  /* Start walks: the watchdog that warns about, and times out, slow starts. */
+  AioClock        *clock;
+  GMainContext    *context;
+  gint64           warn_after_us;   /* 0: no warning */
+  gint64           fail_after_us;   /* 0: no timeout */
+  GSource         *watchdog_source;
   AioServiceWalkDone done;
   gpointer         done_data;
   gboolean         finished;
@@ -64,7 +74,10 @@ walk_unref (Walk *walk)
     return;
 
   g_assert (walk->timeout_source == NULL);
+  g_assert (walk->watchdog_source == NULL);
   g_clear_object (&walk->self);
+  g_clear_object (&walk->clock);
+  g_clear_pointer (&walk->context, g_main_context_unref);
   g_clear_pointer (&walk->nodes, g_hash_table_unref);
   g_queue_clear (&walk->ready);
   g_clear_object (&walk->cancellable);
@@ -90,6 +103,11 @@ walk_finish (Walk   *walk,
     {
       g_source_destroy (walk->timeout_source);
       g_clear_pointer (&walk->timeout_source, g_source_unref);
+    }
+  if (walk->watchdog_source != NULL)
+    {
+      g_source_destroy (walk->watchdog_source);
+      g_clear_pointer (&walk->watchdog_source, g_source_unref);
     }
   walk->done (walk->self, error, walk->done_data);
 }
@@ -139,6 +157,7 @@ walk_service_done_cb (GObject      *object,
     ok = aio_service_start_finish (service, result, &error);
 
   walk->n_in_flight--;
+  node->settled = TRUE;
 
   if (!ok)
     {
@@ -182,11 +201,17 @@ static void
 walk_launch_ready (Walk *walk)
 {
   Node *node;
+  gint64 now = 0;
 
   /* Completions that arrive while launching only queue their unblocked nodes. */
   if (walk->launching)
     return;
   walk->launching = TRUE;
+
+  /* One clock read for the batch, and only when a watchdog needs it. */
+  if (!walk->stopping && (walk->warn_after_us > 0 || walk->fail_after_us > 0) &&
+      !g_queue_is_empty (&walk->ready))
+    now = aio_clock_get_monotonic_time (walk->clock);
 
   while ((node = g_queue_pop_head (&walk->ready)) != NULL)
     {
@@ -200,6 +225,8 @@ walk_launch_ready (Walk *walk)
         }
 
       walk->n_in_flight++;
+      node->launched = TRUE;
+      node->launched_at = now;
       if (walk->stopping)
         aio_service_stop_async (node->service, walk->reason, walk->cancellable,
                                 walk_service_done_cb, walk_ref (walk));
@@ -233,6 +260,82 @@ walk_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean walk_watchdog_cb (gpointer data);
+
+static void
+walk_arm_watchdog (Walk   *walk,
+                   gint64  deadline)
+{
+  g_clear_pointer (&walk->watchdog_source, g_source_unref);
+  walk->watchdog_source = aio_clock_create_timeout_source (walk->clock, deadline);
+  g_source_set_callback (walk->watchdog_source, walk_watchdog_cb,
+                         walk_ref (walk), (GDestroyNotify) walk_unref);
+  g_source_set_static_name (walk->watchdog_source, "[aiomisc-glib] start watchdog");
+  g_source_attach (walk->watchdog_source, walk->context);
+}
+
+/* Warns about the starts running for longer than warn_after_us, fails the
+ * walk if one ran for fail_after_us, and sleeps until the next deadline. */
+static gboolean
+walk_watchdog_cb (gpointer data)
+{
+  Walk *walk = data;
+  gint64 now = aio_clock_get_monotonic_time (walk->clock);
+  gint64 next = G_MAXINT64;
+  GHashTableIter iter;
+  Node *node;
+
+  g_clear_pointer (&walk->watchdog_source, g_source_unref);
+  if (walk->finished)
+    return G_SOURCE_REMOVE;
+
+  g_hash_table_iter_init (&iter, walk->nodes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
+    {
+      gint64 elapsed;
+
+      if (!node->launched || node->settled)
+        continue;
+
+      elapsed = now - node->launched_at;
+      if (walk->fail_after_us > 0 && elapsed >= walk->fail_after_us)
+        {
+          if (walk->error == NULL)
+            walk->error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                       "Service '%s' did not start within the start "
+                                       "timeout of %g s",
+                                       aio_service_get_name (node->service),
+                                       walk->fail_after_us / (double) G_USEC_PER_SEC);
+          walk_check_done (walk);
+          return G_SOURCE_REMOVE;
+        }
+      if (walk->warn_after_us > 0 && !node->warned)
+        {
+          if (elapsed >= walk->warn_after_us)
+            {
+              node->warned = TRUE;
+              g_warning ("Service '%s' is still starting after %g s; did it forget "
+                         "to call aio_service_set_ready()?",
+                         aio_service_get_name (node->service),
+                         elapsed / (double) G_USEC_PER_SEC);
+            }
+          else
+            next = MIN (next, node->launched_at + walk->warn_after_us);
+        }
+      if (walk->fail_after_us > 0)
+        next = MIN (next, node->launched_at + walk->fail_after_us);
+    }
+
+  /* Nodes launched later get their deadlines from the next round. */
+  if (walk->warn_after_us > 0)
+    next = MIN (next, now + walk->warn_after_us);
+  if (walk->fail_after_us > 0)
+    next = MIN (next, now + walk->fail_after_us);
+  walk_arm_watchdog (walk, next);
+
+  return G_SOURCE_REMOVE;
+}
+
 void
 _aio_service_walk_run (AioEntrypoint      *self,
                        GPtrArray          *services,
@@ -240,6 +343,7 @@ _aio_service_walk_run (AioEntrypoint      *self,
                        const GError       *reason,
                        GCancellable       *cancellable,
                        double              timeout,
+                       double              warn_after,
                        AioClock           *clock,
                        GMainContext       *context,
                        AioServiceWalkDone  done,
@@ -253,6 +357,13 @@ _aio_service_walk_run (AioEntrypoint      *self,
   walk->self = g_object_ref (self);
   walk->stopping = stopping;
   walk->timeout = timeout;
+  walk->clock = g_object_ref (clock);
+  walk->context = g_main_context_ref (context);
+  if (!stopping)
+    {
+      walk->warn_after_us = _aio_seconds_to_usec (warn_after);
+      walk->fail_after_us = _aio_seconds_to_usec (timeout);
+    }
   walk->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
   g_queue_init (&walk->ready);
   walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
@@ -316,5 +427,13 @@ _aio_service_walk_run (AioEntrypoint      *self,
 
   walk_launch_ready (walk);
   walk_check_done (walk);
-}
 
+  if (!walk->finished && (walk->warn_after_us > 0 || walk->fail_after_us > 0))
+    {
+      gint64 first = walk->warn_after_us > 0 ? walk->warn_after_us : G_MAXINT64;
+
+      if (walk->fail_after_us > 0)
+        first = MIN (first, walk->fail_after_us);
+      walk_arm_watchdog (walk, aio_clock_get_monotonic_time (clock) + first);
+    }
+}

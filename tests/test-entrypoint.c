@@ -626,6 +626,80 @@ test_service_in_two_entrypoints (void)
   g_assert_cmpuint (shared->stop_calls, ==, 2);
 }
 
+/* The start watchdog, on a manual clock: a warning naming a slow start,
+ * and the optional start timeout. */
+static void
+test_start_warning (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+      g_autoptr(AioTestService) sleepy = aio_test_service_new ("sleepy");
+      g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+      g_autoptr(GAsyncResult) started = NULL;
+      g_autoptr(GError) error = NULL;
+
+      sleepy->start_delay_ms = 3600 * 1000;
+      g_object_set (ep, "clock", clock, "start-warning-timeout", 5.0, NULL);
+      aio_entrypoint_add_service (ep, AIO_SERVICE (sleepy));
+      aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+      while (sleepy->start_calls == 0)
+        g_main_context_iteration (NULL, TRUE);
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 4 * G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[4 s]\n");
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[5 s]\n");
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 60 * G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[65 s]\n");
+      g_assert_null (started);
+      g_assert_true (aio_test_stop_entrypoint (ep, &error));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Once, at 5 s, naming the service. */
+  g_test_trap_assert_stderr ("*[4 s]*Service 'sleepy' is still starting after 5 s; did it "
+                             "forget to call aio_service_set_ready()?*[5 s]*[65 s]*");
+  g_test_trap_assert_stderr_unmatched ("*still starting*still starting*");
+}
+
+static void
+test_start_timeout (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  slow->start_delay_ms = 3600 * 1000;
+  g_object_set (ep, "clock", clock, "start-timeout", 2.0, "start-warning-timeout", 0.0, NULL);
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  while (aio_service_get_state (AIO_SERVICE (fast)) != AIO_SERVICE_STATE_RUNNING)
+    g_main_context_iteration (NULL, TRUE);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 2 * G_USEC_PER_SEC - 1);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_null (started);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1);
+  g_assert_false (aio_entrypoint_start_finish (ep, aio_test_wait_result (&started), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "'slow'"));
+  g_assert_nonnull (strstr (error->message, "start timeout of 2 s"));
+  /* What started is stopped; the timed-out start was cancelled and, by
+   * the lifecycle rule, stopped too. */
+  g_assert_cmpuint (fast->stop_calls, ==, 1);
+  g_assert_true (slow->start_was_cancelled);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_null (aio_entrypoint_get_current ());
+}
+
 static gpointer
 quit_from_thread (gpointer data)
 {
@@ -796,6 +870,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
   g_test_add_func ("/Aio/Entrypoint/service-in-two-entrypoints", test_service_in_two_entrypoints);
+  g_test_add_func ("/Aio/Entrypoint/start-warning", test_start_warning);
+  g_test_add_func ("/Aio/Entrypoint/start-timeout", test_start_timeout);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
   g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
   g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
