@@ -167,9 +167,7 @@ walk_service_done_cb (GObject      *object,
       if (walk->error == NULL)
         walk->error = g_steal_pointer (&error);
     }
-  else
-    g_debug ("Service '%s' %s", aio_service_get_name (service),
-             walk->stopping ? "stopped" : "started");
+  /* A success is not logged here: the service logs its state changes. */
 
   /* A stop goes on after a failure; a failed service's dependents never start. */
   if (ok || walk->stopping)
