@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 #define AIO_TYPE_SOCKET_SERVER (aio_socket_server_get_type ())
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 G_DECLARE_DERIVABLE_TYPE (AioSocketServer, aio_socket_server, AIO, SOCKET_SERVER, AioService)
 
 /**
@@ -38,39 +38,39 @@ struct _AioSocketServerClass
   gpointer padding[8];
 };
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 GSocket    *aio_socket_server_listen              (AioSocketServer  *self,
                                                    GSocketType       type,
                                                    int               backlog,
                                                    GError          **error);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 GSocket    *aio_socket_server_get_listener        (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_close_listener      (AioSocketServer  *self);
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 const char *aio_socket_server_get_address         (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_address         (AioSocketServer  *self,
                                                    const char       *address);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 guint       aio_socket_server_get_port            (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_port            (AioSocketServer  *self,
                                                    guint             port);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 GSocket    *aio_socket_server_get_socket          (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_socket          (AioSocketServer  *self,
                                                    GSocket          *socket);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 const char *aio_socket_server_get_activation_name (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_activation_name (AioSocketServer  *self,
                                                    const char       *name);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 gboolean    aio_socket_server_get_reuse_port      (AioSocketServer  *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_reuse_port      (AioSocketServer  *self,
                                                    gboolean          reuse_port);
 

@@ -126,14 +126,14 @@ AIO_AVAILABLE_IN_ALL
 void         aio_tcp_client_set_clock                 (AioTcpClient         *self,
                                                        AioClock             *clock);
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 double       aio_tcp_client_get_connect_timeout       (AioTcpClient         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void         aio_tcp_client_set_connect_timeout       (AioTcpClient         *self,
                                                        double                seconds);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 double       aio_tcp_client_get_idle_timeout          (AioTcpClient         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void         aio_tcp_client_set_idle_timeout          (AioTcpClient         *self,
                                                        double                seconds);
 

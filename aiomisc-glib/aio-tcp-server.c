@@ -94,6 +94,12 @@
 /* The count of sweeps a client keeps is a guint16. */
 #define MAX_SWEEPS_PER_TIMEOUT 60000
 #define DEFAULT_TLS_HANDSHAKE_TIMEOUT 10.0
+/* At the drain timeout, the clients' reading side ends first; those still
+ * there this long after are cancelled. */
+#define DRAIN_GRACE 1.0
+
+#define DEFAULT_BACKLOG 128
+#define DEFAULT_DRAIN_TIMEOUT 5.0
 
 typedef struct
 {
@@ -120,6 +126,7 @@ typedef struct
   GCancellable  *clients_cancellable; /* cancelled at the end of the drain */
   GTask         *stop_task;
   GSource       *drain_source;
+  gboolean       reads_ended;         /* the drain timeout passed: grace */
   GSource       *stop_cancel_source;
   GSource       *sweep_source;        /* while a timeout applies to a client */
 } AioTcpServerPrivate;
@@ -209,6 +216,7 @@ maybe_finish_stop (AioTcpServer *self)
   task = g_steal_pointer (&priv->stop_task);
   clear_source (&priv->stop_cancel_source);
   clear_source (&priv->drain_source);
+  priv->reads_ended = FALSE;
   clear_source (&priv->sweep_source);
   g_clear_object (&priv->clients_cancellable);
   g_clear_object (&priv->tls_certificate);
@@ -291,6 +299,11 @@ client_report (Client       *client,
       g_cancellable_is_cancelled (priv->clients_cancellable))
     g_debug ("Server '%s': client %s cancelled on stop",
              aio_service_get_name (AIO_SERVICE (client->server)), peer);
+  else if (priv->reads_ended)
+    /* The drain timeout ended its reading side (over TLS, a read then
+     * fails rather than ends). */
+    g_debug ("Server '%s': client %s ended at the drain timeout: %s",
+             aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
   else
     g_warning ("Server '%s': client %s failed: %s",
                aio_service_get_name (AIO_SERVICE (client->server)), peer, error->message);
@@ -902,14 +915,46 @@ aio_tcp_server_start_async (AioService          *service,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Ends the reading side of every client: a handler (or a protocol) sees
+ * the end of the stream at its next read and finishes the reply it is
+ * writing, rather than being cut in the middle of it. A client still in its
+ * TLS handshake has no reply to finish: it is shut down both ways. */
+static void
+end_client_reads (AioTcpServer *self)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+
+  for (GList *l = priv->clients.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      g_socket_shutdown (g_socket_connection_get_socket (client->connection),
+                         TRUE, client->handshaking, NULL);
+    }
+}
+
 static gboolean
 drain_timeout_cb (gpointer user_data)
 {
   AioTcpServer *self = user_data;
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  double grace = DRAIN_GRACE;
 
   g_clear_pointer (&priv->drain_source, g_source_unref);
-  g_debug ("Server '%s': drain timeout, cancelling %u clients",
+  if (!priv->reads_ended)
+    {
+      g_debug ("Server '%s': drain timeout, ending the reads of %u clients, "
+               "cancelling them in %g s", aio_service_get_name (AIO_SERVICE (self)),
+               priv->clients.length, grace);
+      priv->reads_ended = TRUE;
+      end_client_reads (self);
+      priv->drain_source = _aio_clock_timer_new (aio_clock_get_default (), _aio_seconds_to_usec (grace),
+                                                 drain_timeout_cb, self, priv->context);
+      g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain grace");
+      return G_SOURCE_REMOVE;
+    }
+
+  g_debug ("Server '%s': drain grace over, cancelling %u clients",
            aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
   cancel_clients (self);
   return G_SOURCE_REMOVE;
@@ -1010,9 +1055,12 @@ static void
 aio_tcp_server_dispose (GObject *object)
 {
   AioTcpServer *self = AIO_TCP_SERVER (object);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   /* Clients reference the server: none is left here. */
   close_listener (self);
+  /* A sweep not yet stopped by its own next tick (it holds no reference). */
+  clear_source (&priv->sweep_source);
 
   G_OBJECT_CLASS (aio_tcp_server_parent_class)->dispose (object);
 }
@@ -1171,7 +1219,7 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * Since: 0.1
    */
   properties[PROP_BACKLOG] =
-    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
+    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, DEFAULT_BACKLOG, flags);
 
   /**
    * AioTcpServer:max-connections:
@@ -1194,13 +1242,18 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   /**
    * AioTcpServer:drain-timeout:
    *
-   * The seconds a stopping server lets its clients finish before it
-   * cancels them; 0 cancels them at once.
+   * The seconds a stopping server lets its clients finish. Then it ends
+   * their reading side: a streams handler reads the end of the stream, and
+   * a protocol gets `eof_received`, so that a reply being written is
+   * finished rather than cut; 1 s later, the clients still there are
+   * cancelled (so a stop takes up to drain-timeout + 1 s). 0 cancels them
+   * at once. (Over TLS, the end of the reading side comes without a
+   * close_notify: reads fail rather than end.)
    *
    * Since: 0.1
    */
   properties[PROP_DRAIN_TIMEOUT] =
-    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, 5.0, flags);
+    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, DEFAULT_DRAIN_TIMEOUT, flags);
 
   /**
    * AioTcpServer:protocol-type:
@@ -1316,8 +1369,8 @@ aio_tcp_server_init (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  priv->backlog = 128;
-  priv->drain_timeout = 5.0;
+  priv->backlog = DEFAULT_BACKLOG;
+  priv->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   priv->protocol_type = G_TYPE_NONE;
   priv->tls_handshake_timeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
   g_queue_init (&priv->clients);

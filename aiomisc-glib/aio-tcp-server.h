@@ -121,14 +121,14 @@ gboolean           aio_tcp_server_get_require_client_cert (AioTcpServer      *se
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_require_client_cert (AioTcpServer      *self,
                                                            gboolean           require);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 double             aio_tcp_server_get_idle_timeout     (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void               aio_tcp_server_set_idle_timeout     (AioTcpServer         *self,
                                                         double                seconds);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 double             aio_tcp_server_get_tls_handshake_timeout (AioTcpServer    *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void               aio_tcp_server_set_tls_handshake_timeout (AioTcpServer    *self,
                                                              double           seconds);
 AIO_AVAILABLE_IN_ALL
