@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -35,9 +36,10 @@
  * of group `"aggregator"`: `calls`, `batches`, `items` (items sent),
  * `success` and `errors` (batches).
  *
- * Properties out of range are not refused when set:
- * [method@Aio.Aggregator.validate] and every call report them as
- * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
+ * The ranges of the properties are in their specifications, so
+ * g_object_set() refuses a value out of range with a warning. The C setters
+ * take any value: [method@Aio.Aggregator.validate] and every call report a
+ * bad one as %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Since: 0.1
  */
@@ -85,6 +87,9 @@ struct _Batch
 };
 
 G_DEFINE_FINAL_TYPE (AioAggregator, aio_aggregator, G_TYPE_OBJECT)
+
+#define DEFAULT_LEEWAY 0.1
+#define DEFAULT_MAX_COUNT (-1)
 
 enum {
   PROP_0,
@@ -243,7 +248,7 @@ aio_aggregator_class_init (AioAggregatorClass *klass)
    */
   properties[PROP_LEEWAY] =
     g_param_spec_double ("leeway", NULL, NULL,
-                         -INFINITY, INFINITY, 0.1,
+                         0, G_MAXDOUBLE, DEFAULT_LEEWAY,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -258,7 +263,7 @@ aio_aggregator_class_init (AioAggregatorClass *klass)
    */
   properties[PROP_MAX_COUNT] =
     g_param_spec_int ("max-count", NULL, NULL,
-                      G_MININT, G_MAXINT, -1,
+                      -1, G_MAXINT, DEFAULT_MAX_COUNT,
                       (G_PARAM_READWRITE |
                        G_PARAM_EXPLICIT_NOTIFY |
                        G_PARAM_STATIC_STRINGS));
@@ -270,8 +275,8 @@ static void
 aio_aggregator_init (AioAggregator *self)
 {
   g_mutex_init (&self->mutex);
-  self->leeway = 0.1;
-  self->max_count = -1;
+  self->leeway = DEFAULT_LEEWAY;
+  self->max_count = DEFAULT_MAX_COUNT;
 }
 
 /**
@@ -406,7 +411,7 @@ aio_aggregator_set_leeway (AioAggregator *self,
   g_return_if_fail (AIO_IS_AGGREGATOR (self));
 
   g_mutex_lock (&self->mutex);
-  changed = memcmp (&self->leeway, &leeway, sizeof (double)) != 0;
+  changed = self->leeway != leeway;
   self->leeway = leeway;
   g_mutex_unlock (&self->mutex);
 
@@ -653,7 +658,7 @@ batch_op_done (GObject      *source_object,
   if (_aio_task_propagate_op (G_TASK (result), &value, &error))
     results = batch_split_result (batch->sent_items, &value, &error);
 
-  aio_statistics_add ("aggregator", error ? "errors" : "success", 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, error ? AIO_STAT_ERRORS : AIO_STAT_SUCCESS, 1);
   if (error != NULL)
     g_debug ("aggregator: batch of %u items failed: %s", batch->sent_items->len, error->message);
 
@@ -729,8 +734,8 @@ batch_run (Batch *batch)
     }
   items = g_variant_ref_sink (g_variant_builder_end (&builder));
 
-  aio_statistics_add ("aggregator", "batches", 1);
-  aio_statistics_add ("aggregator", "items", batch->sent_items->len);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_BATCHES, 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_ITEMS, batch->sent_items->len);
   g_debug ("aggregator: sending a batch of %u items", batch->sent_items->len);
 
   op_task = g_task_new (self, batch->cancellable, batch_op_done, batch);
@@ -835,7 +840,7 @@ aio_aggregator_call_async (AioAggregator       *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  aio_statistics_add ("aggregator", "calls", 1);
+  aio_statistics_add (AIO_STAT_AGGREGATOR, AIO_STAT_CALLS, 1);
 
   it = g_atomic_rc_box_new0 (Item);
   it->task = g_object_ref (task);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 #include "aio-backoff-private.h"
 
@@ -39,9 +40,11 @@
  * Time is read and waited for on [property@Aio.Backoff:clock], so tests
  * drive a backoff with an [class@Aio.ManualClock].
  *
- * Properties out of range (a negative pause, a max-tries of 0, …) are not
- * refused when set: [method@Aio.Backoff.validate] and every run report them
- * as %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
+ * The ranges of the properties are in their specifications, so
+ * g_object_set() refuses a value out of range with a warning. The C setters
+ * take any value: [method@Aio.Backoff.validate] and every run report a bad
+ * one (a negative pause, a max-tries of 0, …) as
+ * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Each run adds to the process-wide statistics ([func@Aio.statistics_get])
  * of group `"backoff"`: `attempts` (attempts started), `done` (attempts
@@ -82,6 +85,9 @@ typedef struct
 } RetryError;
 
 G_DEFINE_FINAL_TYPE (AioBackoff, aio_backoff, G_TYPE_OBJECT)
+
+#define DEFAULT_MAX_TRIES (-1)
+#define DEFAULT_EXPONENT 1.0
 
 enum {
   PROP_0,
@@ -244,7 +250,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_ATTEMPT_TIMEOUT] =
     g_param_spec_double ("attempt-timeout", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, INFINITY, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -260,7 +266,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_DEADLINE] =
     g_param_spec_double ("deadline", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, INFINITY, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -275,7 +281,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_PAUSE] =
     g_param_spec_double ("pause", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, G_MAXDOUBLE, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -289,7 +295,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_MAX_TRIES] =
     g_param_spec_int ("max-tries", NULL, NULL,
-                      G_MININT, G_MAXINT, -1,
+                      -1, G_MAXINT, DEFAULT_MAX_TRIES,
                       (G_PARAM_READWRITE |
                        G_PARAM_EXPLICIT_NOTIFY |
                        G_PARAM_STATIC_STRINGS));
@@ -305,7 +311,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_EXPONENT] =
     g_param_spec_double ("exponent", NULL, NULL,
-                         -INFINITY, INFINITY, 1,
+                         1, G_MAXDOUBLE, DEFAULT_EXPONENT,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -320,7 +326,7 @@ aio_backoff_class_init (AioBackoffClass *klass)
    */
   properties[PROP_MAX_PAUSE] =
     g_param_spec_double ("max-pause", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, INFINITY, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -348,8 +354,8 @@ static void
 aio_backoff_init (AioBackoff *self)
 {
   g_mutex_init (&self->mutex);
-  self->max_tries = -1;
-  self->exponent = 1;
+  self->max_tries = DEFAULT_MAX_TRIES;
+  self->exponent = DEFAULT_EXPONENT;
   self->rand = g_rand_new ();
   self->retry_errors = g_array_new (FALSE, FALSE, sizeof (RetryError));
 }
@@ -406,37 +412,34 @@ aio_backoff_get_clock (AioBackoff *self)
   return self->clock;
 }
 
-#define DEFINE_DOUBLE_ACCESSORS(name, PROP)                             \
-double                                                                  \
-aio_backoff_get_##name (AioBackoff *self)                               \
-{                                                                       \
-  double ret;                                                           \
-                                                                        \
-  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);                      \
-                                                                        \
-  g_mutex_lock (&self->mutex);                                          \
-  ret = self->name;                                                     \
-  g_mutex_unlock (&self->mutex);                                        \
-                                                                        \
-  return ret;                                                           \
-}                                                                       \
-                                                                        \
-void                                                                    \
-aio_backoff_set_##name (AioBackoff *self,                               \
-                        double      name)                               \
-{                                                                       \
-  gboolean changed;                                                     \
-                                                                        \
-  g_return_if_fail (AIO_IS_BACKOFF (self));                             \
-                                                                        \
-  g_mutex_lock (&self->mutex);                                          \
-  /* Written so that NaN, which is unequal to itself, is set once. */   \
-  changed = memcmp (&self->name, &name, sizeof (double)) != 0;          \
-  self->name = name;                                                    \
-  g_mutex_unlock (&self->mutex);                                        \
-                                                                        \
-  if (changed)                                                          \
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);       \
+static double
+locked_get (AioBackoff   *self,
+            const double *field)
+{
+  double ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = *field;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+static void
+locked_set (AioBackoff *self,
+            double     *field,
+            double      value,
+            guint       prop)
+{
+  gboolean changed;
+
+  g_mutex_lock (&self->mutex);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 /**
@@ -449,6 +452,14 @@ aio_backoff_set_##name (AioBackoff *self,                               \
  *
  * Since: 0.1
  */
+double
+aio_backoff_get_attempt_timeout (AioBackoff *self)
+{
+  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
+
+  return locked_get (self, &self->attempt_timeout);
+}
+
 /**
  * aio_backoff_set_attempt_timeout:
  * @self: a backoff
@@ -458,7 +469,14 @@ aio_backoff_set_##name (AioBackoff *self,                               \
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (attempt_timeout, PROP_ATTEMPT_TIMEOUT)
+void
+aio_backoff_set_attempt_timeout (AioBackoff *self,
+                                 double      attempt_timeout)
+{
+  g_return_if_fail (AIO_IS_BACKOFF (self));
+
+  locked_set (self, &self->attempt_timeout, attempt_timeout, PROP_ATTEMPT_TIMEOUT);
+}
 
 /**
  * aio_backoff_get_deadline:
@@ -470,6 +488,14 @@ DEFINE_DOUBLE_ACCESSORS (attempt_timeout, PROP_ATTEMPT_TIMEOUT)
  *
  * Since: 0.1
  */
+double
+aio_backoff_get_deadline (AioBackoff *self)
+{
+  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
+
+  return locked_get (self, &self->deadline);
+}
+
 /**
  * aio_backoff_set_deadline:
  * @self: a backoff
@@ -479,7 +505,14 @@ DEFINE_DOUBLE_ACCESSORS (attempt_timeout, PROP_ATTEMPT_TIMEOUT)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (deadline, PROP_DEADLINE)
+void
+aio_backoff_set_deadline (AioBackoff *self,
+                          double      deadline)
+{
+  g_return_if_fail (AIO_IS_BACKOFF (self));
+
+  locked_set (self, &self->deadline, deadline, PROP_DEADLINE);
+}
 
 /**
  * aio_backoff_get_pause:
@@ -491,6 +524,14 @@ DEFINE_DOUBLE_ACCESSORS (deadline, PROP_DEADLINE)
  *
  * Since: 0.1
  */
+double
+aio_backoff_get_pause (AioBackoff *self)
+{
+  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
+
+  return locked_get (self, &self->pause);
+}
+
 /**
  * aio_backoff_set_pause:
  * @self: a backoff
@@ -500,7 +541,14 @@ DEFINE_DOUBLE_ACCESSORS (deadline, PROP_DEADLINE)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (pause, PROP_PAUSE)
+void
+aio_backoff_set_pause (AioBackoff *self,
+                       double      pause)
+{
+  g_return_if_fail (AIO_IS_BACKOFF (self));
+
+  locked_set (self, &self->pause, pause, PROP_PAUSE);
+}
 
 /**
  * aio_backoff_get_exponent:
@@ -512,6 +560,14 @@ DEFINE_DOUBLE_ACCESSORS (pause, PROP_PAUSE)
  *
  * Since: 0.1
  */
+double
+aio_backoff_get_exponent (AioBackoff *self)
+{
+  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
+
+  return locked_get (self, &self->exponent);
+}
+
 /**
  * aio_backoff_set_exponent:
  * @self: a backoff
@@ -521,7 +577,14 @@ DEFINE_DOUBLE_ACCESSORS (pause, PROP_PAUSE)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (exponent, PROP_EXPONENT)
+void
+aio_backoff_set_exponent (AioBackoff *self,
+                          double      exponent)
+{
+  g_return_if_fail (AIO_IS_BACKOFF (self));
+
+  locked_set (self, &self->exponent, exponent, PROP_EXPONENT);
+}
 
 /**
  * aio_backoff_get_max_pause:
@@ -533,6 +596,14 @@ DEFINE_DOUBLE_ACCESSORS (exponent, PROP_EXPONENT)
  *
  * Since: 0.1
  */
+double
+aio_backoff_get_max_pause (AioBackoff *self)
+{
+  g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
+
+  return locked_get (self, &self->max_pause);
+}
+
 /**
  * aio_backoff_set_max_pause:
  * @self: a backoff
@@ -542,9 +613,14 @@ DEFINE_DOUBLE_ACCESSORS (exponent, PROP_EXPONENT)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (max_pause, PROP_MAX_PAUSE)
+void
+aio_backoff_set_max_pause (AioBackoff *self,
+                           double      max_pause)
+{
+  g_return_if_fail (AIO_IS_BACKOFF (self));
 
-#undef DEFINE_DOUBLE_ACCESSORS
+  locked_set (self, &self->max_pause, max_pause, PROP_MAX_PAUSE);
+}
 
 /**
  * aio_backoff_get_max_tries:
@@ -1031,11 +1107,10 @@ backoff_pause_cancelled_cb (GCancellable *cancellable,
 }
 
 /* The pause after @tries failed attempts, in seconds:
- * pause × exponent^(tries - 1), capped at @max_pause (0: no cap), then with
- * "full jitter" when @rand is given: drawn uniformly between 0 and that.
- * (Multiplied step by step: it stops at the cap or at infinity, and the
- * library does not link libm.) Shared with AioRobustTcpClient; the caller
- * serialises the use of @rand. */
+ * pause × exponent^(tries - 1) (infinite on overflow), capped at @max_pause
+ * (0: no cap), then with "full jitter" when @rand is given: drawn uniformly
+ * between 0 and that. Shared with AioRobustTcpClient; the caller serialises
+ * the use of @rand. */
 double
 _aio_backoff_compute_pause (double  pause,
                             double  exponent,
@@ -1043,13 +1118,8 @@ _aio_backoff_compute_pause (double  pause,
                             guint   tries,
                             GRand  *rand)
 {
-  if (exponent > 1)
-    for (guint i = 1; i < tries && isfinite (pause); i++)
-      {
-        if (max_pause > 0 && pause >= max_pause)
-          break;
-        pause *= exponent;
-      }
+  if (pause > 0 && exponent > 1 && tries > 1)
+    pause *= pow (exponent, tries - 1);
   if (max_pause > 0 && !(pause <= max_pause))
     pause = max_pause;
 
@@ -1115,8 +1185,8 @@ backoff_attempt_done (BackoffRun *run,
   gint64 elapsed = aio_clock_get_monotonic_time (clock) - run->attempt_started;
   gboolean interrupted = g_cancellable_is_cancelled (run->run_cancellable);
 
-  aio_statistics_add ("backoff", "done", 1);
-  aio_statistics_add ("backoff", "sum_time", (double) elapsed / G_USEC_PER_SEC);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_DONE, 1);
+  _aio_statistics_add_sum_time (AIO_STAT_BACKOFF, elapsed);
 
   if (ok)
     {
@@ -1126,7 +1196,7 @@ backoff_attempt_done (BackoffRun *run,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      aio_statistics_add ("backoff", "cancels", 1);
+      aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_CANCELS, 1);
       if (interrupted)
         {
           g_error_free (error);
@@ -1137,7 +1207,7 @@ backoff_attempt_done (BackoffRun *run,
       return;
     }
 
-  aio_statistics_add ("backoff", "errors", 1);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_ERRORS, 1);
   g_clear_error (&run->last_error);
   run->last_error = g_error_copy (error);
 
@@ -1192,7 +1262,7 @@ backoff_attempt (BackoffRun *run)
 
   run->tries++;
   run->attempt_started = aio_clock_get_monotonic_time (clock);
-  aio_statistics_add ("backoff", "attempts", 1);
+  aio_statistics_add (AIO_STAT_BACKOFF, AIO_STAT_ATTEMPTS, 1);
 
   if (run->config.attempt_timeout > 0)
     aio_timeout_full_async (clock, run->config.attempt_timeout,

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -54,12 +55,13 @@
  * seed. A breaker is thread-safe.
  *
  * Each call adds to the process-wide statistics ([func@Aio.statistics_get])
- * of group `"circuit-breaker"`: `calls`, `passing`, `broken`, `recovering`,
+ * of group `"circuit_breaker"`: `calls`, `passing`, `broken`, `recovering`,
  * `recovering_ok`, `recovering_failed`, `errors`.
  *
- * Properties out of range are not refused when set:
- * [method@Aio.CircuitBreaker.validate] and every call report them as
- * %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
+ * The ranges of the properties are in their specifications, so
+ * g_object_set() refuses a value out of range with a warning. The C setters
+ * take any value: [method@Aio.CircuitBreaker.validate] and every call
+ * report a bad one as %G_IO_ERROR_INVALID_ARGUMENT, naming the value.
  *
  * Since: 0.1
  */
@@ -110,6 +112,9 @@ struct _AioCircuitBreaker
 };
 
 G_DEFINE_FINAL_TYPE (AioCircuitBreaker, aio_circuit_breaker, G_TYPE_OBJECT)
+
+#define DEFAULT_ERROR_RATIO 0.5
+#define DEFAULT_RESPONSE_TIME 10.0
 
 enum {
   PROP_0,
@@ -258,7 +263,7 @@ aio_circuit_breaker_class_init (AioCircuitBreakerClass *klass)
    */
   properties[PROP_ERROR_RATIO] =
     g_param_spec_double ("error-ratio", NULL, NULL,
-                         -INFINITY, INFINITY, 0.5,
+                         0, 1, DEFAULT_ERROR_RATIO,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -273,7 +278,7 @@ aio_circuit_breaker_class_init (AioCircuitBreakerClass *klass)
    */
   properties[PROP_RESPONSE_TIME] =
     g_param_spec_double ("response-time", NULL, NULL,
-                         -INFINITY, INFINITY, 10,
+                         0, G_MAXDOUBLE, DEFAULT_RESPONSE_TIME,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -288,7 +293,7 @@ aio_circuit_breaker_class_init (AioCircuitBreakerClass *klass)
    */
   properties[PROP_BROKEN_TIME] =
     g_param_spec_double ("broken-time", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, G_MAXDOUBLE, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -303,7 +308,7 @@ aio_circuit_breaker_class_init (AioCircuitBreakerClass *klass)
    */
   properties[PROP_RECOVERY_TIME] =
     g_param_spec_double ("recovery-time", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, G_MAXDOUBLE, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -318,7 +323,7 @@ aio_circuit_breaker_class_init (AioCircuitBreakerClass *klass)
    */
   properties[PROP_PASSING_TIME] =
     g_param_spec_double ("passing-time", NULL, NULL,
-                         -INFINITY, INFINITY, 0,
+                         0, G_MAXDOUBLE, 0,
                          (G_PARAM_READWRITE |
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
@@ -346,8 +351,8 @@ static void
 aio_circuit_breaker_init (AioCircuitBreaker *self)
 {
   g_mutex_init (&self->mutex);
-  self->error_ratio = 0.5;
-  self->response_time = 10;
+  self->error_ratio = DEFAULT_ERROR_RATIO;
+  self->response_time = DEFAULT_RESPONSE_TIME;
   self->state = AIO_CIRCUIT_BREAKER_STATE_PASSING;
   self->rand = g_rand_new ();
   self->counted_errors = g_array_new (FALSE, FALSE, sizeof (CountedError));
@@ -398,37 +403,34 @@ aio_circuit_breaker_get_clock (AioCircuitBreaker *self)
   return self->clock;
 }
 
-#define DEFINE_DOUBLE_ACCESSORS(name, PROP)                             \
-double                                                                  \
-aio_circuit_breaker_get_##name (AioCircuitBreaker *self)                \
-{                                                                       \
-  double ret;                                                           \
-                                                                        \
-  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);              \
-                                                                        \
-  g_mutex_lock (&self->mutex);                                          \
-  ret = self->name;                                                     \
-  g_mutex_unlock (&self->mutex);                                        \
-                                                                        \
-  return ret;                                                           \
-}                                                                       \
-                                                                        \
-void                                                                    \
-aio_circuit_breaker_set_##name (AioCircuitBreaker *self,                \
-                                double             name)                \
-{                                                                       \
-  gboolean changed;                                                     \
-                                                                        \
-  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));                     \
-                                                                        \
-  g_mutex_lock (&self->mutex);                                          \
-  /* Written so that NaN, which is unequal to itself, is set once. */   \
-  changed = memcmp (&self->name, &name, sizeof (double)) != 0;          \
-  self->name = name;                                                    \
-  g_mutex_unlock (&self->mutex);                                        \
-                                                                        \
-  if (changed)                                                          \
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);       \
+static double
+locked_get (AioCircuitBreaker *self,
+            const double      *field)
+{
+  double ret;
+
+  g_mutex_lock (&self->mutex);
+  ret = *field;
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+static void
+locked_set (AioCircuitBreaker *self,
+            double            *field,
+            double             value,
+            guint              prop)
+{
+  gboolean changed;
+
+  g_mutex_lock (&self->mutex);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (&self->mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 /**
@@ -441,6 +443,14 @@ aio_circuit_breaker_set_##name (AioCircuitBreaker *self,                \
  *
  * Since: 0.1
  */
+double
+aio_circuit_breaker_get_error_ratio (AioCircuitBreaker *self)
+{
+  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
+
+  return locked_get (self, &self->error_ratio);
+}
+
 /**
  * aio_circuit_breaker_set_error_ratio:
  * @self: a circuit breaker
@@ -451,7 +461,14 @@ aio_circuit_breaker_set_##name (AioCircuitBreaker *self,                \
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (error_ratio, PROP_ERROR_RATIO)
+void
+aio_circuit_breaker_set_error_ratio (AioCircuitBreaker *self,
+                                     double             error_ratio)
+{
+  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
+
+  locked_set (self, &self->error_ratio, error_ratio, PROP_ERROR_RATIO);
+}
 
 /**
  * aio_circuit_breaker_get_response_time:
@@ -463,6 +480,14 @@ DEFINE_DOUBLE_ACCESSORS (error_ratio, PROP_ERROR_RATIO)
  *
  * Since: 0.1
  */
+double
+aio_circuit_breaker_get_response_time (AioCircuitBreaker *self)
+{
+  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
+
+  return locked_get (self, &self->response_time);
+}
+
 /**
  * aio_circuit_breaker_set_response_time:
  * @self: a circuit breaker
@@ -472,7 +497,14 @@ DEFINE_DOUBLE_ACCESSORS (error_ratio, PROP_ERROR_RATIO)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (response_time, PROP_RESPONSE_TIME)
+void
+aio_circuit_breaker_set_response_time (AioCircuitBreaker *self,
+                                       double             response_time)
+{
+  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
+
+  locked_set (self, &self->response_time, response_time, PROP_RESPONSE_TIME);
+}
 
 /**
  * aio_circuit_breaker_get_broken_time:
@@ -485,6 +517,14 @@ DEFINE_DOUBLE_ACCESSORS (response_time, PROP_RESPONSE_TIME)
  *
  * Since: 0.1
  */
+double
+aio_circuit_breaker_get_broken_time (AioCircuitBreaker *self)
+{
+  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
+
+  return locked_get (self, &self->broken_time);
+}
+
 /**
  * aio_circuit_breaker_set_broken_time:
  * @self: a circuit breaker
@@ -495,7 +535,14 @@ DEFINE_DOUBLE_ACCESSORS (response_time, PROP_RESPONSE_TIME)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (broken_time, PROP_BROKEN_TIME)
+void
+aio_circuit_breaker_set_broken_time (AioCircuitBreaker *self,
+                                     double             broken_time)
+{
+  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
+
+  locked_set (self, &self->broken_time, broken_time, PROP_BROKEN_TIME);
+}
 
 /**
  * aio_circuit_breaker_get_recovery_time:
@@ -507,6 +554,14 @@ DEFINE_DOUBLE_ACCESSORS (broken_time, PROP_BROKEN_TIME)
  *
  * Since: 0.1
  */
+double
+aio_circuit_breaker_get_recovery_time (AioCircuitBreaker *self)
+{
+  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
+
+  return locked_get (self, &self->recovery_time);
+}
+
 /**
  * aio_circuit_breaker_set_recovery_time:
  * @self: a circuit breaker
@@ -517,7 +572,14 @@ DEFINE_DOUBLE_ACCESSORS (broken_time, PROP_BROKEN_TIME)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (recovery_time, PROP_RECOVERY_TIME)
+void
+aio_circuit_breaker_set_recovery_time (AioCircuitBreaker *self,
+                                       double             recovery_time)
+{
+  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
+
+  locked_set (self, &self->recovery_time, recovery_time, PROP_RECOVERY_TIME);
+}
 
 /**
  * aio_circuit_breaker_get_passing_time:
@@ -530,6 +592,14 @@ DEFINE_DOUBLE_ACCESSORS (recovery_time, PROP_RECOVERY_TIME)
  *
  * Since: 0.1
  */
+double
+aio_circuit_breaker_get_passing_time (AioCircuitBreaker *self)
+{
+  g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
+
+  return locked_get (self, &self->passing_time);
+}
+
 /**
  * aio_circuit_breaker_set_passing_time:
  * @self: a circuit breaker
@@ -540,9 +610,14 @@ DEFINE_DOUBLE_ACCESSORS (recovery_time, PROP_RECOVERY_TIME)
  *
  * Since: 0.1
  */
-DEFINE_DOUBLE_ACCESSORS (passing_time, PROP_PASSING_TIME)
+void
+aio_circuit_breaker_set_passing_time (AioCircuitBreaker *self,
+                                      double             passing_time)
+{
+  g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-#undef DEFINE_DOUBLE_ACCESSORS
+  locked_set (self, &self->passing_time, passing_time, PROP_PASSING_TIME);
+}
 
 /**
  * aio_circuit_breaker_get_state:
@@ -855,24 +930,6 @@ compute_state (AioCircuitBreaker *self,
     }
 }
 
-/* 2^x for x in [0, 1], without libm: e^(x ln 2) by its series, which
- * converges fast there (the 20th term is below 1e-20). */
-static double
-exp2_unit (double x)
-{
-  double y = CLAMP (x, 0, 1) * G_LN2;
-  double term = 1;
-  double sum = 1;
-
-  for (int n = 1; n < 20; n++)
-    {
-      term *= y / n;
-      sum += term;
-    }
-
-  return sum;
-}
-
 static const char *
 state_to_string (AioCircuitBreakerState state)
 {
@@ -936,12 +993,12 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
   switch (state)
     {
     case AIO_CIRCUIT_BREAKER_STATE_PASSING:
-      aio_statistics_add ("circuit-breaker", "passing", 1);
+      aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_PASSING, 1);
       allowed = TRUE;
       break;
 
     case AIO_CIRCUIT_BREAKER_STATE_BROKEN:
-      aio_statistics_add ("circuit-breaker", "broken", 1);
+      aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_BROKEN, 1);
       break;
 
     case AIO_CIRCUIT_BREAKER_STATE_RECOVERING:
@@ -949,10 +1006,10 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
         double elapsed = (double) (now - self->recovery_at)
                          / usec_or_response_time (self, self->recovery_time);
 
-        aio_statistics_add ("circuit-breaker", "recovering", 1);
-        allowed = g_rand_double (self->rand) + 1 < exp2_unit (elapsed);
-        aio_statistics_add ("circuit-breaker",
-                            allowed ? "recovering_ok" : "recovering_failed", 1);
+        aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_RECOVERING, 1);
+        allowed = g_rand_double (self->rand) + 1 < exp2 (CLAMP (elapsed, 0, 1));
+        aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER,
+                            allowed ? AIO_STAT_RECOVERING_OK : AIO_STAT_RECOVERING_FAILED, 1);
       }
       break;
 
@@ -973,7 +1030,7 @@ aio_circuit_breaker_allow (AioCircuitBreaker  *self,
 
   g_mutex_unlock (&self->mutex);
 
-  aio_statistics_add ("circuit-breaker", "calls", 1);
+  aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_CALLS, 1);
   if (state != old_state)
     {
       g_debug ("circuit breaker %p: %s -> %s", self,
@@ -1057,7 +1114,7 @@ aio_circuit_breaker_record (AioCircuitBreaker *self,
   g_mutex_unlock (&self->mutex);
 
   if (failed)
-    aio_statistics_add ("circuit-breaker", "errors", 1);
+    aio_statistics_add (AIO_STAT_CIRCUIT_BREAKER, AIO_STAT_ERRORS, 1);
 }
 
 /**

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 
 /**
  * AioCronCallback:
@@ -25,9 +26,9 @@
  *
  * Runs never overlap: a time that comes while the previous run is still
  * going is skipped with a warning (and counted as `skipped`). A run that
- * fails is logged with the name of the callback and counted as `fail`; the
+ * fails is logged with the name of the callback and counted in `errors`; the
  * schedule goes on. The counters, in the `"cron"` group of
- * [func@Aio.statistics_get], are `call_count`, `done`, `fail`, `skipped` and
+ * [func@Aio.statistics_get], are `calls`, `done`, `errors`, `skipped` and
  * `sum_time` (seconds spent in runs).
  *
  * Stopping cancels the #GCancellable of the running run, unless
@@ -136,11 +137,11 @@ aio_cron_callback_run_cb (GObject      *object,
   g_assert (run == G_TASK (result));
 
   elapsed = aio_clock_get_monotonic_time (self->clock) - self->run_started;
-  aio_statistics_add ("cron", "sum_time", (double) MAX (elapsed, 0) / G_TIME_SPAN_SECOND);
+  _aio_statistics_add_sum_time (AIO_STAT_CRON, elapsed);
 
   if (g_task_propagate_boolean (run, &error))
     {
-      aio_statistics_add ("cron", "done", 1);
+      aio_statistics_add (AIO_STAT_CRON, AIO_STAT_DONE, 1);
     }
   else if (error != NULL &&
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
@@ -151,7 +152,7 @@ aio_cron_callback_run_cb (GObject      *object,
     }
   else
     {
-      aio_statistics_add ("cron", "fail", 1);
+      aio_statistics_add (AIO_STAT_CRON, AIO_STAT_ERRORS, 1);
       g_warning ("Cron callback '%s' failed: %s",
                  aio_cron_callback_get_name (self),
                  error != NULL ? error->message : "it returned FALSE without an error");
@@ -172,14 +173,14 @@ aio_cron_callback_fire (AioCronCallback *self,
 
   if (self->run != NULL)
     {
-      aio_statistics_add ("cron", "skipped", 1);
+      aio_statistics_add (AIO_STAT_CRON, AIO_STAT_SKIPPED, 1);
       g_warning ("Cron callback '%s' is still running: skipping this run",
                  aio_cron_callback_get_name (self));
       return;
     }
 
   g_debug ("Cron callback '%s' fires", aio_cron_callback_get_name (self));
-  aio_statistics_add ("cron", "call_count", 1);
+  aio_statistics_add (AIO_STAT_CRON, AIO_STAT_CALLS, 1);
 
   task = g_task_new (self, self->cancellable, aio_cron_callback_run_cb, NULL);
   g_task_set_source_tag (task, aio_cron_callback_fire);

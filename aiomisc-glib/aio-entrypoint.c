@@ -52,6 +52,13 @@
  */
 
 #define POOL_SIZE_MAX 1024
+#define DEFAULT_LOG_LEVEL AIO_LOG_LEVEL_INFO
+#define DEFAULT_LOG_FORMAT AIO_LOG_FORMAT_AUTO
+#define DEFAULT_LOG_BUFFERING TRUE
+#define DEFAULT_LOG_BUFFER_SIZE 1024
+#define DEFAULT_LOG_FLUSH_INTERVAL 0.2
+#define DEFAULT_LOG_CONFIG TRUE
+#define DEFAULT_SHUTDOWN_TIMEOUT 60.0
 
 typedef enum {
   EP_IDLE,
@@ -729,6 +736,9 @@ env_override (GObject    *object,
   else
     g_assert_not_reached ();
 
+  if (expected == NULL && g_param_value_validate (pspec, &value))
+    expected = "a value in the range of the property";
+
   if (expected != NULL)
     {
       g_warning ("Ignoring %s=\"%s\": expected %s; keeping the default of %s",
@@ -791,7 +801,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_POOL_SIZE] =
-    g_param_spec_uint ("pool-size", NULL, NULL, 0, G_MAXUINT,
+    g_param_spec_uint ("pool-size", NULL, NULL, 1, POOL_SIZE_MAX,
                        aio_entrypoint_default_pool_size (), flags);
 
   /**
@@ -803,7 +813,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_LEVEL] =
     g_param_spec_enum ("log-level", NULL, NULL,
-                       AIO_TYPE_LOG_LEVEL, AIO_LOG_LEVEL_INFO, flags);
+                       AIO_TYPE_LOG_LEVEL, DEFAULT_LOG_LEVEL, flags);
 
   /**
    * AioEntrypoint:log-format:
@@ -814,7 +824,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FORMAT] =
     g_param_spec_enum ("log-format", NULL, NULL,
-                       AIO_TYPE_LOG_FORMAT, AIO_LOG_FORMAT_AUTO, flags);
+                       AIO_TYPE_LOG_FORMAT, DEFAULT_LOG_FORMAT, flags);
 
   /**
    * AioEntrypoint:log-buffering:
@@ -825,7 +835,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_BUFFERING] =
-    g_param_spec_boolean ("log-buffering", NULL, NULL, TRUE, flags);
+    g_param_spec_boolean ("log-buffering", NULL, NULL, DEFAULT_LOG_BUFFERING, flags);
 
   /**
    * AioEntrypoint:log-buffer-size:
@@ -835,7 +845,8 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_BUFFER_SIZE] =
-    g_param_spec_uint ("log-buffer-size", NULL, NULL, 0, G_MAXUINT, 1024, flags);
+    g_param_spec_uint ("log-buffer-size", NULL, NULL,
+                       1, G_MAXUINT, DEFAULT_LOG_BUFFER_SIZE, flags);
 
   /**
    * AioEntrypoint:log-flush-interval:
@@ -846,7 +857,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FLUSH_INTERVAL] =
     g_param_spec_double ("log-flush-interval", NULL, NULL,
-                         -G_MAXDOUBLE, G_MAXDOUBLE, 0.2, flags);
+                         0, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
 
   /**
    * AioEntrypoint:log-config:
@@ -857,7 +868,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    * Since: 0.1
    */
   properties[PROP_LOG_CONFIG] =
-    g_param_spec_boolean ("log-config", NULL, NULL, TRUE, flags);
+    g_param_spec_boolean ("log-config", NULL, NULL, DEFAULT_LOG_CONFIG, flags);
 
   /**
    * AioEntrypoint:debug:
@@ -880,7 +891,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_SHUTDOWN_TIMEOUT] =
     g_param_spec_double ("shutdown-timeout", NULL, NULL,
-                         -G_MAXDOUBLE, G_MAXDOUBLE, 60.0, flags);
+                         0, G_MAXDOUBLE, DEFAULT_SHUTDOWN_TIMEOUT, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -938,13 +949,13 @@ static void
 aio_entrypoint_init (AioEntrypoint *self)
 {
   self->pool_size = aio_entrypoint_default_pool_size ();
-  self->log_level = AIO_LOG_LEVEL_INFO;
-  self->log_format = AIO_LOG_FORMAT_AUTO;
-  self->log_buffering = TRUE;
-  self->log_buffer_size = 1024;
-  self->log_flush_interval = 0.2;
-  self->log_config = TRUE;
-  self->shutdown_timeout = 60.0;
+  self->log_level = DEFAULT_LOG_LEVEL;
+  self->log_format = DEFAULT_LOG_FORMAT;
+  self->log_buffering = DEFAULT_LOG_BUFFERING;
+  self->log_buffer_size = DEFAULT_LOG_BUFFER_SIZE;
+  self->log_flush_interval = DEFAULT_LOG_FLUSH_INTERVAL;
+  self->log_config = DEFAULT_LOG_CONFIG;
+  self->shutdown_timeout = DEFAULT_SHUTDOWN_TIMEOUT;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();
@@ -1526,6 +1537,8 @@ aio_entrypoint_stop_finish (AioEntrypoint  *self,
 
 /* Running */
 
+static void aio_entrypoint_quit_application (AioEntrypoint *self);
+
 /**
  * aio_entrypoint_quit:
  * @self: an entrypoint
@@ -1543,6 +1556,7 @@ aio_entrypoint_quit (AioEntrypoint *self)
 
   g_atomic_int_set (&self->quit_requested, TRUE);
   g_main_context_wakeup (self->main_context);
+  aio_entrypoint_quit_application (self);
 }
 
 static gboolean
@@ -1870,4 +1884,285 @@ aio_entrypoint_run (AioEntrypoint  *self,
                     GError        **error)
 {
   return aio_entrypoint_run_main (self, NULL, NULL, error);
+}
+
+/* Attached to a GApplication
+ *
+ * The attachment is data of the application (it lives as long as the
+ * application does) and holds the entrypoint. The entrypoint points back to
+ * it with qdata, for aio_entrypoint_quit(). */
+
+#define ATTACHMENT_KEY "aio-entrypoint-attachment"
+
+/* What aio_entrypoint_run_main() does for logging. */
+static void
+aio_entrypoint_setup_logging (AioEntrypoint *self)
+{
+  if (!self->log_config)
+    return;
+
+  aio_log_setup ();
+  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
+                     self->log_format,
+                     self->log_buffering,
+                     self->log_buffer_size,
+                     self->log_flush_interval);
+}
+
+typedef struct
+{
+  AioEntrypoint *self;
+  GApplication  *application;    /* not owned: we are its data */
+  GSource       *signal_sources[2];
+  struct sigaction saved_actions[2];
+  gboolean       shutting_down;
+  gboolean       shut_down;
+  int            exit_status;
+} Attachment;
+
+static const int attached_signums[] = { SIGINT, SIGTERM };
+
+static void
+attachment_remove_signals (Attachment *att)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (att->signal_sources); i++)
+    if (att->signal_sources[i] != NULL)
+      {
+        struct sigaction now;
+
+        g_source_destroy (att->signal_sources[i]);
+        g_clear_pointer (&att->signal_sources[i], g_source_unref);
+        /* GLib resets the signal to SIG_DFL once nothing watches it: give
+         * the handler we found back (PyGObject's, Python's, the
+         * program's), so that the signal does not kill the process after
+         * g_application_run() returned. */
+        if (sigaction (attached_signums[i], NULL, &now) == 0 && now.sa_handler == SIG_DFL)
+          sigaction (attached_signums[i], &att->saved_actions[i], NULL);
+      }
+}
+
+static void
+attachment_free (gpointer data)
+{
+  Attachment *att = data;
+
+  attachment_remove_signals (att);
+  g_object_set_data (G_OBJECT (att->self), ATTACHMENT_KEY, NULL);
+  g_clear_object (&att->self);
+  g_free (att);
+}
+
+static gboolean
+attached_quit_cb (gpointer data)
+{
+  Attachment *att = g_object_get_data (G_OBJECT (data), ATTACHMENT_KEY);
+
+  if (att != NULL && !att->shutting_down)
+    g_application_quit (att->application);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called by aio_entrypoint_quit(), from any thread. */
+static void
+aio_entrypoint_quit_application (AioEntrypoint *self)
+{
+  if (g_object_get_data (G_OBJECT (self), ATTACHMENT_KEY) == NULL)
+    return;
+
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, attached_quit_cb,
+                              g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+attached_signal_cb (gpointer data)
+{
+  Attachment *att = data;
+
+  if (att->shutting_down)
+    g_info ("Received a signal while shutting down; already shutting down");
+  else
+    {
+      g_info ("Received a signal; quitting the application gracefully");
+      g_application_quit (att->application);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+attached_started_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GApplication) application = user_data;
+  Attachment *att = g_object_get_data (G_OBJECT (application), ATTACHMENT_KEY);
+  g_autoptr(GError) error = NULL;
+
+  /* The entrypoint logged the failure, naming the service. A start
+   * cancelled by the shutdown is no failure. */
+  if (!aio_entrypoint_start_finish (AIO_ENTRYPOINT (object), result, &error) &&
+      att != NULL && !att->shutting_down)
+    {
+      att->exit_status = 1;
+      g_application_quit (application);
+    }
+
+  g_application_release (application);
+}
+
+static void
+attached_startup_cb (GApplication *application,
+                     Attachment   *att)
+{
+  AioEntrypoint *self = att->self;
+
+  /* A new run of the application. */
+  att->shutting_down = att->shut_down = FALSE;
+  att->exit_status = 0;
+
+  aio_entrypoint_setup_logging (self);
+
+  for (guint i = 0; i < G_N_ELEMENTS (attached_signums); i++)
+    {
+      sigaction (attached_signums[i], NULL, &att->saved_actions[i]);
+      att->signal_sources[i] = g_unix_signal_source_new (attached_signums[i]);
+      g_source_set_callback (att->signal_sources[i], attached_signal_cb, att, NULL);
+      g_source_set_static_name (att->signal_sources[i], "[aiomisc-glib] application signal");
+      g_source_attach (att->signal_sources[i], self->main_context);
+    }
+
+  /* Held until every service is up: a GApplication with nothing else
+   * holding it would otherwise return from g_application_run() at once. */
+  g_application_hold (application);
+  aio_entrypoint_start_async (self, NULL, attached_started_cb, g_object_ref (application));
+}
+
+static void
+attached_shutdown_cb (GApplication *application,
+                      Attachment   *att)
+{
+  AioEntrypoint *self = att->self;
+  g_autoptr(GError) error = NULL;
+
+  /* GApplication::shutdown is synchronous: iterate the main context until
+   * every service stopped (bounded by shutdown-timeout); a stop may use the
+   * loop. Signals stay handled meanwhile, so a second one does no harm. */
+  att->shutting_down = TRUE;
+  if (!aio_entrypoint_run_sync (self, TRUE, &error))
+    att->exit_status = g_error_matches (error, AIO_ERROR,
+                                        AIO_ERROR_SHUTDOWN_TIMEOUT) ? 70 : 1;
+  else if (self->failure != NULL && att->exit_status == 0)
+    att->exit_status = 1;
+  if (att->exit_status != 0)
+    g_warning ("The application stops after a failure; exiting with status %d",
+               att->exit_status);
+
+  attachment_remove_signals (att);
+  g_atomic_int_set (&self->quit_requested, FALSE);
+  aio_log_flush ();
+  att->shut_down = TRUE;
+}
+
+static void
+attached_registered_cb (GApplication *application,
+                        GParamSpec   *pspec,
+                        Attachment   *att)
+{
+  GDBusConnection *connection;
+
+  /* g_application_run() unregisters right after `shutdown` (and the
+   * application's own handlers); it would return 0 whatever happened, as the
+   * loop ran. After a failure, end the process with the status instead,
+   * once the settings and the bus are flushed. */
+  if (!att->shut_down || att->exit_status == 0 || g_application_get_is_registered (application))
+    return;
+
+  g_settings_sync ();
+  connection = g_application_get_dbus_connection (application);
+  if (connection != NULL)
+    g_dbus_connection_flush_sync (connection, NULL, NULL);
+  aio_log_flush ();
+  exit (att->exit_status);
+}
+
+/**
+ * aio_entrypoint_attach_application:
+ * @self: an entrypoint
+ * @application: the application whose main loop the entrypoint rides on
+ *
+ * Runs the services of @self inside @application, any #GApplication
+ * (#GtkApplication, #AdwApplication, ...), instead of owning the main loop
+ * with [method@Aio.Entrypoint.run]. Call it before g_application_run(), and
+ * keep `return g_application_run (application, argc, argv);` as the last
+ * line of `main`.
+ *
+ * - At #GApplication::startup, in the primary instance only, logging is set
+ *   up as [method@Aio.Entrypoint.run] does and every service starts. The
+ *   application is held until they are up; then
+ *   [signal@Aio.Entrypoint::post-start] fires. A remote instance (one that
+ *   forwards its activation to the primary) starts nothing.
+ * - SIGINT and SIGTERM call g_application_quit(); so do
+ *   [method@Aio.Entrypoint.quit] and a runtime failure of a service.
+ * - At #GApplication::shutdown, before the application's own shutdown runs
+ *   and before g_application_run() returns, every service is stopped
+ *   gracefully within [property@Aio.Entrypoint:shutdown-timeout]; the main
+ *   context keeps running meanwhile, so a `stop` may do async work.
+ * - A service that fails to start or fails while running is logged with its
+ *   name and quits the application. As GApplication makes
+ *   g_application_run() return 0 whenever its loop ran, the process then
+ *   exits with status 1 (70 if services did not stop within the shutdown
+ *   timeout) once the application has shut down, right where
+ *   g_application_run() would have returned, after syncing #GSettings and
+ *   flushing the bus and the log.
+ *
+ * The application should hold itself while it has work (a window does, or
+ * g_application_hold() in `activate` for a service without windows): once
+ * the services are up, the entrypoint does not keep it alive.
+ *
+ * The entrypoint must belong to the default main context (the one
+ * g_application_run() iterates). It stays alive as long as @application.
+ *
+ * Since: 0.2
+ */
+void
+aio_entrypoint_attach_application (AioEntrypoint *self,
+                                   GApplication  *application)
+{
+  Attachment *att;
+
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (G_IS_APPLICATION (application));
+
+  if (g_object_get_data (G_OBJECT (self), ATTACHMENT_KEY) != NULL ||
+      g_object_get_data (G_OBJECT (application), ATTACHMENT_KEY) != NULL)
+    {
+      g_critical ("aio_entrypoint_attach_application(): the entrypoint or the "
+                  "application is already attached");
+      return;
+    }
+  if (self->main_context != g_main_context_default ())
+    {
+      g_critical ("aio_entrypoint_attach_application(): the entrypoint was created "
+                  "with another thread-default main context than the default one "
+                  "g_application_run() iterates");
+      return;
+    }
+  if (g_application_get_is_registered (application))
+    {
+      g_critical ("aio_entrypoint_attach_application(): the application is already "
+                  "registered; attach before g_application_run()");
+      return;
+    }
+
+  att = g_new0 (Attachment, 1);
+  att->self = g_object_ref (self);
+  att->application = application;
+  g_object_set_data_full (G_OBJECT (application), ATTACHMENT_KEY, att, attachment_free);
+  g_object_set_data (G_OBJECT (self), ATTACHMENT_KEY, att);
+
+  g_signal_connect (application, "startup", G_CALLBACK (attached_startup_cb), att);
+  g_signal_connect (application, "shutdown", G_CALLBACK (attached_shutdown_cb), att);
+  g_signal_connect (application, "notify::is-registered",
+                    G_CALLBACK (attached_registered_cb), att);
 }

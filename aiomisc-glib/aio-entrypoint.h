@@ -86,5 +86,8 @@ AIO_AVAILABLE_IN_ALL
 void           aio_entrypoint_hold          (AioEntrypoint        *self);
 AIO_AVAILABLE_IN_ALL
 void           aio_entrypoint_release       (AioEntrypoint        *self);
+AIO_AVAILABLE_IN_0_2
+void           aio_entrypoint_attach_application (AioEntrypoint  *self,
+                                                  GApplication   *application);
 
 G_END_DECLS

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "aiomisc-glib.h"
+#include "aio-task-private.h"
 #include "aio-log-format-private.h"
 
 #define DEFAULT_BUFFER_SIZE     1024
@@ -363,7 +364,7 @@ resolve_config (AioLogConfig *config)
   config->resolved = format;
   config->color = format == AIO_LOG_FORMAT_COLOR && tty;
   config->flush_interval_us =
-    (gint64) (MIN (config->flush_interval, MAX_FLUSH_INTERVAL) * G_USEC_PER_SEC);
+    _aio_seconds_to_usec (MIN (config->flush_interval, MAX_FLUSH_INTERVAL));
 }
 
 static GLogLevelFlags

@@ -6,6 +6,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-recurring-callback-private.h"
+#include "aio-statistics-private.h"
 
 /**
  * AioPeriodicCallback:
@@ -27,7 +28,7 @@
  * returns it before it returns, an asynchronous one later. A failed call is
  * logged as a warning with the name of the callback and counted, but the
  * schedule goes on. The calls are counted in the `"periodic"` group of
- * [func@Aio.statistics_add]: `calls`, `errors` and `sum-time` (the seconds
+ * [func@Aio.statistics_add]: `calls`, `errors` and `sum_time` (the seconds
  * spent in calls).
  *
  * [method@Aio.PeriodicCallback.stop_async] ends the schedule. A call in
@@ -280,7 +281,7 @@ aio_periodic_callback_class_init (AioPeriodicCallbackClass *klass)
    */
   properties[PROP_INTERVAL] =
     g_param_spec_double ("interval", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicCallback:delay:
@@ -292,7 +293,7 @@ aio_periodic_callback_class_init (AioPeriodicCallbackClass *klass)
    */
   properties[PROP_DELAY] =
     g_param_spec_double ("delay", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicCallback:shield:
@@ -341,7 +342,7 @@ static void
 aio_periodic_callback_init (AioPeriodicCallback *self)
 {
   self->recurring = aio_recurring_callback_new (periodic_call, self, NULL);
-  _aio_recurring_callback_set_owner (self->recurring, self, "periodic", "Periodic callback");
+  _aio_recurring_callback_set_owner (self->recurring, self, AIO_STAT_PERIODIC, "Periodic callback");
   aio_recurring_callback_set_name (self->recurring, G_OBJECT_TYPE_NAME (self));
   g_signal_connect (self->recurring, "notify::running",
                     G_CALLBACK (recurring_running_cb), self);

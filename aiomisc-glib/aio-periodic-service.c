@@ -289,7 +289,7 @@ aio_periodic_service_class_init (AioPeriodicServiceClass *klass)
    */
   properties[PROP_INTERVAL] =
     g_param_spec_double ("interval", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicService:delay:
@@ -301,7 +301,7 @@ aio_periodic_service_class_init (AioPeriodicServiceClass *klass)
    */
   properties[PROP_DELAY] =
     g_param_spec_double ("delay", NULL, NULL,
-                         -INFINITY, INFINITY, 0, flags);
+                         0, G_MAXDOUBLE, 0, flags);
 
   /**
    * AioPeriodicService:shield:

@@ -12,6 +12,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-process-service-private.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -268,7 +269,7 @@ _aio_process_service_spawn (AioProcessService  *self,
     pid = 0;
   priv->last_pid = (int) pid;
   aio_process_service_set_pid (self, (int) pid);
-  aio_statistics_add ("process", "spawned", 1);
+  aio_statistics_add (AIO_STAT_PROCESS, AIO_STAT_SPAWNED, 1);
   g_info ("Process service '%s': started child %d (%s)", name, priv->pid, priv->argv[0]);
 
   aio_process_service_forward (self, g_subprocess_get_stdout_pipe (child), "stdout",
@@ -321,7 +322,7 @@ wait_kill_cb (gpointer data)
              "killing it with SIGKILL",
              aio_service_get_name (AIO_SERVICE (self)), priv->pid, priv->stop_timeout,
              priv->stop_signal, g_strsignal (priv->stop_signal));
-  aio_statistics_add ("process", "killed", 1);
+  aio_statistics_add (AIO_STAT_PROCESS, AIO_STAT_KILLED, 1);
   g_subprocess_force_exit (wait->child);
   g_clear_pointer (&wait->kill_timer, g_source_unref);
 
@@ -388,7 +389,7 @@ wait_done_cb (GObject      *object,
   aio_process_service_set_pid (self, 0);
   g_object_thaw_notify (G_OBJECT (self));
 
-  aio_statistics_add ("process", "exited", 1);
+  aio_statistics_add (AIO_STAT_PROCESS, AIO_STAT_EXITED, 1);
   g_task_return_boolean (task, TRUE);
 }
 

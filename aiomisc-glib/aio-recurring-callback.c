@@ -5,7 +5,9 @@
 #include <math.h>
 
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-recurring-callback-private.h"
+#include "aio-task-private.h"
 
 /**
  * AioRecurringCallback:
@@ -27,7 +29,7 @@
  * complete, as an [callback@Aio.MainFunc] does. A failed call is logged as
  * a warning with the name of the callback and counted, but does not stop
  * the schedule. The calls are counted in the `"recurring"` group of
- * [func@Aio.statistics_add]: `calls`, `errors` and `sum-time` (the seconds
+ * [func@Aio.statistics_add]: `calls`, `errors` and `sum_time` (the seconds
  * spent in calls).
  *
  * [method@Aio.RecurringCallback.stop_async] ends the schedule. A call in
@@ -197,18 +199,6 @@ stop_waiter_free (gpointer data)
   g_free (waiter);
 }
 
-/* Seconds to microseconds, rounded; huge delays are capped far enough in the
- * future never to fire, near enough not to overflow a ready time. */
-static gint64
-seconds_to_usec (double seconds)
-{
-  double usec = seconds * G_USEC_PER_SEC + 0.5;
-
-  if (usec >= (double) (G_MAXINT64 / 4))
-    return G_MAXINT64 / 4;
-  return (gint64) usec;
-}
-
 static void
 release_strategy (AioRecurringCallback *self)
 {
@@ -297,8 +287,8 @@ call_finished (AioRecurringCallback *self,
   gint64 elapsed = aio_clock_get_monotonic_time (self->run_clock) - self->call_started;
 
   self->call_task = NULL;
-  aio_statistics_add (self->statistics_group, "calls", 1);
-  aio_statistics_add (self->statistics_group, "sum-time", (double) elapsed / G_USEC_PER_SEC);
+  aio_statistics_add (self->statistics_group, AIO_STAT_CALLS, 1);
+  _aio_statistics_add_sum_time (self->statistics_group, elapsed);
 
   if (error != NULL)
     {
@@ -308,7 +298,7 @@ call_finished (AioRecurringCallback *self,
                  self->label, aio_recurring_callback_get_name (self));
       else
         {
-          aio_statistics_add (self->statistics_group, "errors", 1);
+          aio_statistics_add (self->statistics_group, AIO_STAT_ERRORS, 1);
           g_warning ("%s '%s' failed: %s",
                      self->label, aio_recurring_callback_get_name (self), error->message);
         }
@@ -408,7 +398,7 @@ schedule (AioRecurringCallback *self,
           double                delay,
           gboolean              runs_call)
 {
-  gint64 delay_usec = seconds_to_usec (delay);
+  gint64 delay_usec = _aio_seconds_to_usec (delay);
   gint64 ready_time = coalesced_time (self->run_clock, delay_usec / 16) + delay_usec;
 
   self->timer_runs_call = runs_call;
@@ -649,7 +639,7 @@ aio_recurring_callback_init (AioRecurringCallback *self)
 {
   self->clock = g_object_ref (aio_clock_get_default ());
   self->stop_waiters = g_ptr_array_new_with_free_func (stop_waiter_free);
-  self->statistics_group = "recurring";
+  self->statistics_group = AIO_STAT_RECURRING;
   self->label = "Recurring callback";
 }
 

@@ -5,6 +5,7 @@
 #include "aiomisc-glib.h"
 #include "aio-backoff-private.h"
 #include "aio-process-service-private.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /**
@@ -113,7 +114,7 @@ respawn_spawn (GTask    *task,
   if (restart)
     {
       priv->restarts++;
-      aio_statistics_add ("process", "restarts", 1);
+      aio_statistics_add (AIO_STAT_PROCESS, AIO_STAT_RESTARTS, 1);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTARTS]);
     }
   else

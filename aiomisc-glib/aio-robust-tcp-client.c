@@ -70,6 +70,8 @@ static GParamSpec *properties[N_PROPS];
 
 /* The growth factor of the pauses. */
 #define RECONNECT_EXPONENT 2.0
+#define DEFAULT_RECONNECT_TIMEOUT 1.0
+#define DEFAULT_RECONNECT_MAX 30.0
 
 typedef struct
 {
@@ -325,7 +327,8 @@ aio_robust_tcp_client_class_init (AioRobustTcpClientClass *klass)
    * Since: 0.1
    */
   properties[PROP_RECONNECT_TIMEOUT] =
-    g_param_spec_double ("reconnect-timeout", NULL, NULL, -INFINITY, INFINITY, 1.0, flags);
+    g_param_spec_double ("reconnect-timeout", NULL, NULL,
+                         0, G_MAXDOUBLE, DEFAULT_RECONNECT_TIMEOUT, flags);
 
   /**
    * AioRobustTcpClient:reconnect-max:
@@ -336,7 +339,8 @@ aio_robust_tcp_client_class_init (AioRobustTcpClientClass *klass)
    * Since: 0.1
    */
   properties[PROP_RECONNECT_MAX] =
-    g_param_spec_double ("reconnect-max", NULL, NULL, -INFINITY, INFINITY, 30.0, flags);
+    g_param_spec_double ("reconnect-max", NULL, NULL,
+                         0, G_MAXDOUBLE, DEFAULT_RECONNECT_MAX, flags);
 
   /**
    * AioRobustTcpClient:connected:
@@ -357,8 +361,8 @@ aio_robust_tcp_client_init (AioRobustTcpClient *self)
 {
   AioRobustTcpClientPrivate *priv = aio_robust_tcp_client_get_instance_private (self);
 
-  priv->reconnect_timeout = 1.0;
-  priv->reconnect_max = 30.0;
+  priv->reconnect_timeout = DEFAULT_RECONNECT_TIMEOUT;
+  priv->reconnect_max = DEFAULT_RECONNECT_MAX;
   priv->rand = g_rand_new ();
 }
 
@@ -400,8 +404,7 @@ aio_robust_tcp_client_set_reconnect_timeout (AioRobustTcpClient *self,
 
   g_return_if_fail (AIO_IS_ROBUST_TCP_CLIENT (self));
 
-  /* Written so that NaN, unequal to itself, is set once. */
-  if (memcmp (&priv->reconnect_timeout, &reconnect_timeout, sizeof (double)) == 0)
+  if (priv->reconnect_timeout == reconnect_timeout)
     return;
   priv->reconnect_timeout = reconnect_timeout;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_TIMEOUT]);
@@ -445,7 +448,7 @@ aio_robust_tcp_client_set_reconnect_max (AioRobustTcpClient *self,
 
   g_return_if_fail (AIO_IS_ROBUST_TCP_CLIENT (self));
 
-  if (memcmp (&priv->reconnect_max, &reconnect_max, sizeof (double)) == 0)
+  if (priv->reconnect_max == reconnect_max)
     return;
   priv->reconnect_max = reconnect_max;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_MAX]);

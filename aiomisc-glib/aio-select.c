@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /*
@@ -184,7 +185,7 @@ aio_select_async (guint                n_operations,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  aio_statistics_add ("select", "calls", 1);
+  aio_statistics_add (AIO_STAT_SELECT, AIO_STAT_CALLS, 1);
 
   data = g_malloc0 (sizeof (SelectData) + n_operations * sizeof (SelectOp));
   data->task = g_object_ref (task);

@@ -4,8 +4,9 @@
  */
 #include "aiomisc-glib.h"
 
-/* Counters grouped by component ("thread-pool", "backoff", "circuit-breaker",
- * "periodic", ...), each a double so that timing sums fit too. */
+/* Counters grouped by component ("thread_pool", "backoff", "circuit_breaker",
+ * "periodic", ...), each a double so that timing sums fit too. The library's
+ * own keys and their convention are in aio-statistics-private.h. */
 
 static GMutex mutex;
 static GHashTable *groups;   /* char* -> GHashTable<char*, double*> */
@@ -41,6 +42,12 @@ lookup_group (const char *group,
  * @value: what to add
  *
  * Adds @value to a process-wide counter, creating it at 0 first. Thread-safe.
+ *
+ * The library's own counters follow one convention, which other components
+ * may share: the group and the name are in snake_case (`"thread_pool"`,
+ * `"sum_time"`), so that `aio_<group>_<name>` is a valid Prometheus metric
+ * name; `calls`, `errors` and `sum_time` (seconds) mean the same in every
+ * group.
  *
  * Since: 0.1
  */

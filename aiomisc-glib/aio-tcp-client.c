@@ -117,6 +117,9 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AioTcpClient, aio_tcp_client, AIO_TYPE_SERVICE)
 
+#define DEFAULT_CONNECT_ATTEMPTS 5
+#define DEFAULT_CONNECT_RETRY_TIMEOUT 3.0
+
 enum {
   PROP_0,
   PROP_ADDRESS,
@@ -1006,7 +1009,7 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
    * Since: 0.1
    */
   properties[PROP_PORT] =
-    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT, 0, flags);
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, flags);
 
   /**
    * AioTcpClient:unix-path:
@@ -1028,7 +1031,8 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
    * Since: 0.1
    */
   properties[PROP_CONNECT_ATTEMPTS] =
-    g_param_spec_int ("connect-attempts", NULL, NULL, G_MININT, G_MAXINT, 5, flags);
+    g_param_spec_int ("connect-attempts", NULL, NULL,
+                      1, G_MAXINT, DEFAULT_CONNECT_ATTEMPTS, flags);
 
   /**
    * AioTcpClient:connect-retry-timeout:
@@ -1039,7 +1043,8 @@ aio_tcp_client_class_init (AioTcpClientClass *klass)
    * Since: 0.1
    */
   properties[PROP_CONNECT_RETRY_TIMEOUT] =
-    g_param_spec_double ("connect-retry-timeout", NULL, NULL, -INFINITY, INFINITY, 3.0, flags);
+    g_param_spec_double ("connect-retry-timeout", NULL, NULL,
+                         0, G_MAXDOUBLE, DEFAULT_CONNECT_RETRY_TIMEOUT, flags);
 
   /**
    * AioTcpClient:tls:
@@ -1160,8 +1165,8 @@ aio_tcp_client_init (AioTcpClient *self)
 {
   AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
 
-  priv->connect_attempts = 5;
-  priv->connect_retry_timeout = 3.0;
+  priv->connect_attempts = DEFAULT_CONNECT_ATTEMPTS;
+  priv->connect_retry_timeout = DEFAULT_CONNECT_RETRY_TIMEOUT;
   priv->clock = g_object_ref (aio_clock_get_default ());
   priv->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 }
@@ -1217,54 +1222,6 @@ aio_tcp_client_handle_connection_finish (AioTcpClient  *self,
   return AIO_TCP_CLIENT_GET_CLASS (self)->handle_connection_finish (self, result, error);
 }
 
-#define DEFINE_STRING_ACCESSORS(field, PROP)                                    \
-const char *                                                                    \
-aio_tcp_client_get_##field (AioTcpClient *self)                                 \
-{                                                                               \
-  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);       \
-                                                                                \
-  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);                        \
-                                                                                \
-  return priv->field;                                                           \
-}                                                                               \
-                                                                                \
-void                                                                            \
-aio_tcp_client_set_##field (AioTcpClient *self,                                 \
-                            const char   *field)                                \
-{                                                                               \
-  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);       \
-                                                                                \
-  g_return_if_fail (AIO_IS_TCP_CLIENT (self));                                  \
-                                                                                \
-  _aio_net_set_string (G_OBJECT (self), &priv->field, field, properties[PROP]); \
-}
-
-#define DEFINE_BOOLEAN_ACCESSORS(field, PROP)                                   \
-gboolean                                                                        \
-aio_tcp_client_get_##field (AioTcpClient *self)                                 \
-{                                                                               \
-  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);       \
-                                                                                \
-  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), FALSE);                       \
-                                                                                \
-  return priv->field;                                                           \
-}                                                                               \
-                                                                                \
-void                                                                            \
-aio_tcp_client_set_##field (AioTcpClient *self,                                 \
-                            gboolean      field)                                \
-{                                                                               \
-  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);       \
-                                                                                \
-  g_return_if_fail (AIO_IS_TCP_CLIENT (self));                                  \
-                                                                                \
-  field = !!field;                                                              \
-  if (priv->field == field)                                                     \
-    return;                                                                     \
-  priv->field = field;                                                          \
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);                 \
-}
-
 /**
  * aio_tcp_client_get_address:
  * @self: a TCP client
@@ -1275,6 +1232,16 @@ aio_tcp_client_set_##field (AioTcpClient *self,                                 
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_address (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->address;
+}
+
 /**
  * aio_tcp_client_set_address:
  * @self: a TCP client
@@ -1284,7 +1251,16 @@ aio_tcp_client_set_##field (AioTcpClient *self,                                 
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (address, PROP_ADDRESS)
+void
+aio_tcp_client_set_address (AioTcpClient *self,
+                            const char   *address)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->address, address, properties[PROP_ADDRESS]);
+}
 
 /**
  * aio_tcp_client_get_unix_path:
@@ -1296,6 +1272,16 @@ DEFINE_STRING_ACCESSORS (address, PROP_ADDRESS)
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_unix_path (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->unix_path;
+}
+
 /**
  * aio_tcp_client_set_unix_path:
  * @self: a TCP client
@@ -1305,7 +1291,16 @@ DEFINE_STRING_ACCESSORS (address, PROP_ADDRESS)
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (unix_path, PROP_UNIX_PATH)
+void
+aio_tcp_client_set_unix_path (AioTcpClient *self,
+                              const char   *unix_path)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->unix_path, unix_path, properties[PROP_UNIX_PATH]);
+}
 
 /**
  * aio_tcp_client_get_tls_ca_file:
@@ -1317,6 +1312,16 @@ DEFINE_STRING_ACCESSORS (unix_path, PROP_UNIX_PATH)
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_tls_ca_file (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_ca_file;
+}
+
 /**
  * aio_tcp_client_set_tls_ca_file:
  * @self: a TCP client
@@ -1327,7 +1332,16 @@ DEFINE_STRING_ACCESSORS (unix_path, PROP_UNIX_PATH)
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (tls_ca_file, PROP_TLS_CA_FILE)
+void
+aio_tcp_client_set_tls_ca_file (AioTcpClient *self,
+                                const char   *tls_ca_file)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->tls_ca_file, tls_ca_file, properties[PROP_TLS_CA_FILE]);
+}
 
 /**
  * aio_tcp_client_get_tls_certificate_file:
@@ -1339,6 +1353,16 @@ DEFINE_STRING_ACCESSORS (tls_ca_file, PROP_TLS_CA_FILE)
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_tls_certificate_file (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_certificate_file;
+}
+
 /**
  * aio_tcp_client_set_tls_certificate_file:
  * @self: a TCP client
@@ -1348,7 +1372,16 @@ DEFINE_STRING_ACCESSORS (tls_ca_file, PROP_TLS_CA_FILE)
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (tls_certificate_file, PROP_TLS_CERTIFICATE_FILE)
+void
+aio_tcp_client_set_tls_certificate_file (AioTcpClient *self,
+                                         const char   *tls_certificate_file)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->tls_certificate_file, tls_certificate_file, properties[PROP_TLS_CERTIFICATE_FILE]);
+}
 
 /**
  * aio_tcp_client_get_tls_key_file:
@@ -1360,6 +1393,16 @@ DEFINE_STRING_ACCESSORS (tls_certificate_file, PROP_TLS_CERTIFICATE_FILE)
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_tls_key_file (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_key_file;
+}
+
 /**
  * aio_tcp_client_set_tls_key_file:
  * @self: a TCP client
@@ -1370,7 +1413,16 @@ DEFINE_STRING_ACCESSORS (tls_certificate_file, PROP_TLS_CERTIFICATE_FILE)
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (tls_key_file, PROP_TLS_KEY_FILE)
+void
+aio_tcp_client_set_tls_key_file (AioTcpClient *self,
+                                 const char   *tls_key_file)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->tls_key_file, tls_key_file, properties[PROP_TLS_KEY_FILE]);
+}
 
 /**
  * aio_tcp_client_get_tls_server_name:
@@ -1382,6 +1434,16 @@ DEFINE_STRING_ACCESSORS (tls_key_file, PROP_TLS_KEY_FILE)
  *
  * Since: 0.1
  */
+const char *
+aio_tcp_client_get_tls_server_name (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_server_name;
+}
+
 /**
  * aio_tcp_client_set_tls_server_name:
  * @self: a TCP client
@@ -1392,7 +1454,16 @@ DEFINE_STRING_ACCESSORS (tls_key_file, PROP_TLS_KEY_FILE)
  *
  * Since: 0.1
  */
-DEFINE_STRING_ACCESSORS (tls_server_name, PROP_TLS_SERVER_NAME)
+void
+aio_tcp_client_set_tls_server_name (AioTcpClient *self,
+                                    const char   *tls_server_name)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  _aio_net_set_string (G_OBJECT (self), &priv->tls_server_name, tls_server_name, properties[PROP_TLS_SERVER_NAME]);
+}
 
 /**
  * aio_tcp_client_get_tls:
@@ -1404,6 +1475,16 @@ DEFINE_STRING_ACCESSORS (tls_server_name, PROP_TLS_SERVER_NAME)
  *
  * Since: 0.1
  */
+gboolean
+aio_tcp_client_get_tls (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), FALSE);
+
+  return priv->tls;
+}
+
 /**
  * aio_tcp_client_set_tls:
  * @self: a TCP client
@@ -1413,7 +1494,20 @@ DEFINE_STRING_ACCESSORS (tls_server_name, PROP_TLS_SERVER_NAME)
  *
  * Since: 0.1
  */
-DEFINE_BOOLEAN_ACCESSORS (tls, PROP_TLS)
+void
+aio_tcp_client_set_tls (AioTcpClient *self,
+                        gboolean      tls)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  tls = !!tls;
+  if (priv->tls == tls)
+    return;
+  priv->tls = tls;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS]);
+}
 
 /**
  * aio_tcp_client_get_tls_insecure:
@@ -1425,6 +1519,16 @@ DEFINE_BOOLEAN_ACCESSORS (tls, PROP_TLS)
  *
  * Since: 0.1
  */
+gboolean
+aio_tcp_client_get_tls_insecure (AioTcpClient *self)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (AIO_IS_TCP_CLIENT (self), FALSE);
+
+  return priv->tls_insecure;
+}
+
 /**
  * aio_tcp_client_set_tls_insecure:
  * @self: a TCP client
@@ -1434,10 +1538,20 @@ DEFINE_BOOLEAN_ACCESSORS (tls, PROP_TLS)
  *
  * Since: 0.1
  */
-DEFINE_BOOLEAN_ACCESSORS (tls_insecure, PROP_TLS_INSECURE)
+void
+aio_tcp_client_set_tls_insecure (AioTcpClient *self,
+                                 gboolean      tls_insecure)
+{
+  AioTcpClientPrivate *priv = aio_tcp_client_get_instance_private (self);
 
-#undef DEFINE_STRING_ACCESSORS
-#undef DEFINE_BOOLEAN_ACCESSORS
+  g_return_if_fail (AIO_IS_TCP_CLIENT (self));
+
+  tls_insecure = !!tls_insecure;
+  if (priv->tls_insecure == tls_insecure)
+    return;
+  priv->tls_insecure = tls_insecure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_INSECURE]);
+}
 
 /**
  * aio_tcp_client_get_port:
@@ -1562,8 +1676,7 @@ aio_tcp_client_set_connect_retry_timeout (AioTcpClient *self,
 
   g_return_if_fail (AIO_IS_TCP_CLIENT (self));
 
-  /* Written so that NaN, unequal to itself, is set once. */
-  if (memcmp (&priv->connect_retry_timeout, &connect_retry_timeout, sizeof (double)) == 0)
+  if (priv->connect_retry_timeout == connect_retry_timeout)
     return;
   priv->connect_retry_timeout = connect_retry_timeout;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECT_RETRY_TIMEOUT]);

@@ -98,6 +98,9 @@
  * there this long after are cancelled. */
 #define DRAIN_GRACE 1.0
 
+#define DEFAULT_BACKLOG 128
+#define DEFAULT_DRAIN_TIMEOUT 5.0
+
 typedef struct
 {
   /* properties */
@@ -1216,7 +1219,7 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * Since: 0.1
    */
   properties[PROP_BACKLOG] =
-    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, 128, flags);
+    g_param_spec_int ("backlog", NULL, NULL, 1, G_MAXINT, DEFAULT_BACKLOG, flags);
 
   /**
    * AioTcpServer:max-connections:
@@ -1250,7 +1253,7 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * Since: 0.1
    */
   properties[PROP_DRAIN_TIMEOUT] =
-    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, 5.0, flags);
+    g_param_spec_double ("drain-timeout", NULL, NULL, 0, G_MAXDOUBLE, DEFAULT_DRAIN_TIMEOUT, flags);
 
   /**
    * AioTcpServer:protocol-type:
@@ -1366,8 +1369,8 @@ aio_tcp_server_init (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  priv->backlog = 128;
-  priv->drain_timeout = 5.0;
+  priv->backlog = DEFAULT_BACKLOG;
+  priv->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   priv->protocol_type = G_TYPE_NONE;
   priv->tls_handshake_timeout = DEFAULT_TLS_HANDSHAKE_TIMEOUT;
   g_queue_init (&priv->clients);

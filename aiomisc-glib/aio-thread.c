@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-thread-private.h"
 
 /*
@@ -140,7 +141,7 @@ aio_job_cancelled_cb (GCancellable *cancellable,
                              "Operation was cancelled");
 }
 
-/* The "thread-pool" group of the statistics: calls, errors, sum-time (s). */
+/* The "thread_pool" group of the statistics: calls, errors, sum_time (s). */
 static void
 aio_completions_count (AioJob *batch)
 {
@@ -154,10 +155,10 @@ aio_completions_count (AioJob *batch)
       elapsed += job->elapsed;
     }
 
-  aio_statistics_add ("thread-pool", "calls", calls);
-  aio_statistics_add ("thread-pool", "sum-time", (double) elapsed / G_USEC_PER_SEC);
+  aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CALLS, calls);
+  _aio_statistics_add_sum_time (AIO_STAT_THREAD_POOL, elapsed);
   if (errors > 0)
-    aio_statistics_add ("thread-pool", "errors", errors);
+    aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_ERRORS, errors);
 }
 
 static gboolean
@@ -283,7 +284,7 @@ aio_job_run (gpointer job_data,
   if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
     {
       /* Cancelled while queued: already reported, do not run. */
-      aio_statistics_add ("thread-pool", "cancelled", 1);
+      aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CANCELLED, 1);
       aio_job_release_data (job);
       aio_job_free (job);
       return;

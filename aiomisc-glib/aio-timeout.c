@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-statistics-private.h"
 #include "aio-task-private.h"
 
 /*
@@ -45,7 +46,7 @@ timeout_expired_cb (gpointer user_data)
   g_debug ("operation timed out after %g s", data->seconds);
   data->timed_out = TRUE;
   g_clear_pointer (&data->timer, g_source_unref);
-  aio_statistics_add ("timeout", "timeouts", 1);
+  aio_statistics_add (AIO_STAT_TIMEOUT, AIO_STAT_TIMEOUTS, 1);
 
   /* The operation's completion is deferred by GTask (its cancellable is
    * cancelled), so @data stays valid until we return. */
@@ -174,7 +175,7 @@ aio_timeout_full_async (AioClock            *clock,
   if (clock == NULL)
     clock = aio_clock_get_default ();
 
-  aio_statistics_add ("timeout", "calls", 1);
+  aio_statistics_add (AIO_STAT_TIMEOUT, AIO_STAT_CALLS, 1);
 
   data = g_new0 (TimeoutData, 1);
   data->task = g_object_ref (task);

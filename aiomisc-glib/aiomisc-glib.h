@@ -39,4 +39,6 @@
 # include "aio-sd-notify.h"
 # include "aio-process-service.h"
 # include "aio-respawning-process-service.h"
+# include "aio-dbus-service.h"
+# include "aio-dbus-name-watcher.h"
 #undef AIOMISC_GLIB_INSIDE

@@ -716,7 +716,7 @@ test_callback_every_two_seconds (void)
   g_autoptr(Job) job = job_new ();
   g_autoptr(AioCronCallback) callback = NULL;
   g_autoptr(GError) error = NULL;
-  double calls = aio_statistics_get ("cron", "call_count");
+  double calls = aio_statistics_get ("cron", "calls");
   double done_count = aio_statistics_get ("cron", "done");
   Done stopped = { 0 };
   guint notified = 0;
@@ -751,7 +751,7 @@ test_callback_every_two_seconds (void)
        * since the test moves in whole seconds from .5. */
       g_assert_cmpint (at, ==, JAN_1_2024 + (2 * (i + 1)) * G_TIME_SPAN_SECOND + G_TIME_SPAN_SECOND / 2);
     }
-  g_assert_cmpfloat (aio_statistics_get ("cron", "call_count") - calls, ==, 5);
+  g_assert_cmpfloat (aio_statistics_get ("cron", "calls") - calls, ==, 5);
   g_assert_cmpfloat (aio_statistics_get ("cron", "done") - done_count, ==, 5);
 
   aio_cron_callback_stop_async (callback, NULL, callback_stopped_cb, &stopped);
@@ -780,7 +780,7 @@ test_callback_failing (void)
   g_autoptr(Job) job = job_new ();
   g_autoptr(AioCronCallback) callback = aio_cron_callback_new (cron, job_func, job, NULL);
   g_autoptr(GError) error = NULL;
-  double fails = aio_statistics_get ("cron", "fail");
+  double fails = aio_statistics_get ("cron", "errors");
   Done stopped = { 0 };
 
   job->fail = TRUE;
@@ -798,7 +798,7 @@ test_callback_failing (void)
    * the schedule. */
   g_assert_cmpuint (job->fires, ==, 3);
   g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'nightly-report' failed: job"), ==, 3);
-  g_assert_cmpfloat (aio_statistics_get ("cron", "fail") - fails, ==, 3);
+  g_assert_cmpfloat (aio_statistics_get ("cron", "errors") - fails, ==, 3);
   g_assert_true (aio_cron_callback_is_running (callback));
   g_assert_cmpint (next_fire_unix (callback), ==, 1704067200 + 4 * 60);
 
@@ -863,7 +863,7 @@ test_callback_stop_cancels (void)
   g_autoptr(Job) job = job_new ();
   g_autoptr(AioCronCallback) callback = aio_cron_callback_new (cron, job_func, job, NULL);
   g_autoptr(GError) error = NULL;
-  double fails = aio_statistics_get ("cron", "fail");
+  double fails = aio_statistics_get ("cron", "errors");
   Done stopped = { 0 };
 
   job->hold = TRUE;
@@ -889,7 +889,7 @@ test_callback_stop_cancels (void)
   aio_test_wait (&stopped.done);
   g_assert_true (stopped.ok);
   /* A run cancelled by stop is no failure. */
-  g_assert_cmpfloat (aio_statistics_get ("cron", "fail") - fails, ==, 0);
+  g_assert_cmpfloat (aio_statistics_get ("cron", "errors") - fails, ==, 0);
 
   advance (clock, 5 * G_TIME_SPAN_SECOND);
   g_assert_cmpuint (job->fires, ==, 1);

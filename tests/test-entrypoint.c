@@ -215,13 +215,14 @@ test_bad_properties (void)
   static const struct {
     const char *property;
     double      value;
+    gboolean    in_range;   /* of the GParamSpec */
   } cases[] = {
-    { "pool-size", 0 },
-    { "pool-size", 5000 },
-    { "log-buffer-size", 0 },
-    { "log-flush-interval", 0 },
-    { "log-flush-interval", -1 },
-    { "shutdown-timeout", -1 },
+    { "pool-size", 0, FALSE },
+    { "pool-size", 5000, FALSE },
+    { "log-buffer-size", 0, FALSE },
+    { "log-flush-interval", 0, TRUE },
+    { "log-flush-interval", -1, FALSE },
+    { "shutdown-timeout", -1, FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -237,6 +238,13 @@ test_bad_properties (void)
         g_value_set_uint (&value, (guint) cases[i].value);
       else
         g_value_set_double (&value, cases[i].value);
+      if (!cases[i].in_range)
+        {
+          /* Refused by the range of the property: g_object_set() warns. */
+          g_assert_true (g_param_value_validate (pspec, &value));
+          continue;
+        }
+      g_assert_false (g_param_value_validate (pspec, &value));
       g_object_set_property (G_OBJECT (ep), cases[i].property, &value);
       aio_entrypoint_add_service (ep, AIO_SERVICE (service));
 
@@ -295,6 +303,7 @@ test_environment (void)
     {
       g_autoptr(AioEntrypoint) ep = NULL;
       guint pool_size;
+      guint buffer_size;
       double shutdown_timeout;
       AioLogLevel level;
       AioLogFormat format;
@@ -321,10 +330,13 @@ test_environment (void)
       g_setenv ("AIOMISC_LOG_LEVEL", "loud", TRUE);
       g_setenv ("AIOMISC_SHUTDOWN_TIMEOUT", "soon", TRUE);
       g_setenv ("AIOMISC_LOG_BUFFERING", "maybe", TRUE);
+      g_setenv ("AIOMISC_LOG_BUFFER_SIZE", "0", TRUE);   /* out of range */
       ep = aio_entrypoint_new ();
       g_object_get (ep, "pool-size", &pool_size, "log-level", &level,
-                    "shutdown-timeout", &shutdown_timeout, "log-buffering", &buffering, NULL);
+                    "shutdown-timeout", &shutdown_timeout, "log-buffering", &buffering,
+                    "log-buffer-size", &buffer_size, NULL);
       g_assert_cmpuint (pool_size, ==, CLAMP (g_get_num_processors (), 4, 32));
+      g_assert_cmpuint (buffer_size, ==, 1024);
       g_assert_cmpint (level, ==, AIO_LOG_LEVEL_INFO);
       g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
       g_assert_true (buffering);
@@ -337,6 +349,7 @@ test_environment (void)
   g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\"*");
   g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"soon\"*");
   g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFERING=\"maybe\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFER_SIZE=\"0\"*");
 }
 
 typedef struct

@@ -14,55 +14,22 @@
 
 /* Helpers */
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-start_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_start_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
-static void
-stop_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
 static void
 start_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (service, NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_start_service (service, &error));
+  g_assert_no_error (error);
 }
 
 static void
 stop_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (service, NULL, NULL, stop_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_stop_service (service, NULL, &error));
+  g_assert_no_error (error);
 }
 
 typedef struct
@@ -325,22 +292,17 @@ test_bad_argv (void)
   const char *missing[] = { "/nonexistent/aio-test-program", NULL };
   const char *empty[] = { NULL };
   g_autoptr(AioProcessService) service = aio_process_service_new (empty);
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (res.error->message, "argv"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "argv"));
+  g_clear_error (&error);
 
   aio_process_service_set_argv (service, missing);
-  res.done = FALSE;
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_false (res.ok);
-  g_assert_nonnull (res.error);
-  g_assert_nonnull (strstr (res.error->message, "/nonexistent/aio-test-program"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/aio-test-program"));
   assert_no_children ();
 }
 
@@ -496,6 +458,52 @@ test_stop_during_pause (void)
   assert_no_children ();
 }
 
+/* Runs the pending sources of the default context, without blocking. */
+static void
+drain_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The pause before a restart comes from the backoff, on its clock: 1 s
+ * after the first exit, 2 s after the second (exponent 2). */
+static void
+test_backoff_pause (void)
+{
+  const char *argv[] = { "sh", "-c", "exit 1", NULL };
+  g_autoptr(AioRespawningProcessService) service = aio_respawning_process_service_new (argv);
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(AioBackoff) backoff = g_object_new (AIO_TYPE_BACKOFF, "clock", clock,
+                                                "pause", 1.0, "exponent", 2.0,
+                                                "jitter", FALSE, NULL);
+  g_autoptr(GArray) pids = g_array_new (FALSE, FALSE, sizeof (int));
+  const gint64 pauses[] = { G_USEC_PER_SEC, 2 * G_USEC_PER_SEC };
+
+  aio_test_log_clear ();
+  aio_respawning_process_service_set_backoff (service, backoff);
+  aio_respawning_process_service_set_restart_limit (service, 0);
+  g_signal_connect (service, "notify::pid", G_CALLBACK (pid_cb), pids);
+  start_ok (service);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pauses); i++)
+    {
+      /* The child exited; the service pauses. */
+      aio_test_log_wait (G_LOG_LEVEL_MESSAGE, "restarting it after a pause", i + 1);
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), pauses[i] - 1000);
+      drain_context ();
+      g_assert_cmpuint (pids->len, ==, i + 1);
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1000);
+      wait_pids (pids, i + 2);
+    }
+  g_assert_cmpuint (aio_respawning_process_service_get_restarts (service), ==, 2);
+
+  aio_test_log_wait (G_LOG_LEVEL_MESSAGE, "restarting it after a pause", 3);
+  stop_ok (service);
+  g_assert_cmpuint (pids->len, ==, 3);
+  assert_no_children ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -514,6 +522,7 @@ main (int   argc,
   g_test_add_func ("/Aio/RespawningProcessService/respawn", test_respawn);
   g_test_add_func ("/Aio/RespawningProcessService/crash-loop", test_crash_loop);
   g_test_add_func ("/Aio/RespawningProcessService/stop-during-pause", test_stop_during_pause);
+  g_test_add_func ("/Aio/RespawningProcessService/backoff-pause", test_backoff_pause);
 
   return g_test_run ();
 }

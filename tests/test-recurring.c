@@ -346,7 +346,7 @@ test_no_overlap (void)
   g_autoptr(AioRecurringCallback) recurring = new_recurring (&probe, clock, "slow");
   Script script = { .delays = delays, .actions = actions, .length = 1 };
   g_autoptr(GError) error = NULL;
-  double sum_before = aio_statistics_get ("recurring", "sum-time");
+  double sum_before = aio_statistics_get ("recurring", "sum_time");
   double calls_before = aio_statistics_get ("recurring", "calls");
 
   g_assert_true (aio_recurring_callback_start (recurring, script_strategy, &script, script_destroy, &error));
@@ -361,7 +361,7 @@ test_no_overlap (void)
   g_assert_cmpuint (probe.cancelled, ==, 1);
   /* Three calls: 0.5 + 0.5 + 0.2 s until the cancellation. */
   g_assert_cmpfloat (aio_statistics_get ("recurring", "calls") - calls_before, ==, 3);
-  g_assert_cmpfloat_with_epsilon (aio_statistics_get ("recurring", "sum-time") - sum_before, 1.2, 1e-9);
+  g_assert_cmpfloat_with_epsilon (aio_statistics_get ("recurring", "sum_time") - sum_before, 1.2, 1e-9);
 }
 
 static void

@@ -483,8 +483,8 @@ test_robust_invalid (void)
   {
     g_autoptr(GError) error = NULL;
 
-    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u,
-                  "connect-attempts", 0, NULL);
+    g_object_set (keeper, "reconnect-timeout", 1.0, "reconnect-max", 2.0, "port", 0u, NULL);
+    aio_tcp_client_set_connect_attempts (AIO_TCP_CLIENT (keeper), 0);
     g_assert_false (aio_test_start_service (AIO_SERVICE (keeper), &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "invalid port 0"));

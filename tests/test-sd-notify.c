@@ -37,8 +37,14 @@ helper_stdin_cb (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+typedef enum {
+  HELPER_OK,
+  HELPER_FAIL,   /* beta fails to start */
+  HELPER_SLOW,   /* alpha takes 1.5 s to start, with a start-timeout of 2 s */
+} HelperMode;
+
 static int
-run_helper (void)
+run_helper (HelperMode mode)
 {
   g_autoptr(AioEntrypoint) ep = aio_entrypoint_new ();
   g_autoptr(AioTestService) alpha = aio_test_service_new ("alpha");
@@ -47,6 +53,12 @@ run_helper (void)
   guint watch;
 
   beta->mode = TEST_MODE_LONG_RUNNING;
+  beta->fail_start = mode == HELPER_FAIL;
+  if (mode == HELPER_SLOW)
+    {
+      alpha->start_delay_ms = 1500;
+      g_object_set (ep, "start-timeout", 2.0, NULL);
+    }
   aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
   aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
   watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
@@ -71,6 +83,7 @@ typedef struct
   GPtrArray   *lines;           /* every assignment received, in order */
   GSubprocess *helper;
   gboolean     exited;
+  int          exit_status;
 } Manager;
 
 static gboolean
@@ -211,13 +224,16 @@ helper_exited_cb (GObject      *object,
   Manager *manager = data;
   g_autoptr(GError) error = NULL;
 
-  g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &error);
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, &error);
   g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (G_SUBPROCESS (object)));
+  manager->exit_status = g_subprocess_get_exit_status (G_SUBPROCESS (object));
   manager->exited = TRUE;
 }
 
 static void
 manager_spawn_helper (Manager    *manager,
+                      const char *mode,
                       const char *watchdog_pid)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
@@ -229,9 +245,9 @@ manager_spawn_helper (Manager    *manager,
     g_subprocess_launcher_setenv (launcher, "WATCHDOG_PID", watchdog_pid, TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
-  manager->helper = g_subprocess_launcher_spawn (launcher, &error, self_path, "--helper", NULL);
+  manager->helper = g_subprocess_launcher_spawn (launcher, &error, self_path, mode, NULL);
   g_assert_no_error (error);
-  g_subprocess_wait_check_async (manager->helper, NULL, helper_exited_cb, manager);
+  g_subprocess_wait_async (manager->helper, NULL, helper_exited_cb, manager);
 }
 
 static void
@@ -239,6 +255,7 @@ manager_stop_helper (Manager *manager)
 {
   g_subprocess_send_signal (manager->helper, SIGTERM);
   aio_test_wait (&manager->exited);
+  g_assert_cmpint (manager->exit_status, ==, 0);
 }
 
 static void
@@ -261,7 +278,7 @@ check_lifecycle (gconstpointer data)
   int starting, alpha, beta, ready, ping, stopping;
 
   manager_init (&manager, abstract);
-  manager_spawn_helper (&manager, NULL);
+  manager_spawn_helper (&manager, "--helper", NULL);
 
   ready = manager_wait (&manager, "READY=1", 0, 1);
   /* 10 pings at WATCHDOG_USEC=200000 take about 1 s. */
@@ -307,7 +324,7 @@ check_blocked_loop (void)
   int ready, blocking, unblocked;
 
   manager_init (&manager, TRUE);
-  manager_spawn_helper (&manager, NULL);
+  manager_spawn_helper (&manager, "--helper", NULL);
 
   ready = manager_wait (&manager, "READY=1", 0, 1);
   manager_wait (&manager, "WATCHDOG=1", ready, 2);
@@ -338,12 +355,65 @@ check_watchdog_pid (void)
   int ready;
 
   manager_init (&manager, FALSE);
-  manager_spawn_helper (&manager, "1");
+  manager_spawn_helper (&manager, "--helper", "1");
 
   ready = manager_wait (&manager, "READY=1", 0, 1);
   manager_stop_helper (&manager);
   manager_wait (&manager, "STOPPING=1", ready, 1);
   g_assert_cmpuint (manager_count (&manager, "WATCHDOG=1", 0), ==, 0);
+  manager_clear (&manager);
+}
+
+/* A start that fails: no READY=1, a STATUS= line with the error, and the
+ * program exits with a failure. */
+static void
+check_start_failure (void)
+{
+  Manager manager;
+  int starting, failed;
+
+  manager_init (&manager, FALSE);
+  manager_spawn_helper (&manager, "--helper-fail", NULL);
+  aio_test_wait (&manager.exited);
+  g_assert_cmpint (manager.exit_status, ==, 1);
+
+  /* Everything sent is in the socket: read it. */
+  manager_readable_cb (manager.socket, G_IO_IN, &manager);
+  starting = manager_find (&manager, "STATUS=Starting 2 services", 0);
+  failed = manager_find (&manager, "STATUS=Failed: Service 'beta' failed to start: test failure in beta", 0);
+  g_assert_cmpint (starting, >=, 0);
+  g_assert_cmpint (manager_find (&manager, "STATUS=Service 'beta' failed", 0), >, starting);
+  g_assert_cmpint (failed, >, starting);
+  g_assert_cmpint (manager_find (&manager, "READY=1", 0), ==, -1);
+  manager_clear (&manager);
+}
+
+/* With a start-timeout, the loop extends the manager's start timeout by it
+ * every half of it, until READY=1. */
+static void
+check_extend_timeout (void)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (AIO_TYPE_ENTRYPOINT);
+  Manager manager;
+  int ready, extend;
+
+  if (g_object_class_find_property (G_OBJECT_CLASS (klass), "start-timeout") == NULL)
+    {
+      g_test_skip ("The entrypoint has no start-timeout property");
+      return;
+    }
+
+  manager_init (&manager, TRUE);
+  manager_spawn_helper (&manager, "--helper-slow", NULL);
+
+  ready = manager_wait (&manager, "READY=1", 0, 1);
+  /* At 0 and 1 s; READY=1 after 1.5 s. */
+  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=2000000", 0, 2);
+  g_assert_cmpint (extend, <, ready);
+  g_assert_cmpint (manager_find (&manager, "STATUS=Starting 2 services", 0), <, extend);
+  manager_stop_helper (&manager);
+  manager_wait (&manager, "STOPPING=1", ready, 1);
+  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=2000000", ready), ==, -1);
   manager_clear (&manager);
 }
 
@@ -406,7 +476,11 @@ main (int   argc,
       char *argv[])
 {
   if (argc == 2 && g_str_equal (argv[1], "--helper"))
-    return run_helper ();
+    return run_helper (HELPER_OK);
+  if (argc == 2 && g_str_equal (argv[1], "--helper-fail"))
+    return run_helper (HELPER_FAIL);
+  if (argc == 2 && g_str_equal (argv[1], "--helper-slow"))
+    return run_helper (HELPER_SLOW);
 
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
@@ -415,6 +489,8 @@ main (int   argc,
   g_test_add_data_func ("/Aio/SdNotify/lifecycle/abstract", GINT_TO_POINTER (TRUE), check_lifecycle);
   g_test_add_func ("/Aio/SdNotify/blocked-loop", check_blocked_loop);
   g_test_add_func ("/Aio/SdNotify/watchdog-pid", check_watchdog_pid);
+  g_test_add_func ("/Aio/SdNotify/start-failure", check_start_failure);
+  g_test_add_func ("/Aio/SdNotify/extend-timeout", check_extend_timeout);
   g_test_add_func ("/Aio/SdNotify/api", check_api);
 
   return g_test_run ();

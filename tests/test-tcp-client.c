@@ -494,11 +494,15 @@ test_invalid_properties (void)
   expect_invalid (pinger, domain, code, "no address");
   g_object_set (pinger, "address", "127.0.0.1", NULL);
   expect_invalid (pinger, domain, code, "invalid port 0");
-  g_object_set (pinger, "port", 70000u, NULL);
+  /* Out of the ranges of the properties: through the C setters, which take
+   * any value (g_object_set() would refuse them with a warning). */
+  aio_tcp_client_set_port (AIO_TCP_CLIENT (pinger), 70000);
   expect_invalid (pinger, domain, code, "invalid port 70000");
-  g_object_set (pinger, "port", 7u, "connect-attempts", 0, NULL);
+  aio_tcp_client_set_port (AIO_TCP_CLIENT (pinger), 7);
+  aio_tcp_client_set_connect_attempts (AIO_TCP_CLIENT (pinger), 0);
   expect_invalid (pinger, domain, code, "invalid connect-attempts 0");
-  g_object_set (pinger, "connect-attempts", 1, "connect-retry-timeout", -1.0, NULL);
+  aio_tcp_client_set_connect_attempts (AIO_TCP_CLIENT (pinger), 1);
+  aio_tcp_client_set_connect_retry_timeout (AIO_TCP_CLIENT (pinger), -1.0);
   expect_invalid (pinger, domain, code, "invalid connect-retry-timeout -1");
   aio_tcp_client_set_connect_retry_timeout (AIO_TCP_CLIENT (pinger), NAN);
   expect_invalid (pinger, domain, code, "invalid connect-retry-timeout nan");

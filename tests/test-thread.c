@@ -1059,7 +1059,7 @@ test_value_variant_cancel_and_destroy (void)
   pop_context (ctx);
 }
 
-/* Every job is counted in the "thread-pool" group of the statistics. */
+/* Every job is counted in the "thread_pool" group of the statistics. */
 static void
 test_statistics (void)
 {
@@ -1067,8 +1067,8 @@ test_statistics (void)
   Job ok = { .result = GINT_TO_POINTER (1) };
   Job failing = { .error_domain = G_IO_ERROR, .error_code = G_IO_ERROR_FAILED };
   Outcome o1 = { 0 }, o2 = { 0 };
-  double calls = aio_statistics_get ("thread-pool", "calls");
-  double errors = aio_statistics_get ("thread-pool", "errors");
+  double calls = aio_statistics_get ("thread_pool", "calls");
+  double errors = aio_statistics_get ("thread_pool", "errors");
   g_autoptr(GVariant) snapshot = NULL;
   g_autoptr(GVariant) group = NULL;
   double value = 0;
@@ -1078,13 +1078,13 @@ test_statistics (void)
   ITERATE_UNTIL (ctx, o1.done && o2.done);
   g_assert_error (o2.error, G_IO_ERROR, G_IO_ERROR_FAILED);
 
-  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "calls"), ==, calls + 2);
-  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "errors"), ==, errors + 1);
-  g_assert_cmpfloat (aio_statistics_get ("thread-pool", "sum-time"), >=, 0);
+  g_assert_cmpfloat (aio_statistics_get ("thread_pool", "calls"), ==, calls + 2);
+  g_assert_cmpfloat (aio_statistics_get ("thread_pool", "errors"), ==, errors + 1);
+  g_assert_cmpfloat (aio_statistics_get ("thread_pool", "sum_time"), >=, 0);
 
   /* And exported in the a{sv} snapshot. */
   snapshot = aio_statistics_snapshot ();
-  group = g_variant_lookup_value (snapshot, "thread-pool", NULL);
+  group = g_variant_lookup_value (snapshot, "thread_pool", NULL);
   g_assert_nonnull (group);
   g_assert_true (g_variant_lookup (group, "calls", "d", &value));
   g_assert_cmpfloat (value, >=, calls + 2);

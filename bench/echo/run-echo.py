@@ -46,7 +46,9 @@ connection echoes 64 bytes and stays open (the warm-up: what a server
 allocates once, such as a read buffer per thread, is not counted), the
 server's VmRSS is read from /proc/PID/status, then N more connections each
 echo 64 bytes once and stay open, idle, and VmRSS is read again; the table
-gives the growth per open connection. Resident memory does not depend on
+gives the growth per open connection. --batch B (default 100) opens and
+echoes B connections at a time; --batch 1 is one round trip after the
+other, which lays the heap out differently (and is slow on a busy machine). Resident memory does not depend on
 the load of the machine. --repeat R runs it R times (a fresh server each
 time) and prints every figure.
 
@@ -207,7 +209,9 @@ def run_load(load, server, size, conns, duration, warmup, cpu):
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, preexec_fn=preexec,
-                              timeout=duration + warmup + 60)
+                              # connecting thousands of clients one after the
+                              # other takes a while on a busy machine
+                              timeout=duration + warmup + 60 + conns / 25)
     except subprocess.TimeoutExpired:
         raise NotAvailable("echo-load did not finish")
     fields = {}
@@ -301,7 +305,7 @@ def open_echoed(host, port, count, payload, sockets, batch=100):
         done += len(group)
 
 
-def measure_memory(command, count, cpu):
+def measure_memory(command, count, cpu, batch):
     """KiB of server VmRSS per open idle connection after one 64-byte echo."""
     payload = bytes(range(64))
     server = Server(command, cpu)
@@ -310,7 +314,7 @@ def measure_memory(command, count, cpu):
         open_echoed(server.host, server.port, 1, payload, sockets)
         time.sleep(0.2)  # let the server settle (not a synchronisation)
         before = vm_rss_kib(server.process.pid)
-        open_echoed(server.host, server.port, count, payload, sockets)
+        open_echoed(server.host, server.port, count, payload, sockets, batch)
         time.sleep(0.2)
         after = vm_rss_kib(server.process.pid)
         if not server.alive():
@@ -333,6 +337,7 @@ def memory_main(names, known, build, options):
     print()
     print("- %d connections, each echoing 64 bytes once, then idle and open; the server's "
           "VmRSS (/proc/PID/status) before and after, minus one warm connection" % count)
+    print("- connections opened and echoed %d at a time" % options.batch)
     print("- one fresh server process per run; %d run(s) per server, interleaved" % options.repeat)
     print()
     sys.stdout.flush()
@@ -340,7 +345,8 @@ def memory_main(names, known, build, options):
     for r in range(options.repeat):
         for name in names:
             try:
-                m = measure_memory(known[name][1](build), count, options.server_cpu)
+                m = measure_memory(known[name][1](build), count, options.server_cpu,
+                                   options.batch)
             except NotAvailable as error:
                 m = {"error": str(error)}
             results[name].append(m)
@@ -438,6 +444,9 @@ def main(argv):
     parser.add_argument("--no-pin", action="store_true", help="do not pin to CPUs")
     parser.add_argument("--memory", type=int, default=0, metavar="N",
                         help="measure memory per open connection with N connections instead")
+    parser.add_argument("--batch", type=int, default=100,
+                        help="--memory: connections opened and echoed at a time (default 100; "
+                             "1 is one round trip after the other, slow on a busy machine)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per server in --memory mode (default 1)")
     options = parser.parse_args(argv)

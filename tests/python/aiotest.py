@@ -166,20 +166,22 @@ class Watchdog:
 class Child:
     """A Python child process whose stdout lines are read with a deadline."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, stderr=None):
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
-                                     env=full_env)
+                                     stderr=stderr, env=full_env)
         self.lines = []
         self._buffer = b''
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.proc.stdout, selectors.EVENT_READ)
 
     def read_until(self, token, timeout=TIMEOUT):
-        """Reads lines until one equals ``token``."""
+        """Reads lines until one equals ``token`` (or, a function, until
+        ``token(line)`` holds for one)."""
         deadline = time.monotonic() + timeout
-        while token not in self.lines:
+        found = token if callable(token) else (lambda line: line == token)
+        while not any(found(line) for line in self.lines):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError('child did not print %r in %g s; it printed %r'

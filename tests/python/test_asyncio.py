@@ -102,6 +102,26 @@ class AsyncServices(unittest.TestCase):
         self.assertTrue(counting.ended)
         self.assertEqual(counting.get_state(), STOPPED)
 
+    def test_tasks_left_behind_are_cancelled_when_the_entrypoint_stops(self):
+        seen = []
+
+        async def background():
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                seen.append('cancelled')
+                raise
+
+        class Spawner(Aio.Service):
+            async def start(self):
+                self.task = asyncio.get_running_loop().create_task(background())
+
+        spawner = Spawner()
+        with entrypoint(spawner):
+            self.assertFalse(spawner.task.done())
+        self.assertTrue(spawner.task.cancelled())
+        self.assertEqual(seen, ['cancelled'])
+
     def test_the_tutorial_infinity_service(self):
         infinity = InfinityService()
         with entrypoint(infinity):
@@ -133,6 +153,25 @@ class AsyncServices(unittest.TestCase):
         with self.assertRaisesRegex(GLib.Error, "Service 'Crashing' failed: ConnectionError"):
             with entrypoint(Crashing()) as ep, Watchdog(ep):
                 ep.run_forever()
+
+
+class QuitDuringStart(unittest.TestCase):
+
+    def test_quit_during_a_start_that_never_completes_cancels_it(self):
+        class Hanging(Aio.Service):
+            async def start(self):
+                self.entrypoint.quit()
+                await asyncio.Event().wait()
+
+        for run in (lambda *services: entrypoint(*services).run(),
+                    lambda *services: Aio.run(None, *services, log_config=False)):
+            log = []
+            with self.assertRaises(GLib.Error) as caught:
+                run(aiotest.Recorder(name='ordinary', log=log), Hanging())
+            self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
+                                                     Gio.IOErrorEnum.CANCELLED))
+            self.assertEqual([entry[:2] for entry in log],
+                             [('start', 'ordinary'), ('stop', 'ordinary')])
 
 
 class AsyncMains(unittest.TestCase):
@@ -223,6 +262,65 @@ class AsyncMains(unittest.TestCase):
         self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
                                                  Gio.IOErrorEnum.CANCELLED))
         self.assertEqual(cancelled, [True])
+
+
+class AsyncEverywhere(unittest.TestCase):
+    """The other functions the library calls may be async def too."""
+
+    def test_async_handle_client(self):
+        class Echo(Aio.TcpServer):
+            async def handle_client(self, stream):
+                reader, writer = stream.get_input_stream(), stream.get_output_stream()
+                data = await Aio.threaded(reader.read_bytes)(64, None)
+                await Aio.threaded(writer.write_bytes)(data, None)
+
+        echo = Echo(address='127.0.0.1', port=0)
+
+        async def main():
+            reader, writer = await asyncio.open_connection('127.0.0.1', echo.props.port)
+            writer.write(b'ping')
+            await writer.drain()
+            data = await reader.read(4)
+            writer.close()
+            return data
+
+        self.assertEqual(Aio.run(main, echo, log_config=False), b'ping')
+
+    def test_async_periodic_callback_and_context_wait(self):
+        class Counter(Aio.PeriodicService):
+            interval = 0.001
+            count = 0
+
+            async def callback(self):
+                await asyncio.sleep(0)
+                self.count += 1
+                if self.count == 3:
+                    self.context['counted'] = self.count
+
+        counter = Counter()
+
+        async def main(entrypoint):
+            return await entrypoint.context.wait('counted')
+
+        self.assertEqual(Aio.run(main, counter, log_config=False), 3)
+
+    def test_async_operation_under_timeout(self):
+        async def slow():
+            await asyncio.sleep(aiotest.TIMEOUT)
+
+        async def fast(x):
+            await asyncio.sleep(0)
+            return x * 2
+
+        def main(entrypoint, done):
+            def second(error):
+                seen.append(error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT))
+                Aio.timeout(aiotest.TIMEOUT, fast, 21, callback=done)
+            Aio.timeout(0.01, slow, errback=second)
+
+        seen = []
+        self.assertEqual(Aio.run(main, log_config=False), 42)
+        self.assertEqual(seen, [True])
 
 
 class Threaded(unittest.TestCase):

@@ -179,6 +179,31 @@ class AsyncStartStop(unittest.TestCase):
             self.assertEqual(threaded.get_state(), RUNNING)
         threaded.thread.join()
 
+    def test_a_long_running_start_with_done_is_waited_for_at_stop(self):
+        events = []
+
+        class Worker(Aio.Service):
+            def start(self, done):
+                self.set_ready()
+                GObject.Object.connect(done.cancellable, 'cancelled',
+                                       lambda c: GLib.idle_add(self.finish, done))
+
+            def finish(self, done):
+                events.append('start ended')
+                done()
+                return GLib.SOURCE_REMOVE
+
+            def stop(self, reason):
+                events.append('stop')
+
+        worker = Worker()
+        with entrypoint(worker):
+            self.assertEqual(worker.get_state(), RUNNING)
+        events.append('exited')
+        self.assertEqual(sorted(events[:2]), ['start ended', 'stop'])
+        self.assertEqual(events[2:], ['exited'])
+        self.assertEqual(worker.get_state(), STOPPED)
+
     def test_done_call_reports_the_exception_of_a_gio_style_finish(self):
         class Parser(Aio.Service):
             def start(self, done):

@@ -273,7 +273,7 @@ class PeriodicServiceTest(unittest.TestCase):
 
     def test_invalid_interval_fails_the_start(self):
         with self.assertRaises(GLib.Error) as caught:
-            Aio.run(lambda: None, Counter(interval=-1), log_config=False)
+            Aio.run(lambda: None, Counter(interval=0), log_config=False)
         self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
                                                  Gio.IOErrorEnum.INVALID_ARGUMENT))
 
