@@ -14,55 +14,22 @@
 
 /* Helpers */
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-start_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_start_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
-static void
-stop_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
 static void
 start_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (service, NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_start_service (service, &error));
+  g_assert_no_error (error);
 }
 
 static void
 stop_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (service, NULL, NULL, stop_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_stop_service (service, NULL, &error));
+  g_assert_no_error (error);
 }
 
 typedef struct
@@ -325,22 +292,17 @@ test_bad_argv (void)
   const char *missing[] = { "/nonexistent/aio-test-program", NULL };
   const char *empty[] = { NULL };
   g_autoptr(AioProcessService) service = aio_process_service_new (empty);
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (res.error->message, "argv"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "argv"));
+  g_clear_error (&error);
 
   aio_process_service_set_argv (service, missing);
-  res.done = FALSE;
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_false (res.ok);
-  g_assert_nonnull (res.error);
-  g_assert_nonnull (strstr (res.error->message, "/nonexistent/aio-test-program"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/aio-test-program"));
   assert_no_children ();
 }
 

@@ -152,6 +152,7 @@ def _new_loop(context):
                 yield
             finally:
                 asyncio._set_running_loop(None)
+
         loop = GLibEventLoop(context=context)
     else:
         loop = GLibEventLoop(context)
