@@ -72,6 +72,32 @@ run_helper (HelperMode mode)
   return 0;
 }
 
+/* The same services inside a GApplication (aio_entrypoint_attach_application). */
+
+static void
+helper_activate_cb (GApplication *application)
+{
+  /* A service without windows holds itself, until SIGTERM quits it. */
+  g_application_hold (application);
+}
+
+static int
+run_helper_app (void)
+{
+  g_autoptr(GApplication) application = g_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autoptr(AioEntrypoint) ep = aio_entrypoint_new ();
+  g_autoptr(AioTestService) alpha = aio_test_service_new ("alpha");
+  g_autoptr(AioTestService) beta = aio_test_service_new ("beta");
+
+  beta->mode = TEST_MODE_LONG_RUNNING;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
+  g_signal_connect (application, "activate", G_CALLBACK (helper_activate_cb), NULL);
+  aio_entrypoint_attach_application (ep, application);
+
+  return g_application_run (application, 0, NULL);
+}
+
 /* The fake manager */
 
 typedef struct
@@ -270,15 +296,22 @@ manager_write_stdin (Manager *manager)
 
 /* READY=1 after the start and its STATUS= lines, the pings, then
  * STOPPING=1 on SIGTERM, in that order. */
+typedef enum {
+  LIFECYCLE_PATH,
+  LIFECYCLE_ABSTRACT,
+  LIFECYCLE_APPLICATION,   /* abstract, the entrypoint attached to a GApplication */
+} LifecycleMode;
+
 static void
 check_lifecycle (gconstpointer data)
 {
-  gboolean abstract = GPOINTER_TO_INT (data);
+  LifecycleMode mode = GPOINTER_TO_INT (data);
   Manager manager;
   int starting, alpha, beta, ready, ping, stopping;
 
-  manager_init (&manager, abstract);
-  manager_spawn_helper (&manager, "--helper", NULL);
+  manager_init (&manager, mode != LIFECYCLE_PATH);
+  manager_spawn_helper (&manager, mode == LIFECYCLE_APPLICATION ? "--helper-app" : "--helper",
+                        NULL);
 
   ready = manager_wait (&manager, "READY=1", 0, 1);
   /* 10 pings at WATCHDOG_USEC=200000 take about 1 s. */
@@ -479,14 +512,20 @@ main (int   argc,
     return run_helper (HELPER_OK);
   if (argc == 2 && g_str_equal (argv[1], "--helper-fail"))
     return run_helper (HELPER_FAIL);
+  if (argc == 2 && g_str_equal (argv[1], "--helper-app"))
+    return run_helper_app ();
   if (argc == 2 && g_str_equal (argv[1], "--helper-slow"))
     return run_helper (HELPER_SLOW);
 
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_data_func ("/Aio/SdNotify/lifecycle/path", GINT_TO_POINTER (FALSE), check_lifecycle);
-  g_test_add_data_func ("/Aio/SdNotify/lifecycle/abstract", GINT_TO_POINTER (TRUE), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/path",
+                        GINT_TO_POINTER (LIFECYCLE_PATH), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/abstract",
+                        GINT_TO_POINTER (LIFECYCLE_ABSTRACT), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/application",
+                        GINT_TO_POINTER (LIFECYCLE_APPLICATION), check_lifecycle);
   g_test_add_func ("/Aio/SdNotify/blocked-loop", check_blocked_loop);
   g_test_add_func ("/Aio/SdNotify/watchdog-pid", check_watchdog_pid);
   g_test_add_func ("/Aio/SdNotify/start-failure", check_start_failure);
