@@ -46,9 +46,15 @@
  *
  * The stop is graceful: the server stops accepting and closes its listening
  * socket, lets the clients finish for up to
- * [property@Aio.TcpServer:drain-timeout] seconds, then cancels their
- * cancellables and waits for them. Cancelling the stop's own cancellable
- * cancels the clients at once.
+ * [property@Aio.TcpServer:drain-timeout] seconds, then ends their reading
+ * side (so that a reply being written is finished, not cut), cancels
+ * their cancellables a second later and waits for them. Cancelling the
+ * stop's own cancellable cancels the clients at once.
+ *
+ * Against clients that connect and stay silent,
+ * [property@Aio.TcpServer:idle-timeout] closes a connection on which no
+ * byte moved for that long and [property@Aio.TcpServer:tls-handshake-timeout]
+ * one whose TLS handshake did not complete in time.
  *
  * ## TLS
  *
