@@ -39,4 +39,8 @@
 # include "aio-sd-notify.h"
 # include "aio-process-service.h"
 # include "aio-respawning-process-service.h"
+#if AIO_HAVE_SOUP
+# include "aio-http-service.h"
+# include "aio-metrics-service.h"
+#endif
 #undef AIOMISC_GLIB_INSIDE
