@@ -279,6 +279,13 @@ test_hello_tls (void)
   g_autoptr(AioHttpService) bad = service_new ();
   g_autoptr(GError) error = NULL;
 
+#if defined(__SANITIZE_ADDRESS__)
+  /* LeakSanitizer's tracer crashes on the dynamic TLS block GnuTLS (the
+   * dlopened glib-networking backend) leaves in libsoup's handshake
+   * thread ("Tracer caught signal 11" at exit); valgrind covers it. */
+  g_test_skip ("LeakSanitizer crashes on GnuTLS's dynamic TLS in libsoup's handshake thread");
+  return;
+#endif
   aio_http_service_set_tls_certificate_file (service, certs->server_cert);
   aio_http_service_set_tls_key_file (service, certs->server_key);
   start (service);
