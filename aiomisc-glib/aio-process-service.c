@@ -476,6 +476,10 @@ aio_process_service_start_async (AioService          *service,
   g_task_set_source_tag (task, aio_process_service_start_async);
   g_task_set_check_cancellable (task, FALSE);
 
+  /* Stopped before it started: no child to kill right away. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
   child = _aio_process_service_spawn (self, &error);
   if (child == NULL)
     {

@@ -248,6 +248,11 @@ aio_respawning_process_service_start_async (AioService          *service,
                                                    : aio_clock_get_default ());
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
 
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
   respawn_spawn (task, FALSE);
 }
 

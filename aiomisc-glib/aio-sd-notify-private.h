@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 /* Called by the entrypoint at the steps of its life; each does nothing
  * unless NOTIFY_SOCKET is set. The state lives on @entrypoint (qdata).
  *
- * starting: STATUS= while @services start, one line per service up,
- *   EXTEND_TIMEOUT_USEC= if the entrypoint has a start-timeout, and the
- *   WATCHDOG=1 pings from @context every WATCHDOG_USEC / 2.
+ * starting: STATUS= while @services start, one line per service up;
+ *   EXTEND_TIMEOUT_USEC=<start-timeout> every half of it until ready, if
+ *   the entrypoint has a start-timeout; the WATCHDOG=1 pings from @context
+ *   every WATCHDOG_USEC / 2.
  * ready: READY=1.
  * stopping: STOPPING=1.
  * stopped: STATUS= with @error, if any; the pings stop. */

@@ -232,6 +232,8 @@ typedef struct
   GPtrArray    *services;     /* AioService*, owned */
   GArray       *handlers;     /* gulong, one per service */
   GSource      *watchdog;
+  GSource      *extend;       /* while starting, with a start-timeout */
+  char         *extend_state;
   gboolean      warned;
   gboolean      starting;
 } Notifier;
@@ -247,6 +249,17 @@ notifier_quark (void)
 }
 
 static void
+notifier_stop_extending (Notifier *notifier)
+{
+  if (notifier->extend != NULL)
+    {
+      g_source_destroy (notifier->extend);
+      g_clear_pointer (&notifier->extend, g_source_unref);
+    }
+  g_clear_pointer (&notifier->extend_state, g_free);
+}
+
+static void
 notifier_free (gpointer data)
 {
   Notifier *notifier = data;
@@ -254,6 +267,7 @@ notifier_free (gpointer data)
   for (guint i = 0; i < notifier->services->len; i++)
     g_clear_signal_handler (&g_array_index (notifier->handlers, gulong, i),
                             g_ptr_array_index (notifier->services, i));
+  notifier_stop_extending (notifier);
   if (notifier->watchdog != NULL)
     {
       g_source_destroy (notifier->watchdog);
@@ -316,6 +330,31 @@ notifier_watchdog_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+notifier_extend_cb (gpointer data)
+{
+  Notifier *notifier = data;
+
+  notifier_send (notifier, notifier->extend_state);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A timer of @notifier's context every @interval_ms. */
+static GSource *
+notifier_add_timer (Notifier    *notifier,
+                    guint        interval_ms,
+                    GSourceFunc  func,
+                    const char  *name)
+{
+  GSource *source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, func, notifier, NULL);
+  g_source_set_static_name (source, name);
+  g_source_attach (source, notifier->context);
+
+  return source;
+}
+
 static void
 notifier_service_state_cb (AioService *service,
                            GParamSpec *pspec,
@@ -376,7 +415,6 @@ _aio_sd_notify_entrypoint_starting (AioEntrypoint *entrypoint,
                                     GPtrArray     *services)
 {
   Notifier *notifier;
-  g_autofree char *extend = NULL;
   guint64 watchdog_usec;
   double start_timeout;
 
@@ -399,13 +437,24 @@ _aio_sd_notify_entrypoint_starting (AioEntrypoint *entrypoint,
     }
   g_object_set_qdata_full (G_OBJECT (entrypoint), notifier_quark (), notifier, notifier_free);
 
-  /* The manager's start timeout must not end a start that our own
-   * start-timeout bounds: extend it to that. */
+  notifier_send_status (notifier, NULL, "Starting %u services", services->len);
+
+  /* The manager's TimeoutStartSec= must not end a start that our own
+   * start-timeout bounds (per service, so a chain of dependencies may take
+   * longer): while the start runs, the loop extends the manager's timeout
+   * by the start-timeout every half of it. A stuck loop stops extending. */
   start_timeout = entrypoint_start_timeout (entrypoint);
   if (start_timeout > 0)
-    extend = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GUINT64_FORMAT,
-                              (guint64) _aio_seconds_to_usec (start_timeout));
-  notifier_send_status (notifier, extend, "Starting %u services", services->len);
+    {
+      gint64 usec = _aio_seconds_to_usec (start_timeout);
+
+      notifier->extend_state = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GINT64_FORMAT, usec);
+      notifier_send (notifier, notifier->extend_state);
+      notifier->extend = notifier_add_timer (notifier,
+                                             (guint) CLAMP (usec / 2 / 1000, 1, G_MAXUINT),
+                                             notifier_extend_cb,
+                                             "[aiomisc-glib] sd_notify start extension");
+    }
 
   /* Pinged from the loop: a loop that is stuck stops the pings, and the
    * manager restarts the program. */
@@ -415,10 +464,8 @@ _aio_sd_notify_entrypoint_starting (AioEntrypoint *entrypoint,
       guint interval_ms = (guint) CLAMP (watchdog_usec / 2 / 1000, 1, G_MAXUINT);
 
       g_debug ("sd_notify: pinging the watchdog every %u ms", interval_ms);
-      notifier->watchdog = g_timeout_source_new (interval_ms);
-      g_source_set_callback (notifier->watchdog, notifier_watchdog_cb, notifier, NULL);
-      g_source_set_static_name (notifier->watchdog, "[aiomisc-glib] sd_notify watchdog");
-      g_source_attach (notifier->watchdog, context);
+      notifier->watchdog = notifier_add_timer (notifier, interval_ms, notifier_watchdog_cb,
+                                               "[aiomisc-glib] sd_notify watchdog");
     }
 }
 
@@ -431,6 +478,7 @@ _aio_sd_notify_entrypoint_ready (AioEntrypoint *entrypoint)
     return;
 
   notifier->starting = FALSE;
+  notifier_stop_extending (notifier);
   notifier_send_status (notifier, "READY=1", "Running %u services", notifier->services->len);
 }
 
@@ -443,6 +491,7 @@ _aio_sd_notify_entrypoint_stopping (AioEntrypoint *entrypoint)
     return;
 
   notifier->starting = FALSE;
+  notifier_stop_extending (notifier);
   notifier_send_status (notifier, "STOPPING=1", "Stopping %u services", notifier->services->len);
 }
 

@@ -12,5 +12,9 @@ const char *_aio_service_state_to_string (AioServiceState  state);
 GPtrArray  *_aio_service_peek_dependencies (AioService    *self);
 gboolean    _aio_service_in_cycle        (AioService      *self);
 gboolean    _aio_service_has_run         (AioService      *self);
+/* The entrypoint that runs the service (not a reference), or NULL. */
+gpointer    _aio_service_get_owner       (AioService      *self);
+void        _aio_service_set_owner       (AioService      *self,
+                                          gpointer         owner);
 
 G_END_DECLS

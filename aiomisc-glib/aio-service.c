@@ -25,6 +25,17 @@
  *   %AIO_SERVICE_STATE_FAILED and emits [signal@Aio.Service::failed], which
  *   makes a running [class@Aio.Entrypoint] shut the program down.
  *
+ * The lifecycle rule, as in aiomisc: `stop` runs for every service whose
+ * `start` was invoked, unless that start failed with an error other than
+ * cancellation. A start that was cancelled (a stop while starting, a
+ * cancelled [method@Aio.Service.start_async], a sibling that failed to start
+ * in an [class@Aio.Entrypoint], a signal) may have set things up before it
+ * noticed, or may have ignored its cancellable and succeeded (a #GTask that
+ * checks its cancellable then reports %G_IO_ERROR_CANCELLED all the same):
+ * its `stop` runs once it completed, so `stop` must cope with a start that
+ * got only part of the way. A start that failed with any other error is
+ * expected to have cleaned up after itself, and its `stop` does not run.
+ *
  * A service may depend on others ([method@Aio.Service.add_dependency]): an
  * entrypoint starts it only once all its dependencies run and stops it
  * before any of them.
@@ -42,6 +53,7 @@ typedef struct
   AioServiceState  state;
   GPtrArray       *dependencies;
   GMainContext    *context;
+  gpointer         owner;   /* the entrypoint that runs it, unowned */
 
   /* The cancellable handed to the start vfunc; cancelled by stop. */
   GCancellable    *run_cancellable;
@@ -461,6 +473,23 @@ _aio_service_has_run (AioService *self)
   return priv->ever_running;
 }
 
+gpointer
+_aio_service_get_owner (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  return priv->owner;
+}
+
+void
+_aio_service_set_owner (AioService *self,
+                        gpointer    owner)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  priv->owner = owner;
+}
+
 static void
 aio_service_disconnect_start_cancellable (AioService *self)
 {
@@ -527,6 +556,26 @@ aio_service_maybe_finish_stop (AioService *self)
     }
 }
 
+/* The start was cancelled (by the caller, or by itself) but not failed:
+ * whatever it set up is torn down by `stop`, and the start reports
+ * G_IO_ERROR_CANCELLED. The start vfunc may still be running (a
+ * long-running start that called set_ready): the stop then waits for it. */
+static void
+aio_service_stop_cancelled_start (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  GError *error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The start of service '%s' was cancelled",
+                               aio_service_get_name (self));
+
+  priv->ever_running = TRUE;
+  g_clear_error (&priv->stop_reason);
+  priv->stop_reason = g_error_copy (error);
+  aio_service_set_state (self, AIO_SERVICE_STATE_STOPPING);
+  aio_service_complete_start (self, error);
+  aio_service_run_stop_vfunc (self);
+}
+
 static void
 aio_service_start_vfunc_cb (GObject      *object,
                             GAsyncResult *result,
@@ -536,6 +585,7 @@ aio_service_start_vfunc_cb (GObject      *object,
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GError) error = NULL;
   gboolean ok;
+  gboolean needs_stop;
 
   ok = AIO_SERVICE_GET_CLASS (self)->start_finish (self, result, &error);
   if (!ok && error == NULL)
@@ -543,6 +593,12 @@ aio_service_start_vfunc_cb (GObject      *object,
                  "Service '%s' failed to start without saying why",
                  aio_service_get_name (self));
   priv->start_vfunc_pending = FALSE;
+
+  /* The lifecycle rule: `stop` runs unless the start failed with an error
+   * other than cancellation. A start that ignores its cancellable and
+   * succeeds anyway comes back as G_IO_ERROR_CANCELLED from a GTask that
+   * checks its cancellable: it may have set things up all the same. */
+  needs_stop = ok || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   if (priv->start_task != NULL)
     {
@@ -554,7 +610,7 @@ aio_service_start_vfunc_cb (GObject      *object,
                                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                    "Service '%s' was stopped while starting",
                                                    aio_service_get_name (self)));
-          if (ok)
+          if (needs_stop)
             {
               priv->ever_running = TRUE;
               aio_service_run_stop_vfunc (self);
@@ -562,12 +618,14 @@ aio_service_start_vfunc_cb (GObject      *object,
           else
             aio_service_maybe_finish_stop (self);
         }
-      else if (ok)
+      else if (ok && !g_cancellable_is_cancelled (priv->run_cancellable))
         {
           priv->ever_running = TRUE;
           aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
           aio_service_complete_start (self, NULL);
         }
+      else if (needs_stop)
+        aio_service_stop_cancelled_start (self);
       else
         {
           aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
@@ -614,6 +672,12 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
  * completes when an ordinary `start` completes or when a long-running one
  * calls [method@Aio.Service.set_ready].
  *
+ * If @cancellable is cancelled while the service is starting, the
+ * cancellable its `start` received is cancelled; once `start` completed,
+ * `stop` runs (unless `start` failed with an error other than cancellation)
+ * and the operation fails with %G_IO_ERROR_CANCELLED. Once the service is
+ * up, @cancellable has no effect: the outcome always matches the state.
+ *
  * Fails with %G_IO_ERROR_BUSY if the service is starting,
  * running or stopping, with %AIO_ERROR_DEPENDENCY_CYCLE if it
  * depends on itself, with %AIO_ERROR_DEPENDENCY_FAILED if a
@@ -638,6 +702,9 @@ aio_service_start_async (AioService          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aio_service_start_async);
+  /* The outcome follows the state of the service, also after @cancellable
+   * was cancelled: a start that succeeded anyway is stopped first. */
+  g_task_set_check_cancellable (task, FALSE);
 
   switch (priv->state)
     {
@@ -781,6 +848,13 @@ aio_service_set_ready (AioService *self)
   if (priv->state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
     return;
 
+  /* Ready after the caller cancelled the start: stop it. */
+  if (g_cancellable_is_cancelled (priv->run_cancellable))
+    {
+      aio_service_stop_cancelled_start (self);
+      return;
+    }
+
   priv->ever_running = TRUE;
   aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
   aio_service_complete_start (self, NULL);
@@ -842,7 +916,9 @@ aio_service_run_stop_vfunc (AioService *self)
  * are done.
  *
  * Stopping a service that is starting cancels the start and waits for it;
- * if the start succeeded anyway, `stop` runs. Concurrent stops share one
+ * then `stop` runs unless the start failed with an error other than
+ * cancellation (a start that succeeded anyway, or one that gave up with
+ * %G_IO_ERROR_CANCELLED, may have set things up). Concurrent stops share one
  * run of `stop`. Stopping a stopped service, or one whose start failed,
  * succeeds at once. Stopping a service that was never started fails with
  * %AIO_ERROR_NOT_RUNNING.

@@ -1055,9 +1055,12 @@ static void
 aio_tcp_server_dispose (GObject *object)
 {
   AioTcpServer *self = AIO_TCP_SERVER (object);
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
   /* Clients reference the server: none is left here. */
   close_listener (self);
+  /* A sweep not yet stopped by its own next tick (it holds no reference). */
+  clear_source (&priv->sweep_source);
 
   G_OBJECT_CLASS (aio_tcp_server_parent_class)->dispose (object);
 }

@@ -2,10 +2,10 @@
  *
  * Two ways to drive a connection, with the same protocol semantics:
  *
- * - socket mode (a plain GSocketConnection): one custom GSource per
- *   connection polls the socket's file descriptor (g_source_add_unix_fd),
- *   for G_IO_IN while reading and G_IO_OUT only while the write queue is not
- *   empty; reads go into a buffer shared by the transports of the thread
+ * - socket mode (a plain GSocketConnection): the socket is in the epoll set
+ *   of the reactor of the main context (one GSource for all the transports
+ *   of the context, see Reactor below), for reading while reading and for
+ *   writing only while the write queue is not empty; reads go into a buffer shared by the transports of the thread
  *   (none has one of its own), writes go to
  *   the socket directly (send/sendmsg with MSG_NOSIGNAL) and only what the
  *   socket does not take is queued. No GTask, no GError and no allocation on
@@ -13,16 +13,18 @@
  * - stream mode (a GTlsConnection, whose bytes cannot come from the socket):
  *   the pollable input and output streams, with their sources.
  *
- * The custom GSource also carries the deferred work (the call of
- * connection_lost) through its ready time, so that no callback of the
- * protocol ever runs inside another one.
+ * The reactor also carries the deferred work (the call of connection_lost)
+ * through its ready time, so that no callback of the protocol ever runs
+ * inside another one.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "aiomisc-glib.h"
 #include "aio-transport-private.h"
@@ -71,11 +73,33 @@ typedef enum {
   STATE_LOST,     /* connection_lost was called */
 } TransportState;
 
+/* The transports of one main context share a reactor: one GSource polling
+ * one epoll descriptor, in which every socket-mode transport registers its
+ * socket (data.ptr is the transport). A connection thus costs no GSource,
+ * and an iteration of the main context costs what is ready, not what is
+ * open (GLib prepares, checks and polls every source and descriptor of a
+ * context in every iteration). The reactor also runs the deferred work of
+ * the transports (the call of connection_lost), through its ready time.
+ * It lives as long as its context. */
+typedef struct _ReactorBatch ReactorBatch;
+
+struct _ReactorBatch
+{
+  struct epoll_event *events;
+  int                 n;
+  ReactorBatch       *outer;  /* the batch of an enclosing dispatch */
+};
+
 typedef struct
 {
   GSource       source;
-  AioTransport *transport;  /* not a reference: the transport owns the source */
-} TransportSource;
+  GMainContext *context;      /* borrowed: it owns the source */
+  int           epfd;
+  GQueue        pending;      /* transports whose connection_lost is due */
+  ReactorBatch *batches;      /* the events being dispatched, innermost first */
+} Reactor;
+
+#define REACTOR_BATCH 256
 
 struct _AioTransport
 {
@@ -96,7 +120,7 @@ struct _AioTransport
 
   /* socket mode */
   int                     fd;              /* -1 in stream mode */
-  gpointer                fd_tag;          /* NULL while polling nothing */
+  gboolean                registered;      /* in the reactor's epoll set */
   GIOCondition            fd_events;       /* polled, or to poll again once resumed */
 
   /* stream mode */
@@ -105,7 +129,8 @@ struct _AioTransport
   GSource                *input_source;    /* while reading */
   GSource                *output_source;   /* while the queue is not empty */
 
-  GSource                *source;          /* TransportSource */
+  Reactor                *reactor;
+  GList                   pending_link;    /* in reactor->pending */
 
   GQueue                  queue;           /* GBytes to send */
   gsize                   head_offset;     /* bytes of the head sent already */
@@ -256,6 +281,176 @@ static inline gboolean
 transport_wants_read (AioTransport *self)
 {
   return self->state == STATE_OPEN && self->reading && !self->eof;
+}
+
+/* The reactor */
+
+static GHashTable *reactors;  /* GMainContext -> Reactor, borrowed */
+G_LOCK_DEFINE_STATIC (reactors);
+
+static void transport_ready (AioTransport *self, guint32 events);
+static void transport_lose (AioTransport *self);
+static void transport_suspend (AioTransport *self);
+
+static gboolean
+reactor_dispatch (GSource     *source,
+                  GSourceFunc  callback,
+                  gpointer     user_data)
+{
+  Reactor *reactor = (Reactor *) source;
+  struct epoll_event events[REACTOR_BATCH];
+  ReactorBatch batch = { events, 0, reactor->batches };
+  GList *link;
+
+  do
+    batch.n = epoll_wait (reactor->epfd, events, REACTOR_BATCH, 0);
+  while (batch.n < 0 && errno == EINTR);
+
+  reactor->batches = &batch;
+  for (int i = 0; i < batch.n; i++)
+    {
+      /* NULL when the transport left the epoll set since. */
+      if (events[i].data.ptr != NULL)
+        transport_ready (events[i].data.ptr, events[i].events);
+    }
+  reactor->batches = batch.outer;
+
+  g_source_set_ready_time (source, -1);
+  while ((link = g_queue_pop_head_link (&reactor->pending)) != NULL)
+    {
+      AioTransport *self = link->data;
+
+      link->data = NULL;
+      /* In a nested loop inside one of its own callbacks: once that
+       * returns (transport_resume). */
+      if (self->dispatching)
+        transport_suspend (self);
+      else
+        transport_lose (self);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+reactor_finalize (GSource *source)
+{
+  Reactor *reactor = (Reactor *) source;
+
+  G_LOCK (reactors);
+  if (g_hash_table_lookup (reactors, reactor->context) == reactor)
+    g_hash_table_remove (reactors, reactor->context);
+  G_UNLOCK (reactors);
+  close (reactor->epfd);
+}
+
+static GSourceFuncs reactor_funcs = {
+  .dispatch = reactor_dispatch,
+  .finalize = reactor_finalize,
+};
+
+/* The reactor of @context, made on first use; NULL with @error if the
+ * epoll descriptor cannot be made. Borrowed: the transport holds a
+ * reference on @context, which owns the reactor. */
+static Reactor *
+reactor_get (GMainContext  *context,
+             GError       **error)
+{
+  Reactor *reactor;
+
+  G_LOCK (reactors);
+  if (G_UNLIKELY (reactors == NULL))
+    reactors = g_hash_table_new (NULL, NULL);
+  reactor = g_hash_table_lookup (reactors, context);
+  if (reactor == NULL)
+    {
+      int epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+      if (epfd < 0)
+        {
+          int errsv = errno;
+
+          G_UNLOCK (reactors);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "Cannot create an epoll descriptor: %s", g_strerror (errsv));
+          return NULL;
+        }
+      reactor = (Reactor *) g_source_new (&reactor_funcs, sizeof (Reactor));
+      reactor->context = context;
+      reactor->epfd = epfd;
+      g_queue_init (&reactor->pending);
+      g_source_set_static_name (&reactor->source, "[aiomisc-glib] transports");
+      g_source_add_unix_fd (&reactor->source, epfd, G_IO_IN);
+      /* A protocol callback that iterates the context (a nested loop)
+       * still serves the other connections; the transport in a callback
+       * guards itself (transport_dispatch_begin). GLib would otherwise also
+       * block the source around every dispatch, waking the context up. */
+      g_source_set_can_recurse (&reactor->source, TRUE);
+      g_source_attach (&reactor->source, context);
+      g_source_unref (&reactor->source);
+      g_hash_table_insert (reactors, context, reactor);
+    }
+  G_UNLOCK (reactors);
+
+  return reactor;
+}
+
+/* Polls @self's socket for @events (G_IO_IN, G_IO_OUT), or not at all for
+ * 0: the descriptor then leaves the epoll set, as epoll reports hang-ups
+ * and errors even for no event. */
+static void
+reactor_poll (AioTransport *self,
+              GIOCondition  events)
+{
+  struct epoll_event event = {
+    .events = ((events & G_IO_IN) ? EPOLLIN : 0) | ((events & G_IO_OUT) ? EPOLLOUT : 0),
+    .data.ptr = self,
+  };
+
+  if (events == 0)
+    {
+      if (!self->registered)
+        return;
+      epoll_ctl (self->reactor->epfd, EPOLL_CTL_DEL, self->fd, &event);
+      self->registered = FALSE;
+      /* Events of the socket fetched already are not for it any more. */
+      for (ReactorBatch *batch = self->reactor->batches; batch != NULL; batch = batch->outer)
+        for (int i = 0; i < batch->n; i++)
+          if (batch->events[i].data.ptr == self)
+            batch->events[i].data.ptr = NULL;
+      return;
+    }
+
+  if (epoll_ctl (self->reactor->epfd, self->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                 self->fd, &event) != 0)
+    {
+      int errsv = errno;
+
+      /* Only a descriptor that is no socket any more gets here. */
+      g_warning ("Cannot poll a connection's socket: %s", g_strerror (errsv));
+      return;
+    }
+  self->registered = TRUE;
+}
+
+/* Calls connection_lost from the reactor's next dispatch. */
+static void
+reactor_defer_lost (AioTransport *self)
+{
+  if (self->pending_link.data != NULL)
+    return;
+  self->pending_link.data = self;
+  g_queue_push_tail_link (&self->reactor->pending, &self->pending_link);
+  g_source_set_ready_time (&self->reactor->source, 0);
+}
+
+static void
+reactor_cancel_lost (AioTransport *self)
+{
+  if (self->pending_link.data == NULL)
+    return;
+  g_queue_unlink (&self->reactor->pending, &self->pending_link);
+  self->pending_link.data = NULL;
 }
 
 /* Write buffer and water marks */
@@ -473,10 +668,9 @@ transport_remove_stream_sources (AioTransport *self)
 static void
 transport_remove_sources (AioTransport *self)
 {
-  if (self->fd_tag != NULL)
+  if (self->fd >= 0)
     {
-      g_source_remove_unix_fd (self->source, self->fd_tag);
-      self->fd_tag = NULL;
+      reactor_poll (self, 0);
       self->fd_events = 0;
     }
   transport_remove_stream_sources (self);
@@ -487,10 +681,10 @@ static void
 transport_schedule_lost (AioTransport *self)
 {
   self->lost_pending = TRUE;
-  /* While suspended, the dispatch that resumes the source calls
+  /* While suspended, the dispatch that resumes the transport calls
    * connection_lost. */
   if (!self->suspended)
-    g_source_set_ready_time (self->source, 0);
+    reactor_defer_lost (self);
 }
 
 static void
@@ -581,7 +775,7 @@ transport_lose (AioTransport *self)
 
   self->state = STATE_LOST;
   self->lost_pending = FALSE;
-  g_source_destroy (self->source);
+  reactor_cancel_lost (self);
 
   /* Before the callback: it may serve the protocol on a new connection. */
   g_object_set_qdata (G_OBJECT (protocol), aio_transport_serving_quark (), NULL);
@@ -720,19 +914,17 @@ transport_after_write (AioTransport *self)
 
 /* The sources */
 
-/* A protocol callback iterates the main context (a nested loop) while one
- * of the transport's sources is ready: its descriptor polled with an event
- * pending, or its ready time reached for connection_lost; in stream mode
- * also a pollable stream's source. A nested dispatch does nothing (no
- * callback inside another one), and GLib blocks only the source being
- * dispatched (not even that one if it can recurse, as the TransportSource
- * can), so the nested loop would dispatch the others over and over, at
- * 100% CPU: the transport's readiness is taken away until the outer
- * dispatch ends. The descriptor leaves the source rather than being polled
- * for no event, which would still report G_IO_HUP and G_IO_ERR; fd_events
- * keeps what to poll, and transport_update_events() only records changes.
- * The stream sources are destroyed, and made again once resumed. Only on
- * this path: the common dispatch does no extra work. */
+/* A protocol callback iterates the main context (a nested loop) while the
+ * transport is ready: its socket polled with an event pending, or its
+ * connection_lost due; in stream mode also a pollable stream's source. A
+ * nested dispatch does nothing for it (no callback inside another one), so
+ * the nested loop would find it ready over and over, at 100% CPU: the
+ * transport's readiness is taken away until the outer dispatch ends. The
+ * socket leaves the reactor's epoll set rather than being polled for no
+ * event, which would still report hang-ups and errors; fd_events keeps
+ * what to poll, and transport_update_events() only records changes. The
+ * stream sources are destroyed, and made again once resumed. Only on this
+ * path: the common dispatch does no extra work. */
 static void
 transport_suspend (AioTransport *self)
 {
@@ -740,13 +932,10 @@ transport_suspend (AioTransport *self)
     return;
 
   self->suspended = TRUE;
-  if (self->fd_tag != NULL)
-    {
-      g_source_remove_unix_fd (self->source, self->fd_tag);
-      self->fd_tag = NULL;
-    }
+  if (self->fd >= 0)
+    reactor_poll (self, 0);
   transport_remove_stream_sources (self);
-  g_source_set_ready_time (self->source, -1);
+  reactor_cancel_lost (self);
 }
 
 static void
@@ -755,14 +944,14 @@ transport_resume (AioTransport *self)
   self->suspended = FALSE;
   if (self->fd < 0)
     transport_update_events (self);
-  else if (self->fd_events != 0)
-    self->fd_tag = g_source_add_unix_fd (self->source, self->fd, self->fd_events);
+  else
+    reactor_poll (self, self->fd_events);
   if (self->lost_pending)
-    g_source_set_ready_time (self->source, 0);
+    reactor_defer_lost (self);
 }
 
-/* Every dispatch of the transport's sources (the TransportSource, and the
- * pollable streams' in stream mode), and the call of connection_made,
+/* Every dispatch of the transport (by the reactor, and the pollable
+ * streams' sources in stream mode), and the call of connection_made,
  * begins with this: FALSE in a nested loop, where the dispatch must do
  * nothing. */
 static inline gboolean
@@ -786,44 +975,27 @@ transport_dispatch_end (AioTransport *self)
     transport_resume (self);
 }
 
-static gboolean
-transport_source_dispatch (GSource     *source,
-                           GSourceFunc  callback,
-                           gpointer     user_data)
+/* The reactor found @self's socket ready for @events (EPOLL*). */
+static void
+transport_ready (AioTransport *self,
+                 guint32       events)
 {
-  AioTransport *self = ((TransportSource *) source)->transport;
-
   if (!transport_dispatch_begin (self))
-    return G_SOURCE_CONTINUE;
+    return;
 
-  if (self->fd_tag != NULL)
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && !g_queue_is_empty (&self->queue))
     {
-      GIOCondition revents = g_source_query_unix_fd (source, self->fd_tag);
-
-      if ((revents & (G_IO_OUT | G_IO_ERR | G_IO_HUP)) && !g_queue_is_empty (&self->queue))
-        {
-          if (transport_flush (self))
-            transport_after_write (self);
-        }
-
-      if ((revents & (G_IO_IN | G_IO_ERR | G_IO_HUP)) && transport_wants_read (self))
-        transport_read (self);
+      if (transport_flush (self))
+        transport_after_write (self);
     }
+
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && transport_wants_read (self))
+    transport_read (self);
 
   transport_dispatch_end (self);
-  if (self->lost_pending)
-    {
-      g_source_set_ready_time (source, -1);
-      transport_lose (self);
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
+  if (self->lost_pending && !self->suspended)
+    transport_lose (self);
 }
-
-static GSourceFuncs transport_source_funcs = {
-  .dispatch = transport_source_dispatch,
-};
 
 static gboolean
 transport_input_ready (GObject  *stream,
@@ -891,17 +1063,7 @@ transport_update_events (AioTransport *self)
           return;
         }
 
-      /* Polling no event at all would still report G_IO_HUP and G_IO_ERR,
-       * over and over: the descriptor leaves the source instead. */
-      if (events == 0)
-        {
-          g_source_remove_unix_fd (self->source, self->fd_tag);
-          self->fd_tag = NULL;
-        }
-      else if (self->fd_tag == NULL)
-        self->fd_tag = g_source_add_unix_fd (self->source, self->fd, events);
-      else
-        g_source_modify_unix_fd (self->source, self->fd_tag, events);
+      reactor_poll (self, events);
       self->fd_events = events;
       return;
     }
@@ -941,11 +1103,8 @@ aio_transport_finalize (GObject *object)
   AioTransport *self = AIO_TRANSPORT (object);
 
   transport_remove_sources (self);
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_source_unref (self->source);
-    }
+  if (self->reactor != NULL)
+    reactor_cancel_lost (self);
   transport_clear_queue (self);
   g_clear_error (&self->lost_error);
   g_clear_object (&self->protocol);
@@ -986,7 +1145,6 @@ transport_new (AioStreamProtocol  *protocol,
   g_autoptr(AioTransport) self = NULL;
   GInputStream *input = NULL;
   GOutputStream *output = NULL;
-  TransportSource *source;
 
   self = g_object_new (AIO_TYPE_TRANSPORT, NULL);
   self->stream = g_object_ref (stream);
@@ -1033,16 +1191,9 @@ transport_new (AioStreamProtocol  *protocol,
   self->klass = AIO_STREAM_PROTOCOL_GET_CLASS (protocol);
   self->context = g_main_context_ref_thread_default ();
 
-  source = (TransportSource *) g_source_new (&transport_source_funcs, sizeof (TransportSource));
-  source->transport = self;
-  self->source = (GSource *) source;
-  g_source_set_static_name (self->source, "[aiomisc-glib] transport");
-  /* Otherwise GLib blocks the source around every dispatch: it takes the
-   * descriptor out of the poll set and puts it back, waking the context up
-   * (an eventfd write and read) — per read, the hot path. The dispatch
-   * guards itself against recursion instead. */
-  g_source_set_can_recurse (self->source, TRUE);
-  g_source_attach (self->source, self->context);
+  self->reactor = reactor_get (self->context, error);
+  if (self->reactor == NULL)
+    return NULL;
 
   return g_steal_pointer (&self);
 }

@@ -43,4 +43,6 @@
 # include "aio-http-service.h"
 # include "aio-metrics-service.h"
 #endif
+# include "aio-dbus-service.h"
+# include "aio-dbus-name-watcher.h"
 #undef AIOMISC_GLIB_INSIDE

@@ -14,55 +14,22 @@
 
 /* Helpers */
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-start_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_start_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
-static void
-stop_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *res = data;
-
-  res->ok = aio_service_stop_finish (AIO_SERVICE (object), result, &res->error);
-  res->done = TRUE;
-}
-
 static void
 start_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (service, NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_start_service (service, &error));
+  g_assert_no_error (error);
 }
 
 static void
 stop_ok (gpointer service)
 {
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_stop_async (service, NULL, NULL, stop_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_no_error (res.error);
-  g_assert_true (res.ok);
+  g_assert_true (aio_test_stop_service (service, NULL, &error));
+  g_assert_no_error (error);
 }
 
 typedef struct
@@ -325,22 +292,43 @@ test_bad_argv (void)
   const char *missing[] = { "/nonexistent/aio-test-program", NULL };
   const char *empty[] = { NULL };
   g_autoptr(AioProcessService) service = aio_process_service_new (empty);
-  Result res = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (res.error->message, "argv"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "argv"));
+  g_clear_error (&error);
 
   aio_process_service_set_argv (service, missing);
-  res.done = FALSE;
-  aio_service_start_async (AIO_SERVICE (service), NULL, start_cb, &res);
-  aio_test_wait (&res.done);
-  g_assert_false (res.ok);
-  g_assert_nonnull (res.error);
-  g_assert_nonnull (strstr (res.error->message, "/nonexistent/aio-test-program"));
-  g_clear_error (&res.error);
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/aio-test-program"));
+  assert_no_children ();
+}
+
+/* A start cancelled before it began spawns nothing. */
+static void
+test_cancelled_start (void)
+{
+  const char *argv[] = { "sleep", "30", NULL };
+  g_autoptr(AioProcessService) service = aio_process_service_new (argv);
+  g_autoptr(AioRespawningProcessService) respawning = aio_respawning_process_service_new (argv);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  double spawned = aio_statistics_get ("process", "spawned");
+  AioService *services[] = { AIO_SERVICE (service), AIO_SERVICE (respawning) };
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (services); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      aio_service_start_async (services[i], cancellable, aio_test_async_result_cb, &result);
+      g_assert_false (aio_service_start_finish (services[i], aio_test_wait_result (&result),
+                                                &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    }
+  g_assert_cmpfloat (aio_statistics_get ("process", "spawned"), ==, spawned);
   assert_no_children ();
 }
 
@@ -557,6 +545,7 @@ main (int   argc,
   g_test_add_func ("/Aio/ProcessService/clean-signals", test_clean_signals);
   g_test_add_func ("/Aio/ProcessService/bad-argv", test_bad_argv);
   g_test_add_func ("/Aio/ProcessService/environment", test_environment);
+  g_test_add_func ("/Aio/ProcessService/cancelled-start", test_cancelled_start);
   g_test_add_func ("/Aio/RespawningProcessService/respawn", test_respawn);
   g_test_add_func ("/Aio/RespawningProcessService/crash-loop", test_crash_loop);
   g_test_add_func ("/Aio/RespawningProcessService/stop-during-pause", test_stop_during_pause);

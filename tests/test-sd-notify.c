@@ -37,8 +37,14 @@ helper_stdin_cb (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+typedef enum {
+  HELPER_OK,
+  HELPER_FAIL,   /* beta fails to start */
+  HELPER_SLOW,   /* alpha takes 1.5 s to start, with a start-timeout of 2 s */
+} HelperMode;
+
 static int
-run_helper (gboolean fail)
+run_helper (HelperMode mode)
 {
   g_autoptr(AioEntrypoint) ep = aio_entrypoint_new ();
   g_autoptr(AioTestService) alpha = aio_test_service_new ("alpha");
@@ -47,7 +53,12 @@ run_helper (gboolean fail)
   guint watch;
 
   beta->mode = TEST_MODE_LONG_RUNNING;
-  beta->fail_start = fail;
+  beta->fail_start = mode == HELPER_FAIL;
+  if (mode == HELPER_SLOW)
+    {
+      alpha->start_delay_ms = 1500;
+      g_object_set (ep, "start-timeout", 2.0, NULL);
+    }
   aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
   aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
   watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
@@ -377,6 +388,35 @@ check_start_failure (void)
   manager_clear (&manager);
 }
 
+/* With a start-timeout, the loop extends the manager's start timeout by it
+ * every half of it, until READY=1. */
+static void
+check_extend_timeout (void)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (AIO_TYPE_ENTRYPOINT);
+  Manager manager;
+  int ready, extend;
+
+  if (g_object_class_find_property (G_OBJECT_CLASS (klass), "start-timeout") == NULL)
+    {
+      g_test_skip ("The entrypoint has no start-timeout property");
+      return;
+    }
+
+  manager_init (&manager, TRUE);
+  manager_spawn_helper (&manager, "--helper-slow", NULL);
+
+  ready = manager_wait (&manager, "READY=1", 0, 1);
+  /* At 0 and 1 s; READY=1 after 1.5 s. */
+  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=2000000", 0, 2);
+  g_assert_cmpint (extend, <, ready);
+  g_assert_cmpint (manager_find (&manager, "STATUS=Starting 2 services", 0), <, extend);
+  manager_stop_helper (&manager);
+  manager_wait (&manager, "STOPPING=1", ready, 1);
+  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=2000000", ready), ==, -1);
+  manager_clear (&manager);
+}
+
 /* The public functions, in this process. */
 static void
 check_api (void)
@@ -436,9 +476,11 @@ main (int   argc,
       char *argv[])
 {
   if (argc == 2 && g_str_equal (argv[1], "--helper"))
-    return run_helper (FALSE);
+    return run_helper (HELPER_OK);
   if (argc == 2 && g_str_equal (argv[1], "--helper-fail"))
-    return run_helper (TRUE);
+    return run_helper (HELPER_FAIL);
+  if (argc == 2 && g_str_equal (argv[1], "--helper-slow"))
+    return run_helper (HELPER_SLOW);
 
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
@@ -448,6 +490,7 @@ main (int   argc,
   g_test_add_func ("/Aio/SdNotify/blocked-loop", check_blocked_loop);
   g_test_add_func ("/Aio/SdNotify/watchdog-pid", check_watchdog_pid);
   g_test_add_func ("/Aio/SdNotify/start-failure", check_start_failure);
+  g_test_add_func ("/Aio/SdNotify/extend-timeout", check_extend_timeout);
   g_test_add_func ("/Aio/SdNotify/api", check_api);
 
   return g_test_run ();

@@ -228,14 +228,17 @@ test_thousand_idle (gconstpointer data)
   server = start_server (protocol, 0.5, 0);
   port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
 
+  /* Connected at once (into the backlog); served, and timed out, as fast
+   * as the server goes (under valgrind, the first may time out before the
+   * last is accepted). */
   for (guint i = 0; i < N_IDLE; i++)
     g_ptr_array_add (clients, connect_tcp (port));
-  aio_test_wait_until (protocol ? &aio_test_protocol_made : &server->n_active, N_IDLE);
 
   getrusage (RUSAGE_SELF, &before);
   if (protocol)
     {
       aio_test_wait_until (&aio_test_protocol_lost, N_IDLE);
+      g_assert_cmpuint (aio_test_protocol_made, ==, N_IDLE);
       g_assert_cmpuint (aio_test_protocol_timed_out, ==, N_IDLE);
     }
   else

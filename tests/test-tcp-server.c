@@ -630,7 +630,7 @@ test_drain_grace (void)
  * servers answer frame by frame, as a request/response protocol does. */
 
 #define FRAME_SIZE (64 * 1024)
-#define N_DRAIN_CLIENTS 16
+#define N_DRAIN_CLIENTS 8
 
 /* The streams path: read a whole frame, write it back; the end of the
  * stream in the middle of a frame drops it. */
@@ -894,7 +894,7 @@ test_drain_under_load (gconstpointer data)
    * written, not only queued in the kernel. */
   listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
-  g_socket_set_option (listener, SOL_SOCKET, SO_SNDBUF, 4096, NULL);
+  g_socket_set_option (listener, SOL_SOCKET, SO_SNDBUF, 16384, NULL);
   g_socket_bind (listener, any, TRUE, &error);
   g_assert_no_error (error);
 

@@ -152,6 +152,7 @@ def _new_loop(context):
                 yield
             finally:
                 asyncio._set_running_loop(None)
+
         loop = GLibEventLoop(context=context)
     else:
         loop = GLibEventLoop(context)
@@ -1608,3 +1609,16 @@ class TcpClient(Aio.TcpClient):
 _do_handle_connection_async = _async_vfunc(
     'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
     % self.props.name, note_cause=True)
+
+
+def _attach_application(self, application):
+    """Runs the services inside ``application`` (any Gio.Application):
+    they start at its ``startup`` and stop before ``application.run()``
+    returns. Python's ``logging`` joins the aiomisc-glib writer at
+    ``startup`` too, as with ``run()``."""
+    # Connected first: logging is ready before the services start.
+    application.connect('startup', lambda app: self._aio_configure_logging())
+    Aio.Entrypoint.attach_application(self, application)
+
+
+Entrypoint.attach_application = _attach_application

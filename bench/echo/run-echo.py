@@ -209,7 +209,9 @@ def run_load(load, server, size, conns, duration, warmup, cpu):
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, preexec_fn=preexec,
-                              timeout=duration + warmup + 60)
+                              # connecting thousands of clients one after the
+                              # other takes a while on a busy machine
+                              timeout=duration + warmup + 60 + conns / 25)
     except subprocess.TimeoutExpired:
         raise NotAvailable("echo-load did not finish")
     fields = {}
