@@ -39,9 +39,8 @@
 #include "aiomisc-glib.h"
 #include "aio-task-private.h"
 #include "aio-log-format-private.h"
+#include "aio-log-private.h"
 
-#define DEFAULT_BUFFER_SIZE     1024
-#define DEFAULT_FLUSH_INTERVAL  0.2
 #define MAX_FLUSH_INTERVAL      (365.0 * 24 * 3600)   /* one year: "never" */
 #define LINE_STACK_SIZE         2048
 #define QUEUE_INITIAL_SIZE      (64 * 1024)
@@ -396,8 +395,8 @@ ensure_state (void)
       config.level = AIO_LOG_LEVEL_INFO;
       config.format = AIO_LOG_FORMAT_AUTO;
       config.buffered = FALSE;
-      config.buffer_size = DEFAULT_BUFFER_SIZE;
-      config.flush_interval = DEFAULT_FLUSH_INTERVAL;
+      config.buffer_size = AIO_LOG_DEFAULT_BUFFER_SIZE;
+      config.flush_interval = AIO_LOG_DEFAULT_FLUSH_INTERVAL;
       config.fd = STDERR_FILENO;
       resolve_config (&config);
 
@@ -879,7 +878,7 @@ aio_log_configure (AioLogLevel   level,
   params.level = level;
   params.format = format;
   params.buffered = !!buffered;
-  params.buffer_size = buffer_size > 0 ? buffer_size : DEFAULT_BUFFER_SIZE;
+  params.buffer_size = buffer_size > 0 ? buffer_size : AIO_LOG_DEFAULT_BUFFER_SIZE;
   params.flush_interval = flush_interval;
 
   update_config (&params, FALSE, -1);
