@@ -1694,6 +1694,22 @@ main_result_free (MainResult *main_result)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
 
+/* Installs and configures the log writer, unless log-config is off: for
+ * aio_entrypoint_run_main() and the GApplication attachment. */
+static void
+aio_entrypoint_setup_logging (AioEntrypoint *self)
+{
+  if (!self->log_config)
+    return;
+
+  aio_log_setup ();
+  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
+                     self->log_format,
+                     self->log_buffering,
+                     self->log_buffer_size,
+                     self->log_flush_interval);
+}
+
 /**
  * aio_entrypoint_run_main:
  * @self: an entrypoint
@@ -1741,15 +1757,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
       !claim_services (self, self->services, FALSE, error))
     return FALSE;
 
-  if (self->log_config)
-    {
-      aio_log_setup ();
-      aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                         self->log_format,
-                         self->log_buffering,
-                         self->log_buffer_size,
-                         self->log_flush_interval);
-    }
+  aio_entrypoint_setup_logging (self);
 
   /* A signal during the start cancels it (what started is stopped). */
   aio_entrypoint_install_signals (self);
@@ -1858,21 +1866,6 @@ aio_entrypoint_run (AioEntrypoint  *self,
 
 #define ATTACHMENT_KEY "aio-entrypoint-attachment"
 
-/* What aio_entrypoint_run_main() does for logging. */
-static void
-aio_entrypoint_setup_logging (AioEntrypoint *self)
-{
-  if (!self->log_config)
-    return;
-
-  aio_log_setup ();
-  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                     self->log_format,
-                     self->log_buffering,
-                     self->log_buffer_size,
-                     self->log_flush_interval);
-}
-
 typedef struct
 {
   AioEntrypoint *self;
@@ -1885,6 +1878,7 @@ typedef struct
 } Attachment;
 
 static const int attached_signums[] = { SIGINT, SIGTERM };
+static const char *const attached_signal_names[] = { "SIGINT", "SIGTERM" };
 
 static void
 attachment_remove_signals (Attachment *att)
@@ -1942,12 +1936,18 @@ static gboolean
 attached_signal_cb (gpointer data)
 {
   Attachment *att = data;
+  GSource *source = g_main_current_source ();
+  const char *name = "a signal";
+
+  for (guint i = 0; i < G_N_ELEMENTS (att->signal_sources); i++)
+    if (source == att->signal_sources[i])
+      name = attached_signal_names[i];
 
   if (att->shutting_down)
-    g_info ("Received a signal while shutting down; already shutting down");
+    g_info ("Received %s while shutting down; already shutting down", name);
   else
     {
-      g_info ("Received a signal; quitting the application gracefully");
+      g_info ("Received %s; quitting the application gracefully", name);
       g_application_quit (att->application);
     }
 
