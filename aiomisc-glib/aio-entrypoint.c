@@ -152,17 +152,14 @@ static gboolean
 check_cycles (GPtrArray  *services,
               GError    **error)
 {
-  for (guint i = 0; i < services->len; i++)
-    {
-      AioService *service = g_ptr_array_index (services, i);
+  AioService *service = _aio_service_find_cycle (services);
 
-      if (_aio_service_in_cycle (service))
-        {
-          g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
-                       "Service '%s' depends on itself through its dependencies",
-                       aio_service_get_name (service));
-          return FALSE;
-        }
+  if (service != NULL)
+    {
+      g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
+                   "Service '%s' depends on itself through its dependencies",
+                   aio_service_get_name (service));
+      return FALSE;
     }
 
   return TRUE;

@@ -14,4 +14,6 @@ G_BEGIN_DECLS
 #define AIO_LOG_DEFAULT_BUFFER_SIZE     1024
 #define AIO_LOG_DEFAULT_FLUSH_INTERVAL  0.2
 
+gboolean _aio_log_debug_wanted (const char *domain);
+
 G_END_DECLS
