@@ -38,7 +38,11 @@ struct _AioDBusServiceClass
 {
   AioServiceClass parent_class;
 
+#ifndef __cplusplus
   gboolean (*export)   (AioDBusService   *self,
+#else
+  gboolean (*export_)  (AioDBusService   *self,   /* export is a C++ keyword */
+#endif
                         GDBusConnection  *connection,
                         GError          **error);
   void     (*unexport) (AioDBusService   *self,
