@@ -9,8 +9,10 @@
 
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
+#include "aio-log-private.h"
 #include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
+#include "aio-service-walk-private.h"
 #include "aio-thread-private.h"
 
 /**
@@ -55,10 +57,15 @@
 #define DEFAULT_LOG_LEVEL AIO_LOG_LEVEL_INFO
 #define DEFAULT_LOG_FORMAT AIO_LOG_FORMAT_AUTO
 #define DEFAULT_LOG_BUFFERING TRUE
-#define DEFAULT_LOG_BUFFER_SIZE 1024
-#define DEFAULT_LOG_FLUSH_INTERVAL 0.2
+#define DEFAULT_LOG_BUFFER_SIZE AIO_LOG_DEFAULT_BUFFER_SIZE
+#define DEFAULT_LOG_FLUSH_INTERVAL AIO_LOG_DEFAULT_FLUSH_INTERVAL
 #define DEFAULT_LOG_CONFIG TRUE
 #define DEFAULT_SHUTDOWN_TIMEOUT 60.0
+#define DEFAULT_START_TIMEOUT 0.0
+#define DEFAULT_START_WARNING_TIMEOUT 10.0
+
+/* "1 service", "2 services" */
+#define PLURAL_S(n) ((n) == 1 ? "" : "s")
 
 typedef enum {
   EP_IDLE,
@@ -77,6 +84,8 @@ struct _AioEntrypoint
   guint           log_buffer_size;
   double          log_flush_interval;
   double          shutdown_timeout;
+  double          start_timeout;
+  double          start_warning_timeout;
   guint           log_buffering : 1;
   guint           log_config : 1;
   guint           debug : 1;
@@ -85,6 +94,7 @@ struct _AioEntrypoint
   GPtrArray      *services;     /* in the order they were added */
   GHashTable     *service_set;  /* the same services, for lookups */
   AioContext     *context;
+  AioClock       *clock;
   AioWorkerPool  *pool;
   GMainContext   *main_context;
 
@@ -116,6 +126,9 @@ enum {
   PROP_LOG_CONFIG,
   PROP_DEBUG,
   PROP_SHUTDOWN_TIMEOUT,
+  PROP_CLOCK,
+  PROP_START_TIMEOUT,
+  PROP_START_WARNING_TIMEOUT,
   N_PROPS
 };
 
@@ -133,339 +146,83 @@ static guint signals[N_SIGNALS];
 G_LOCK_DEFINE_STATIC (current);
 static AioEntrypoint *current;
 
-/* Walk: one concurrent, dependency-ordered start or stop of a set of services.
- *
- * Each service is a node counting the nodes that must finish first (its
- * dependencies on start, its dependents on stop) and listing the nodes it
- * unblocks. A node whose count drops to zero is launched, so the walk takes
- * O(services + dependencies) work and its wall time is the critical path. */
-
-typedef struct _Walk Walk;
-typedef void (*WalkDone) (AioEntrypoint *self, GError *error, gpointer data);
-
-typedef struct
-{
-  AioService *service;
-  guint       blockers;
-  GPtrArray  *unblocks;   /* Node*, not owned */
-  gboolean    done;
-} Node;
-
-struct _Walk
-{
-  gatomicrefcount  ref_count;
-  AioEntrypoint   *self;
-  gboolean         stopping;
-  GHashTable      *nodes;      /* AioService* -> Node* */
-  GQueue           ready;      /* Node* to launch */
-  gboolean         launching;
-  guint            n_in_flight;
-  GCancellable    *cancellable;
-  GError          *reason;
-  GError          *error;
-  GSource         *timeout_source;
-  WalkDone         done;
-  gpointer         done_data;
-  gboolean         finished;
-};
-
-static void
-node_free (gpointer data)
-{
-  Node *node = data;
-
-  g_clear_pointer (&node->unblocks, g_ptr_array_unref);
-  g_free (node);
-}
-
-static Walk *
-walk_ref (Walk *walk)
-{
-  g_atomic_ref_count_inc (&walk->ref_count);
-  return walk;
-}
-
-static void
-walk_unref (Walk *walk)
-{
-  if (!g_atomic_ref_count_dec (&walk->ref_count))
-    return;
-
-  g_assert (walk->timeout_source == NULL);
-  g_clear_object (&walk->self);
-  g_clear_pointer (&walk->nodes, g_hash_table_unref);
-  g_queue_clear (&walk->ready);
-  g_clear_object (&walk->cancellable);
-  g_clear_error (&walk->reason);
-  g_clear_error (&walk->error);
-  g_free (walk);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_unref)
-
-static void
-walk_finish (Walk   *walk,
-             GError *error)
-{
-  if (walk->finished)
-    {
-      g_clear_error (&error);
-      return;
-    }
-
-  walk->finished = TRUE;
-  if (walk->timeout_source != NULL)
-    {
-      g_source_destroy (walk->timeout_source);
-      g_clear_pointer (&walk->timeout_source, g_source_unref);
-    }
-  walk->done (walk->self, error, walk->done_data);
-}
-
-static void
-walk_check_done (Walk *walk)
-{
-  /* A failed start does not wait for the others still starting: the stop
-   * that follows cancels them. */
-  if (!walk->stopping && walk->error != NULL)
-    walk_finish (walk, g_error_copy (walk->error));
-  else if (walk->n_in_flight == 0 && g_queue_is_empty (&walk->ready))
-    walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
-}
-
-static void walk_launch_ready (Walk *walk);
-
-static void
-walk_node_done (Walk *walk,
-                Node *node)
-{
-  node->done = TRUE;
-
-  for (guint i = 0; i < node->unblocks->len; i++)
-    {
-      Node *next = g_ptr_array_index (node->unblocks, i);
-
-      if (--next->blockers == 0)
-        g_queue_push_tail (&walk->ready, next);
-    }
-}
-
-static void
-walk_service_done_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  AioService *service = AIO_SERVICE (object);
-  g_autoptr(Walk) walk = user_data;
-  g_autoptr(GError) error = NULL;
-  Node *node = g_hash_table_lookup (walk->nodes, service);
-  gboolean ok;
-
-  if (walk->stopping)
-    ok = aio_service_stop_finish (service, result, &error);
-  else
-    ok = aio_service_start_finish (service, result, &error);
-
-  walk->n_in_flight--;
-
-  if (!ok)
-    {
-      if (!walk->stopping)
-        g_prefix_error (&error, "Service '%s' failed to start: ",
-                        aio_service_get_name (service));
-      if (walk->error == NULL)
-        walk->error = g_steal_pointer (&error);
-    }
-  else
-    g_debug ("Service '%s' %s", aio_service_get_name (service),
-             walk->stopping ? "stopped" : "started");
-
-  /* A stop goes on after a failure; a failed service's dependents never start. */
-  if (ok || walk->stopping)
-    walk_node_done (walk, node);
-
-  walk_launch_ready (walk);
-  walk_check_done (walk);
-}
-
-static gboolean
-walk_service_needs_stop (AioService *service)
-{
-  switch (aio_service_get_state (service))
-    {
-    case AIO_SERVICE_STATE_STARTING:
-    case AIO_SERVICE_STATE_RUNNING:
-    case AIO_SERVICE_STATE_STOPPING:
-      return TRUE;
-    case AIO_SERVICE_STATE_FAILED:
-      return _aio_service_has_run (service);
-    case AIO_SERVICE_STATE_NEW:
-    case AIO_SERVICE_STATE_STOPPED:
-    default:
-      return FALSE;
-    }
-}
-
-static void
-walk_launch_ready (Walk *walk)
-{
-  Node *node;
-
-  /* Completions that arrive while launching only queue their unblocked nodes. */
-  if (walk->launching)
-    return;
-  walk->launching = TRUE;
-
-  while ((node = g_queue_pop_head (&walk->ready)) != NULL)
-    {
-      if (!walk->stopping && walk->error != NULL)
-        break;
-
-      if (walk->stopping && !walk_service_needs_stop (node->service))
-        {
-          walk_node_done (walk, node);
-          continue;
-        }
-
-      walk->n_in_flight++;
-      if (walk->stopping)
-        aio_service_stop_async (node->service, walk->reason, walk->cancellable,
-                                walk_service_done_cb, walk_ref (walk));
-      else
-        aio_service_start_async (node->service, walk->cancellable,
-                                 walk_service_done_cb, walk_ref (walk));
-    }
-
-  walk->launching = FALSE;
-}
-
-static gboolean
-walk_timeout_cb (gpointer data)
-{
-  Walk *walk = data;
-  g_autoptr(GString) names = g_string_new (NULL);
-  GHashTableIter iter;
-  Node *node;
-
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
-    if (!node->done)
-      g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
-                              aio_service_get_name (node->service));
-
-  walk_finish (walk,
-               g_error_new (AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT,
-                            "Services did not stop within the shutdown timeout of %g s: %s",
-                            walk->self->shutdown_timeout, names->str));
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Starts or stops @services concurrently in dependency order and calls
- * @done once all are done (or, for a start, once one failed). Services
- * already running are skipped by a start. */
-static void
-walk_run (AioEntrypoint *self,
-          GPtrArray     *services,
-          gboolean       stopping,
-          const GError  *reason,
-          GCancellable  *cancellable,
-          double         timeout,
-          WalkDone       done,
-          gpointer       done_data)
-{
-  g_autoptr(Walk) walk = g_new0 (Walk, 1);
-  GHashTableIter iter;
-  Node *node;
-
-  g_atomic_ref_count_init (&walk->ref_count);
-  walk->self = g_object_ref (self);
-  walk->stopping = stopping;
-  walk->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
-  g_queue_init (&walk->ready);
-  walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  walk->reason = reason ? g_error_copy (reason) : NULL;
-  walk->done = done;
-  walk->done_data = done_data;
-
-  for (guint i = 0; i < services->len; i++)
-    {
-      AioService *service = g_ptr_array_index (services, i);
-
-      if (!stopping && aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
-        continue;
-      node = g_new0 (Node, 1);
-      node->service = service;
-      node->unblocks = g_ptr_array_new ();
-      g_hash_table_insert (walk->nodes, service, node);
-    }
-
-  /* Edges: a dependency blocks its dependent's start; a dependent blocks
-   * its dependency's stop. */
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
-    {
-      GPtrArray *deps = _aio_service_peek_dependencies (node->service);
-
-      for (guint i = 0; i < deps->len; i++)
-        {
-          Node *dep = g_hash_table_lookup (walk->nodes, g_ptr_array_index (deps, i));
-
-          if (dep == NULL)
-            continue;
-          if (stopping)
-            {
-              dep->blockers++;
-              g_ptr_array_add (node->unblocks, dep);
-            }
-          else
-            {
-              node->blockers++;
-              g_ptr_array_add (dep->unblocks, node);
-            }
-        }
-    }
-
-  for (guint i = 0; i < services->len; i++)
-    {
-      node = g_hash_table_lookup (walk->nodes, g_ptr_array_index (services, i));
-      if (node != NULL && node->blockers == 0)
-        g_queue_push_tail (&walk->ready, node);
-    }
-
-  if (stopping && timeout > 0)
-    {
-      walk->timeout_source = g_timeout_source_new ((guint) MIN (timeout * 1000., (double) G_MAXUINT));
-      g_source_set_callback (walk->timeout_source, walk_timeout_cb,
-                             walk_ref (walk), (GDestroyNotify) walk_unref);
-      g_source_set_static_name (walk->timeout_source, "[aiomisc-glib] shutdown timeout");
-      g_source_attach (walk->timeout_source, self->main_context);
-    }
-
-  walk_launch_ready (walk);
-  walk_check_done (walk);
-}
-
 /* Helpers */
 
 static gboolean
 check_cycles (GPtrArray  *services,
               GError    **error)
 {
+  AioService *service = _aio_service_find_cycle (services);
+
+  if (service != NULL)
+    {
+      g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
+                   "Service '%s' depends on itself through its dependencies",
+                   aio_service_get_name (service));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A service runs in one entrypoint at a time: sharing it would let the
+ * second one stop what the first one runs. Fails if one of @services
+ * belongs to another entrypoint; else, with @claim, they become @self's. */
+static gboolean
+claim_services (AioEntrypoint  *self,
+                GPtrArray      *services,
+                gboolean        claim,
+                GError        **error)
+{
   for (guint i = 0; i < services->len; i++)
     {
       AioService *service = g_ptr_array_index (services, i);
+      gpointer owner = _aio_service_get_owner (service);
 
-      if (_aio_service_in_cycle (service))
+      if (owner != NULL && owner != self)
         {
-          g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
-                       "Service '%s' depends on itself through its dependencies",
-                       aio_service_get_name (service));
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "Service '%s' is %s in another entrypoint: a service "
+                       "belongs to one entrypoint at a time",
+                       aio_service_get_name (service),
+                       _aio_service_state_to_string (aio_service_get_state (service)));
           return FALSE;
         }
     }
 
+  for (guint i = 0; claim && i < services->len; i++)
+    _aio_service_set_owner (g_ptr_array_index (services, i), self);
+
   return TRUE;
+}
+
+/* The services to stop: only those @self runs, never another's. */
+static GPtrArray *
+dup_owned_services (AioEntrypoint *self)
+{
+  GPtrArray *ret = g_ptr_array_new_full (self->services->len, g_object_unref);
+
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (self->services, i);
+
+      if (_aio_service_get_owner (service) == self)
+        g_ptr_array_add (ret, g_object_ref (service));
+    }
+
+  return ret;
+}
+
+static void
+release_services (AioEntrypoint *self)
+{
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      AioService *service = g_ptr_array_index (self->services, i);
+
+      if (_aio_service_get_owner (service) == self)
+        _aio_service_set_owner (service, NULL);
+    }
 }
 
 static void
@@ -504,6 +261,24 @@ service_failed_cb (AioService    *service,
 
   g_prefix_error (&failure, "Service '%s' failed: ", aio_service_get_name (service));
   aio_entrypoint_record_failure (self, failure);
+}
+
+/* One emission hook for all entrypoints rather than a handler per service
+ * (10,000 services: 10,000 connects and disconnects): a runtime failure
+ * goes to the entrypoint that runs the service. */
+static gboolean
+service_failed_hook (GSignalInvocationHint *ihint,
+                     guint                  n_param_values,
+                     const GValue          *param_values,
+                     gpointer               data)
+{
+  AioService *service = g_value_get_object (&param_values[0]);
+  AioEntrypoint *owner = _aio_service_get_owner (service);
+
+  if (owner != NULL)
+    service_failed_cb (service, g_value_get_boxed (&param_values[1]), owner);
+
+  return TRUE;
 }
 
 /* Hooks: emit a signal, then go on once every hold() is released. */
@@ -588,8 +363,7 @@ aio_entrypoint_dispose (GObject *object)
   if (self->context != NULL)
     _aio_context_close (self->context);
   if (self->services != NULL)
-    for (guint i = 0; i < self->services->len; i++)
-      g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->services, i), self);
+    release_services (self);
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_pointer (&self->service_set, g_hash_table_unref);
 
@@ -613,6 +387,7 @@ aio_entrypoint_finalize (GObject *object)
       g_clear_pointer (&self->pool, _aio_worker_pool_free);
     }
   g_clear_object (&self->context);
+  g_clear_object (&self->clock);
   g_clear_object (&self->start_cancellable);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_error (&self->failure);
@@ -639,6 +414,9 @@ aio_entrypoint_get_property (GObject    *object,
     case PROP_LOG_CONFIG: g_value_set_boolean (value, self->log_config); break;
     case PROP_DEBUG: g_value_set_boolean (value, self->debug); break;
     case PROP_SHUTDOWN_TIMEOUT: g_value_set_double (value, self->shutdown_timeout); break;
+    case PROP_CLOCK: g_value_set_object (value, self->clock); break;
+    case PROP_START_TIMEOUT: g_value_set_double (value, self->start_timeout); break;
+    case PROP_START_WARNING_TIMEOUT: g_value_set_double (value, self->start_warning_timeout); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -663,6 +441,11 @@ aio_entrypoint_set_property (GObject      *object,
     case PROP_LOG_CONFIG: self->log_config = g_value_get_boolean (value); break;
     case PROP_DEBUG: self->debug = g_value_get_boolean (value); break;
     case PROP_SHUTDOWN_TIMEOUT: self->shutdown_timeout = g_value_get_double (value); break;
+    case PROP_START_TIMEOUT: self->start_timeout = g_value_get_double (value); break;
+    case PROP_START_WARNING_TIMEOUT: self->start_warning_timeout = g_value_get_double (value); break;
+    case PROP_CLOCK:
+      aio_entrypoint_set_clock (self, g_value_get_object (value));
+      return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -671,7 +454,50 @@ aio_entrypoint_set_property (GObject      *object,
   g_object_notify_by_pspec (object, pspec);
 }
 
-/* Environment overrides: a bad value is a warning naming the variable. */
+/* The valid values of the numeric properties are the ranges of their
+ * GParamSpecs, the one place they are written: aio_entrypoint_validate() and
+ * the AIOMISC_* variables check them, and messages describe them. Every double
+ * property is a time in seconds. */
+
+static double
+value_as_double (const GValue *value)
+{
+  return G_VALUE_HOLDS_UINT (value) ? g_value_get_uint (value) : g_value_get_double (value);
+}
+
+static gboolean
+pspec_is_numeric (GParamSpec *pspec)
+{
+  return G_IS_PARAM_SPEC_UINT (pspec) || G_IS_PARAM_SPEC_DOUBLE (pspec);
+}
+
+/* g_param_value_is_valid() lets NaN through (it fails every comparison). */
+static gboolean
+pspec_accepts (GParamSpec   *pspec,
+               const GValue *value)
+{
+  if (G_VALUE_HOLDS_DOUBLE (value) && isnan (g_value_get_double (value)))
+    return FALSE;
+  return g_param_value_is_valid (pspec, value);
+}
+
+static char *
+pspec_describe_range (GParamSpec *pspec)
+{
+  if (G_IS_PARAM_SPEC_UINT (pspec))
+    return g_strdup_printf ("an integer from %u to %u",
+                            G_PARAM_SPEC_UINT (pspec)->minimum,
+                            G_PARAM_SPEC_UINT (pspec)->maximum);
+
+  if (G_PARAM_SPEC_DOUBLE (pspec)->minimum == 0)
+    return g_strdup ("a number of seconds, 0 or more");
+  if (G_PARAM_SPEC_DOUBLE (pspec)->minimum <= G_MINDOUBLE)
+    return g_strdup ("a number of seconds above 0");
+  return g_strdup_printf ("a number of seconds from %g", G_PARAM_SPEC_DOUBLE (pspec)->minimum);
+}
+
+/* Environment overrides: a bad value is a warning naming the variable and
+ * saying what it accepts; the default is kept. */
 
 static void
 env_override (GObject    *object,
@@ -681,6 +507,8 @@ env_override (GObject    *object,
   const char *text = g_getenv (variable);
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property);
   g_auto(GValue) value = G_VALUE_INIT;
+  g_autofree char *range = pspec_is_numeric (pspec) ? pspec_describe_range (pspec) : NULL;
+  g_autoptr(GString) names = NULL;
   const char *expected = NULL;
   char *end = NULL;
 
@@ -696,7 +524,7 @@ env_override (GObject    *object,
       errno = 0;
       n = g_ascii_strtoull (text, &end, 10);
       if (*text == '\0' || *end != '\0' || errno != 0 || n > G_MAXUINT || text[0] == '-')
-        expected = "a non-negative integer";
+        expected = range;
       else
         g_value_set_uint (&value, (guint) n);
     }
@@ -707,7 +535,7 @@ env_override (GObject    *object,
       errno = 0;
       d = g_ascii_strtod (text, &end);
       if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (d))
-        expected = "a number of seconds";
+        expected = range;
       else
         g_value_set_double (&value, d);
     }
@@ -729,15 +557,21 @@ env_override (GObject    *object,
       GEnumValue *ev = g_enum_get_value_by_nick (enum_class, lower);
 
       if (ev == NULL)
-        expected = "one of the names listed in the documentation";
+        {
+          names = g_string_new ("one of ");
+          for (guint i = 0; i < enum_class->n_values; i++)
+            g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
+                                    enum_class->values[i].value_nick);
+          expected = names->str;
+        }
       else
         g_value_set_enum (&value, ev->value);
     }
   else
     g_assert_not_reached ();
 
-  if (expected == NULL && g_param_value_validate (pspec, &value))
-    expected = "a value in the range of the property";
+  if (expected == NULL && range != NULL && !pspec_accepts (pspec, &value))
+    expected = range;
 
   if (expected != NULL)
     {
@@ -784,6 +618,10 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  g_type_class_unref (g_type_class_ref (AIO_TYPE_SERVICE));   /* its signals exist */
+  g_signal_add_emission_hook (g_signal_lookup ("failed", AIO_TYPE_SERVICE), 0,
+                              service_failed_hook, NULL, NULL);
 
   object_class->constructed = aio_entrypoint_constructed;
   object_class->dispose = aio_entrypoint_dispose;
@@ -857,7 +695,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FLUSH_INTERVAL] =
     g_param_spec_double ("log-flush-interval", NULL, NULL,
-                         0, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
+                         G_MINDOUBLE, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
 
   /**
    * AioEntrypoint:log-config:
@@ -892,6 +730,47 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
   properties[PROP_SHUTDOWN_TIMEOUT] =
     g_param_spec_double ("shutdown-timeout", NULL, NULL,
                          0, G_MAXDOUBLE, DEFAULT_SHUTDOWN_TIMEOUT, flags);
+
+  /**
+   * AioEntrypoint:start-timeout:
+   *
+   * How long, in seconds, a service may take to start; 0, the default,
+   * waits forever. A service still starting after it fails the start with
+   * %G_IO_ERROR_TIMED_OUT naming it, and what started is stopped as after
+   * any failed start. Measured on [property@Aio.Entrypoint:clock] from the
+   * moment the start of the service is invoked (once its dependencies run).
+   *
+   * Since: 0.2
+   */
+  properties[PROP_START_TIMEOUT] =
+    g_param_spec_double ("start-timeout", NULL, NULL,
+                         0, G_MAXDOUBLE, DEFAULT_START_TIMEOUT, flags);
+
+  /**
+   * AioEntrypoint:start-warning-timeout:
+   *
+   * After how many seconds a service still starting is reported, once, with
+   * a warning naming it (a long-running service that never calls
+   * [method@Aio.Service.set_ready] looks like this); 0 turns the warning
+   * off. Defaults to 10.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_START_WARNING_TIMEOUT] =
+    g_param_spec_double ("start-warning-timeout", NULL, NULL,
+                         0, G_MAXDOUBLE, DEFAULT_START_WARNING_TIMEOUT, flags);
+
+  /**
+   * AioEntrypoint:clock:
+   *
+   * The clock the entrypoint's own timers run on (the shutdown timeout, the
+   * start timeout and warning);
+   * the system clock unless set. Tests set an [class@Aio.ManualClock].
+   *
+   * Since: 0.2
+   */
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL, AIO_TYPE_CLOCK, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -956,9 +835,12 @@ aio_entrypoint_init (AioEntrypoint *self)
   self->log_flush_interval = DEFAULT_LOG_FLUSH_INTERVAL;
   self->log_config = DEFAULT_LOG_CONFIG;
   self->shutdown_timeout = DEFAULT_SHUTDOWN_TIMEOUT;
+  self->start_timeout = DEFAULT_START_TIMEOUT;
+  self->start_warning_timeout = DEFAULT_START_WARNING_TIMEOUT;
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->service_set = g_hash_table_new (NULL, NULL);
   self->context = aio_context_new ();
+  self->clock = g_object_ref (aio_clock_get_default ());
   self->main_context = g_main_context_ref_thread_default ();
 }
 
@@ -1023,6 +905,47 @@ aio_entrypoint_get_context (AioEntrypoint *self)
 }
 
 /**
+ * aio_entrypoint_get_clock:
+ * @self: an entrypoint
+ *
+ * Gets [property@Aio.Entrypoint:clock].
+ *
+ * Returns: (transfer none): the clock
+ *
+ * Since: 0.2
+ */
+AioClock *
+aio_entrypoint_get_clock (AioEntrypoint *self)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), NULL);
+
+  return self->clock;
+}
+
+/**
+ * aio_entrypoint_set_clock:
+ * @self: an entrypoint
+ * @clock: (nullable): the clock, or %NULL for the system clock
+ *
+ * Sets [property@Aio.Entrypoint:clock]; it takes effect at the next timer
+ * the entrypoint sets.
+ *
+ * Since: 0.2
+ */
+void
+aio_entrypoint_set_clock (AioEntrypoint *self,
+                          AioClock      *clock)
+{
+  g_return_if_fail (AIO_IS_ENTRYPOINT (self));
+  g_return_if_fail (clock == NULL || AIO_IS_CLOCK (clock));
+
+  if (clock == NULL)
+    clock = aio_clock_get_default ();
+  if (g_set_object (&self->clock, clock))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK]);
+}
+
+/**
  * aio_entrypoint_dup_services:
  * @self: an entrypoint
  *
@@ -1053,7 +976,6 @@ aio_entrypoint_track (AioEntrypoint *self,
 {
   g_ptr_array_add (self->services, g_object_ref (service));
   g_hash_table_add (self->service_set, service);
-  g_signal_connect (service, "failed", G_CALLBACK (service_failed_cb), self);
 }
 
 /* Adds whatever the services from index @from on depend on and the
@@ -1121,10 +1043,12 @@ aio_entrypoint_add_service (AioEntrypoint *self,
       for (guint i = first_new; i < self->services->len; i++)
         g_ptr_array_add (added, g_object_ref (g_ptr_array_index (self->services, i)));
 
-      if (!check_cycles (added, &error))
+      if (!check_cycles (added, &error) || !claim_services (self, added, TRUE, &error))
         late_start_done (self, g_steal_pointer (&error), NULL);
       else
-        walk_run (self, added, FALSE, NULL, NULL, 0, late_start_done, NULL);
+        _aio_service_walk_run (self, added, FALSE, NULL, NULL, self->start_timeout,
+                               self->start_warning_timeout, self->clock,
+                               self->main_context, late_start_done, NULL);
     }
 }
 
@@ -1144,38 +1068,30 @@ gboolean
 aio_entrypoint_validate (AioEntrypoint  *self,
                          GError        **error)
 {
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs = 0;
+
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
 
-  if (self->pool_size < 1 || self->pool_size > POOL_SIZE_MAX)
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (self), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Invalid pool-size %u: must be between 1 and %u",
-                   self->pool_size, POOL_SIZE_MAX);
-      return FALSE;
-    }
+      g_auto(GValue) value = G_VALUE_INIT;
 
-  if (self->log_buffer_size < 1)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Invalid log-buffer-size %u: must be at least 1",
-                   self->log_buffer_size);
-      return FALSE;
-    }
+      if (!pspec_is_numeric (pspecs[i]))
+        continue;
 
-  if (!isfinite (self->log_flush_interval) || self->log_flush_interval <= 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Invalid log-flush-interval %g: must be a number of seconds above 0",
-                   self->log_flush_interval);
-      return FALSE;
-    }
+      g_value_init (&value, pspecs[i]->value_type);
+      g_object_get_property (G_OBJECT (self), pspecs[i]->name, &value);
+      if (!pspec_accepts (pspecs[i], &value))
+        {
+          g_autofree char *range = pspec_describe_range (pspecs[i]);
 
-  if (!isfinite (self->shutdown_timeout) || self->shutdown_timeout < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Invalid shutdown-timeout %g: must be a number of seconds, 0 or more",
-                   self->shutdown_timeout);
-      return FALSE;
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Invalid %s %g: must be %s",
+                       pspecs[i]->name, value_as_double (&value), range);
+          return FALSE;
+        }
     }
 
   return TRUE;
@@ -1245,6 +1161,7 @@ start_failed_stopped (AioEntrypoint *self,
     }
 
   _aio_sd_notify_entrypoint_stopped (self, error);
+  release_services (self);
   self->state = EP_IDLE;
   g_clear_object (&self->start_cancellable);
   aio_entrypoint_release_pool (self);
@@ -1265,19 +1182,19 @@ services_started (AioEntrypoint *self,
 {
   if (error != NULL)
     {
-      g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+      g_autoptr(GPtrArray) services = dup_owned_services (self);
 
       if (g_cancellable_is_cancelled (self->start_cancellable))
         g_info ("The start was cancelled: %s", error->message);
       else
         g_warning ("%s", error->message);
       /* Stop everything that started or is starting, with the failure as reason. */
-      walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout,
-                start_failed_stopped, error);
+      _aio_service_walk_run (self, services, TRUE, error, NULL, self->shutdown_timeout, 0,
+                             self->clock, self->main_context, start_failed_stopped, error);
       return;
     }
 
-  g_info ("%u services started", self->services->len);
+  g_info ("%u service%s started", self->services->len, PLURAL_S (self->services->len));
   run_hook (self, POST_START, post_start_done);
 }
 
@@ -1286,8 +1203,9 @@ pre_start_done (AioEntrypoint *self)
 {
   g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
 
-  walk_run (self, services, FALSE, NULL, self->start_cancellable, 0,
-            services_started, NULL);
+  _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable,
+                         self->start_timeout, self->start_warning_timeout,
+                         self->clock, self->main_context, services_started, NULL);
 }
 
 /**
@@ -1306,6 +1224,11 @@ pre_start_done (AioEntrypoint *self)
  * If a service fails to start, every service already started or starting is
  * stopped with that failure as reason, and the operation fails with the
  * error of the service, its message prefixed with the service name.
+ *
+ * A service belongs to one entrypoint at a time, from its start to the end
+ * of its stop: if one of the services is run by another entrypoint, the
+ * start fails at once with %G_IO_ERROR_BUSY naming it, and nothing is
+ * started or stopped.
  *
  * Does not touch logging: [method@Aio.Entrypoint.run] does.
  *
@@ -1342,7 +1265,8 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   /* Dependencies added after add_service() join now. */
   aio_entrypoint_adopt_dependencies (self, 0);
 
-  if (!check_cycles (self->services, &error))
+  if (!check_cycles (self->services, &error) ||
+      !claim_services (self, self->services, TRUE, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1351,6 +1275,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
   self->pool = _aio_worker_pool_new (self->pool_size, &error);
   if (self->pool == NULL)
     {
+      release_services (self);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -1370,7 +1295,7 @@ aio_entrypoint_start_async (AioEntrypoint       *self,
     }
   aio_entrypoint_set_current (self, TRUE);
 
-  g_info ("Starting %u services", self->services->len);
+  g_info ("Starting %u service%s", self->services->len, PLURAL_S (self->services->len));
   _aio_sd_notify_entrypoint_starting (self, self->main_context, self->services);
   run_hook (self, PRE_START, pre_start_done);
 }
@@ -1407,6 +1332,7 @@ post_stop_done (AioEntrypoint *self)
 
   _aio_sd_notify_entrypoint_stopped (self, error);
   aio_entrypoint_remove_signals (self);
+  release_services (self);
   self->state = EP_IDLE;
   aio_entrypoint_release_pool (self);
   aio_entrypoint_set_current (self, FALSE);
@@ -1432,10 +1358,10 @@ services_stopped (AioEntrypoint *self,
 static void
 pre_stop_done (AioEntrypoint *self)
 {
-  g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
+  g_autoptr(GPtrArray) services = dup_owned_services (self);
 
-  walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout,
-            services_stopped, NULL);
+  _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout, 0,
+                         self->clock, self->main_context, services_stopped, NULL);
 }
 
 static void
@@ -1443,7 +1369,7 @@ aio_entrypoint_begin_stop (AioEntrypoint *self)
 {
   self->task = g_steal_pointer (&self->stop_after_start);
   self->state = EP_STOPPING;
-  g_info ("Stopping %u services", self->services->len);
+  g_info ("Stopping %u service%s", self->services->len, PLURAL_S (self->services->len));
   _aio_sd_notify_entrypoint_stopping (self);
   run_hook (self, PRE_STOP, pre_stop_done);
 }
@@ -1547,6 +1473,12 @@ static void aio_entrypoint_quit_application (AioEntrypoint *self);
  * return, as SIGINT or SIGTERM does. May be called from any thread, also
  * before the loop runs.
  *
+ * While [method@Aio.Entrypoint.run] (or [method@Aio.Entrypoint.run_main])
+ * is starting the services, a quit cancels the start, as a signal does: the
+ * services whose start was invoked are stopped and the run fails with
+ * %G_IO_ERROR_CANCELLED. A quit asked for before the run lets the start
+ * complete, and the run then stops at once.
+ *
  * Since: 0.1
  */
 void
@@ -1559,37 +1491,49 @@ aio_entrypoint_quit (AioEntrypoint *self)
   aio_entrypoint_quit_application (self);
 }
 
-static gboolean
-unix_signal_cb (gpointer data)
+static void
+unix_signal_received (AioEntrypoint *self,
+                      const char    *name)
 {
-  AioEntrypoint *self = data;
-
   if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
-    g_info ("Received a signal while shutting down; already shutting down");
+    g_info ("Received %s while shutting down; already shutting down", name);
   else if (self->state == EP_STARTING && self->start_cancellable != NULL)
     {
       /* A start may never end (a client waiting for its server): cancel
        * it; what did start is stopped, and the run fails as cancelled. */
-      g_info ("Received a signal while starting; cancelling the start");
+      g_info ("Received %s while starting; cancelling the start", name);
       aio_entrypoint_quit (self);
       g_cancellable_cancel (self->start_cancellable);
     }
   else
     {
-      g_info ("Received a signal; shutting down gracefully");
+      g_info ("Received %s; shutting down gracefully", name);
       aio_entrypoint_quit (self);
     }
+}
 
+static gboolean
+sigint_cb (gpointer data)
+{
+  unix_signal_received (data, "SIGINT");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sigterm_cb (gpointer data)
+{
+  unix_signal_received (data, "SIGTERM");
   return G_SOURCE_CONTINUE;
 }
 
 static GSource *
 aio_entrypoint_watch_signal (AioEntrypoint *self,
-                             int            signum)
+                             int            signum,
+                             GSourceFunc    func)
 {
   GSource *source = g_unix_signal_source_new (signum);
 
-  g_source_set_callback (source, unix_signal_cb, self, NULL);
+  g_source_set_callback (source, func, self, NULL);
   g_source_set_static_name (source, "[aiomisc-glib] unix signal");
   g_source_attach (source, self->main_context);
 
@@ -1602,8 +1546,8 @@ aio_entrypoint_install_signals (AioEntrypoint *self)
   if (self->sigint_source != NULL)
     return;
 
-  self->sigint_source = aio_entrypoint_watch_signal (self, SIGINT);
-  self->sigterm_source = aio_entrypoint_watch_signal (self, SIGTERM);
+  self->sigint_source = aio_entrypoint_watch_signal (self, SIGINT, sigint_cb);
+  self->sigterm_source = aio_entrypoint_watch_signal (self, SIGTERM, sigterm_cb);
 }
 
 /**
@@ -1689,6 +1633,8 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
                          GError        **error)
 {
   SyncResult sync = { 0 };
+  /* A quit asked for before the run lets the start complete. */
+  gboolean quit_before = g_atomic_int_get (&self->quit_requested);
 
   g_main_context_push_thread_default (self->main_context);
   if (stop)
@@ -1696,7 +1642,19 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
   else
     aio_entrypoint_start_async (self, NULL, sync_start_cb, &sync);
   while (!sync.done)
-    g_main_context_iteration (self->main_context, TRUE);
+    {
+      g_main_context_iteration (self->main_context, TRUE);
+
+      /* A quit during the start cancels it, as a signal does. */
+      if (!stop && !quit_before && !sync.done &&
+          g_atomic_int_get (&self->quit_requested) &&
+          self->start_cancellable != NULL &&
+          !g_cancellable_is_cancelled (self->start_cancellable))
+        {
+          g_info ("Quit while starting; cancelling the start");
+          g_cancellable_cancel (self->start_cancellable);
+        }
+    }
   g_main_context_pop_thread_default (self->main_context);
 
   if (!sync.ok)
@@ -1732,6 +1690,22 @@ main_result_free (MainResult *main_result)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
+
+/* Installs and configures the log writer, unless log-config is off: for
+ * aio_entrypoint_run_main() and the GApplication attachment. */
+static void
+aio_entrypoint_setup_logging (AioEntrypoint *self)
+{
+  if (!self->log_config)
+    return;
+
+  aio_log_setup ();
+  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
+                     self->log_format,
+                     self->log_buffering,
+                     self->log_buffer_size,
+                     self->log_flush_interval);
+}
 
 /**
  * aio_entrypoint_run_main:
@@ -1775,18 +1749,12 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
 
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
 
-  if (!aio_entrypoint_validate (self, error))
+  /* Before logging is touched: a refused run changes nothing. */
+  if (!aio_entrypoint_validate (self, error) ||
+      !claim_services (self, self->services, FALSE, error))
     return FALSE;
 
-  if (self->log_config)
-    {
-      aio_log_setup ();
-      aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                         self->log_format,
-                         self->log_buffering,
-                         self->log_buffer_size,
-                         self->log_flush_interval);
-    }
+  aio_entrypoint_setup_logging (self);
 
   /* A signal during the start cancels it (what started is stopped). */
   aio_entrypoint_install_signals (self);
@@ -1868,9 +1836,10 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
  * aiomisc's `with entrypoint(...) as loop: loop.run_forever()`.
  *
  * A second signal during the shutdown does not start another one. A
- * signal while services are still starting cancels the start (a start may
- * never end, e.g. a client waiting for its server): the services that did
- * start are stopped and the run fails with %G_IO_ERROR_CANCELLED.
+ * signal (or a quit) while services are still starting cancels the start (a
+ * start may never end, e.g. a client waiting for its server): every service
+ * whose start was invoked is stopped, unless its start failed with an error
+ * other than cancellation, and the run fails with %G_IO_ERROR_CANCELLED.
  *
  * Returns: %TRUE after a clean run; %FALSE with the error of the service
  *   that failed to start or failed while running, or with
@@ -1894,21 +1863,6 @@ aio_entrypoint_run (AioEntrypoint  *self,
 
 #define ATTACHMENT_KEY "aio-entrypoint-attachment"
 
-/* What aio_entrypoint_run_main() does for logging. */
-static void
-aio_entrypoint_setup_logging (AioEntrypoint *self)
-{
-  if (!self->log_config)
-    return;
-
-  aio_log_setup ();
-  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                     self->log_format,
-                     self->log_buffering,
-                     self->log_buffer_size,
-                     self->log_flush_interval);
-}
-
 typedef struct
 {
   AioEntrypoint *self;
@@ -1921,6 +1875,7 @@ typedef struct
 } Attachment;
 
 static const int attached_signums[] = { SIGINT, SIGTERM };
+static const char *const attached_signal_names[] = { "SIGINT", "SIGTERM" };
 
 static void
 attachment_remove_signals (Attachment *att)
@@ -1978,12 +1933,18 @@ static gboolean
 attached_signal_cb (gpointer data)
 {
   Attachment *att = data;
+  GSource *source = g_main_current_source ();
+  const char *name = "a signal";
+
+  for (guint i = 0; i < G_N_ELEMENTS (att->signal_sources); i++)
+    if (source == att->signal_sources[i])
+      name = attached_signal_names[i];
 
   if (att->shutting_down)
-    g_info ("Received a signal while shutting down; already shutting down");
+    g_info ("Received %s while shutting down; already shutting down", name);
   else
     {
-      g_info ("Received a signal; quitting the application gracefully");
+      g_info ("Received %s; quitting the application gracefully", name);
       g_application_quit (att->application);
     }
 

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "aio-version.h"
+#include "aio-clock.h"
 #include "aio-context.h"
 #include "aio-service.h"
 
@@ -82,6 +83,11 @@ gboolean       aio_entrypoint_run_forever   (AioEntrypoint        *self,
                                              GError              **error);
 AIO_AVAILABLE_IN_ALL
 void           aio_entrypoint_quit          (AioEntrypoint        *self);
+AIO_AVAILABLE_IN_ALL
+AioClock      *aio_entrypoint_get_clock     (AioEntrypoint        *self);
+AIO_AVAILABLE_IN_ALL
+void           aio_entrypoint_set_clock     (AioEntrypoint        *self,
+                                             AioClock             *clock);
 AIO_AVAILABLE_IN_ALL
 void           aio_entrypoint_hold          (AioEntrypoint        *self);
 AIO_AVAILABLE_IN_ALL

@@ -72,14 +72,8 @@ typedef struct
 static void
 run_clear_pause (Run *run)
 {
-  GSource **sources[] = { &run->pause_timer, &run->pause_cancel };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    if (*sources[i] != NULL)
-      {
-        g_source_destroy (*sources[i]);
-        g_clear_pointer (sources[i], g_source_unref);
-      }
+  _aio_source_clear (&run->pause_timer);
+  _aio_source_clear (&run->pause_cancel);
 }
 
 static void
@@ -248,6 +242,11 @@ aio_respawning_process_service_start_async (AioService          *service,
                                                    : aio_clock_get_default ());
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
 
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
   respawn_spawn (task, FALSE);
 }
 

@@ -19,6 +19,12 @@ gboolean aio_run          (AioMainFunc    main_func,
                            GError       **error,
                            ...) G_GNUC_NULL_TERMINATED;
 AIO_AVAILABLE_IN_ALL
+gboolean aio_run_with_entrypoint (AioEntrypoint  *entrypoint,
+                                  AioMainFunc     main_func,
+                                  gpointer        user_data,
+                                  GError        **error,
+                                  ...) G_GNUC_NULL_TERMINATED;
+AIO_AVAILABLE_IN_ALL
 gboolean aio_run_services (AioMainFunc    main_func,
                            gpointer       user_data,
                            AioService   **services,

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-log-private.h"
 #include "aio-service-private.h"
 
 /**
@@ -25,6 +26,17 @@
  *   %AIO_SERVICE_STATE_FAILED and emits [signal@Aio.Service::failed], which
  *   makes a running [class@Aio.Entrypoint] shut the program down.
  *
+ * The lifecycle rule, as in aiomisc: `stop` runs for every service whose
+ * `start` was invoked, unless that start failed with an error other than
+ * cancellation. A start that was cancelled (a stop while starting, a
+ * cancelled [method@Aio.Service.start_async], a sibling that failed to start
+ * in an [class@Aio.Entrypoint], a signal) may have set things up before it
+ * noticed, or may have ignored its cancellable and succeeded (a #GTask that
+ * checks its cancellable then reports %G_IO_ERROR_CANCELLED all the same):
+ * its `stop` runs once it completed, so `stop` must cope with a start that
+ * got only part of the way. A start that failed with any other error is
+ * expected to have cleaned up after itself, and its `stop` does not run.
+ *
  * A service may depend on others ([method@Aio.Service.add_dependency]): an
  * entrypoint starts it only once all its dependencies run and stops it
  * before any of them.
@@ -42,6 +54,7 @@ typedef struct
   AioServiceState  state;
   GPtrArray       *dependencies;
   GMainContext    *context;
+  gpointer         owner;   /* the entrypoint that runs it, unowned */
 
   /* The cancellable handed to the start vfunc; cancelled by stop. */
   GCancellable    *run_cancellable;
@@ -87,10 +100,12 @@ aio_service_set_state (AioService      *self,
   if (priv->state == state)
     return;
 
-  g_debug ("service '%s': %s -> %s",
-           aio_service_get_name (self),
-           _aio_service_state_to_string (priv->state),
-           _aio_service_state_to_string (state));
+  /* Asked first: g_debug() formats the record even when it is dropped. */
+  if (_aio_log_debug_wanted (G_LOG_DOMAIN))
+    g_debug ("service '%s': %s -> %s",
+             aio_service_get_name (self),
+             _aio_service_state_to_string (priv->state),
+             _aio_service_state_to_string (state));
   priv->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -453,12 +468,72 @@ _aio_service_in_cycle (AioService *self)
   return aio_service_reaches (self, self, visited);
 }
 
+/* Depth-first, each service visited once: on the current path (1) or done
+ * (2). Returns a service of a cycle, or NULL. */
+static AioService *
+aio_service_find_cycle_from (AioService *self,
+                             GHashTable *colour)
+{
+  gpointer seen = g_hash_table_lookup (colour, self);
+  GPtrArray *deps = _aio_service_peek_dependencies (self);
+
+  if (deps->len == 0)
+    return NULL;              /* no cycle goes through a leaf */
+  if (seen != NULL)
+    return seen == GINT_TO_POINTER (1) ? self : NULL;
+
+  g_hash_table_insert (colour, self, GINT_TO_POINTER (1));
+  for (guint i = 0; i < deps->len; i++)
+    {
+      AioService *found = aio_service_find_cycle_from (g_ptr_array_index (deps, i), colour);
+
+      if (found != NULL)
+        return found;
+    }
+  g_hash_table_insert (colour, self, GINT_TO_POINTER (2));
+
+  return NULL;
+}
+
+AioService *
+_aio_service_find_cycle (GPtrArray *services)
+{
+  g_autoptr(GHashTable) colour = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < services->len; i++)
+    {
+      AioService *found = aio_service_find_cycle_from (g_ptr_array_index (services, i), colour);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 gboolean
 _aio_service_has_run (AioService *self)
 {
   AioServicePrivate *priv = aio_service_get_instance_private (self);
 
   return priv->ever_running;
+}
+
+gpointer
+_aio_service_get_owner (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  return priv->owner;
+}
+
+void
+_aio_service_set_owner (AioService *self,
+                        gpointer    owner)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  priv->owner = owner;
 }
 
 static void
@@ -527,6 +602,26 @@ aio_service_maybe_finish_stop (AioService *self)
     }
 }
 
+/* The start was cancelled (by the caller, or by itself) but not failed:
+ * whatever it set up is torn down by `stop`, and the start reports
+ * G_IO_ERROR_CANCELLED. The start vfunc may still be running (a
+ * long-running start that called set_ready): the stop then waits for it. */
+static void
+aio_service_stop_cancelled_start (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  GError *error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The start of service '%s' was cancelled",
+                               aio_service_get_name (self));
+
+  priv->ever_running = TRUE;
+  g_clear_error (&priv->stop_reason);
+  priv->stop_reason = g_error_copy (error);
+  aio_service_set_state (self, AIO_SERVICE_STATE_STOPPING);
+  aio_service_complete_start (self, error);
+  aio_service_run_stop_vfunc (self);
+}
+
 static void
 aio_service_start_vfunc_cb (GObject      *object,
                             GAsyncResult *result,
@@ -536,6 +631,7 @@ aio_service_start_vfunc_cb (GObject      *object,
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GError) error = NULL;
   gboolean ok;
+  gboolean needs_stop;
 
   ok = AIO_SERVICE_GET_CLASS (self)->start_finish (self, result, &error);
   if (!ok && error == NULL)
@@ -543,6 +639,12 @@ aio_service_start_vfunc_cb (GObject      *object,
                  "Service '%s' failed to start without saying why",
                  aio_service_get_name (self));
   priv->start_vfunc_pending = FALSE;
+
+  /* The lifecycle rule: `stop` runs unless the start failed with an error
+   * other than cancellation. A start that ignores its cancellable and
+   * succeeds anyway comes back as G_IO_ERROR_CANCELLED from a GTask that
+   * checks its cancellable: it may have set things up all the same. */
+  needs_stop = ok || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   if (priv->start_task != NULL)
     {
@@ -554,7 +656,7 @@ aio_service_start_vfunc_cb (GObject      *object,
                                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                    "Service '%s' was stopped while starting",
                                                    aio_service_get_name (self)));
-          if (ok)
+          if (needs_stop)
             {
               priv->ever_running = TRUE;
               aio_service_run_stop_vfunc (self);
@@ -562,12 +664,14 @@ aio_service_start_vfunc_cb (GObject      *object,
           else
             aio_service_maybe_finish_stop (self);
         }
-      else if (ok)
+      else if (ok && !g_cancellable_is_cancelled (priv->run_cancellable))
         {
           priv->ever_running = TRUE;
           aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
           aio_service_complete_start (self, NULL);
         }
+      else if (needs_stop)
+        aio_service_stop_cancelled_start (self);
       else
         {
           aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
@@ -603,6 +707,12 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+static void aio_service_start_internal (AioService          *self,
+                                        gboolean             check_cycle,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+
 /**
  * aio_service_start_async: (virtual start_async)
  * @self: a service
@@ -613,6 +723,12 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
  * Starts the service: runs `start_async` of its class. The operation
  * completes when an ordinary `start` completes or when a long-running one
  * calls [method@Aio.Service.set_ready].
+ *
+ * If @cancellable is cancelled while the service is starting, the
+ * cancellable its `start` received is cancelled; once `start` completed,
+ * `stop` runs (unless `start` failed with an error other than cancellation)
+ * and the operation fails with %G_IO_ERROR_CANCELLED. Once the service is
+ * up, @cancellable has no effect: the outcome always matches the state.
  *
  * Fails with %G_IO_ERROR_BUSY if the service is starting,
  * running or stopping, with %AIO_ERROR_DEPENDENCY_CYCLE if it
@@ -629,15 +745,39 @@ aio_service_start_async (AioService          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  g_return_if_fail (AIO_IS_SERVICE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  aio_service_start_internal (self, TRUE, cancellable, callback, user_data);
+}
+
+/* For the entrypoint's walk, which checked every service for cycles before
+ * it began: the per-service search is O(n) per start, O(n²) for a chain. */
+void
+_aio_service_start_acyclic_async (AioService          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  aio_service_start_internal (self, FALSE, cancellable, callback, user_data);
+}
+
+static void
+aio_service_start_internal (AioService          *self,
+                            gboolean             check_cycle,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GTask) task = NULL;
   GPtrArray *deps;
 
-  g_return_if_fail (AIO_IS_SERVICE (self));
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aio_service_start_async);
+  /* The outcome follows the state of the service, also after @cancellable
+   * was cancelled: a start that succeeded anyway is stopped first. */
+  g_task_set_check_cancellable (task, FALSE);
 
   switch (priv->state)
     {
@@ -657,7 +797,7 @@ aio_service_start_async (AioService          *self,
       break;
     }
 
-  if (_aio_service_in_cycle (self))
+  if (check_cycle && priv->dependencies->len > 0 && _aio_service_in_cycle (self))
     {
       g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                                "Service '%s' depends on itself through its dependencies",
@@ -781,6 +921,13 @@ aio_service_set_ready (AioService *self)
   if (priv->state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
     return;
 
+  /* Ready after the caller cancelled the start: stop it. */
+  if (g_cancellable_is_cancelled (priv->run_cancellable))
+    {
+      aio_service_stop_cancelled_start (self);
+      return;
+    }
+
   priv->ever_running = TRUE;
   aio_service_set_state (self, AIO_SERVICE_STATE_RUNNING);
   aio_service_complete_start (self, NULL);
@@ -842,7 +989,9 @@ aio_service_run_stop_vfunc (AioService *self)
  * are done.
  *
  * Stopping a service that is starting cancels the start and waits for it;
- * if the start succeeded anyway, `stop` runs. Concurrent stops share one
+ * then `stop` runs unless the start failed with an error other than
+ * cancellation (a start that succeeded anyway, or one that gave up with
+ * %G_IO_ERROR_CANCELLED, may have set things up). Concurrent stops share one
  * run of `stop`. Stopping a stopped service, or one whose start failed,
  * succeeds at once. Stopping a service that was never started fails with
  * %AIO_ERROR_NOT_RUNNING.

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
+
 #include "aio-test-services.h"
 
 static AioEntrypoint *
@@ -84,9 +86,12 @@ test_failing_start_stops_healthy (void)
   g_assert_true (forever->start_was_cancelled);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fast)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_STOPPED);
-  /* The one still starting was cancelled and never needed a stop. */
+  /* The one still starting was cancelled: its stop runs too (the lifecycle
+   * rule), unlike the stop of the one that failed. */
   g_assert_true (slow->start_was_cancelled);
-  g_assert_cmpuint (slow->stop_calls, ==, 0);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_cmpuint (broken->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (slow)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (broken)), ==, AIO_SERVICE_STATE_FAILED);
   g_assert_null (aio_entrypoint_get_current ());
 }
@@ -189,14 +194,26 @@ test_shutdown_timeout (void)
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
   g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
   g_autoptr(AioTestService) fine = aio_test_service_new ("fine");
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(GAsyncResult) stopped = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* The timer runs on the entrypoint's clock: it fires when the clock
+   * moves, not after a wall-clock wait. */
   stuck->never_stop = TRUE;
-  g_object_set (ep, "shutdown-timeout", 0.2, NULL);
+  g_object_set (ep, "shutdown-timeout", 0.2, "clock", clock, NULL);
+  g_assert_true (aio_entrypoint_get_clock (ep) == clock);
   aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
   aio_entrypoint_add_service (ep, AIO_SERVICE (fine));
   g_assert_true (aio_test_start_entrypoint (ep, &error));
-  g_assert_false (aio_test_stop_entrypoint (ep, &error));
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
+  while (aio_service_get_state (AIO_SERVICE (fine)) != AIO_SERVICE_STATE_STOPPED)
+    g_main_context_iteration (NULL, TRUE);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 199999);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_null (stopped);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1);
+  g_assert_false (aio_entrypoint_stop_finish (ep, aio_test_wait_result (&stopped), &error));
   g_assert_error (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "'stuck'"));
   g_assert_null (strstr (error->message, "'fine'"));
@@ -209,27 +226,32 @@ test_shutdown_timeout (void)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The valid values are the ranges of the GParamSpecs: g_object_set() refuses
+ * anything else (with GObject's warning), so an entrypoint always validates.
+ * The AIOMISC_* variables are checked against the same ranges (below). */
 static void
 test_bad_properties (void)
 {
   static const struct {
     const char *property;
     double      value;
-    gboolean    in_range;   /* of the GParamSpec */
   } cases[] = {
-    { "pool-size", 0, FALSE },
-    { "pool-size", 5000, FALSE },
-    { "log-buffer-size", 0, FALSE },
-    { "log-flush-interval", 0, TRUE },
-    { "log-flush-interval", -1, FALSE },
-    { "shutdown-timeout", -1, FALSE },
+    { "pool-size", 0 },
+    { "pool-size", 5000 },
+    { "log-buffer-size", 0 },
+    { "log-flush-interval", 0 },
+    { "log-flush-interval", -1 },
+    { "log-flush-interval", NAN },
+    { "shutdown-timeout", -1 },
+    { "shutdown-timeout", NAN },
+    { "start-timeout", -1 },
+    { "start-warning-timeout", -1 },
   };
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(AioEntrypoint) ep = new_entrypoint ();
-      g_autoptr(AioTestService) service = aio_test_service_new ("never");
-      g_autoptr(GError) error = NULL;
       GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (ep), cases[i].property);
       g_auto(GValue) value = G_VALUE_INIT;
 
@@ -238,29 +260,11 @@ test_bad_properties (void)
         g_value_set_uint (&value, (guint) cases[i].value);
       else
         g_value_set_double (&value, cases[i].value);
-      if (!cases[i].in_range)
-        {
-          /* Refused by the range of the property: g_object_set() warns. */
-          g_assert_true (g_param_value_validate (pspec, &value));
-          continue;
-        }
-      g_assert_false (g_param_value_validate (pspec, &value));
-      g_object_set_property (G_OBJECT (ep), cases[i].property, &value);
-      aio_entrypoint_add_service (ep, AIO_SERVICE (service));
-
-      g_assert_false (aio_entrypoint_validate (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (error->message, cases[i].property));
-      g_clear_error (&error);
-
-      g_assert_false (aio_test_start_entrypoint (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-      g_assert_cmpuint (service->start_calls, ==, 0);
-      g_clear_error (&error);
-
-      g_assert_false (aio_entrypoint_run (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_false (g_param_value_is_valid (pspec, &value));
     }
+
+  g_assert_true (aio_entrypoint_validate (ep, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -302,9 +306,8 @@ test_environment (void)
   if (g_test_subprocess ())
     {
       g_autoptr(AioEntrypoint) ep = NULL;
-      guint pool_size;
-      guint buffer_size;
-      double shutdown_timeout;
+      guint pool_size, buffer_size;
+      double shutdown_timeout, flush_interval;
       AioLogLevel level;
       AioLogFormat format;
       gboolean buffering;
@@ -340,6 +343,25 @@ test_environment (void)
       g_assert_cmpint (level, ==, AIO_LOG_LEVEL_INFO);
       g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
       g_assert_true (buffering);
+      g_clear_object (&ep);
+
+      /* Out of range: the same warning, with the range; the entrypoint
+       * stays usable with its defaults. */
+      g_setenv ("AIOMISC_POOL_SIZE", "0", TRUE);
+      g_setenv ("AIOMISC_LOG_FLUSH_INTERVAL", "-5", TRUE);
+      g_setenv ("AIOMISC_LOG_BUFFER_SIZE", "0", TRUE);
+      g_setenv ("AIOMISC_SHUTDOWN_TIMEOUT", "-1", TRUE);
+      g_setenv ("AIOMISC_LOG_FORMAT", "fancy", TRUE);
+      ep = aio_entrypoint_new ();
+      g_object_get (ep, "pool-size", &pool_size, "log-flush-interval", &flush_interval,
+                    "log-buffer-size", &buffer_size, "shutdown-timeout", &shutdown_timeout,
+                    "log-format", &format, NULL);
+      g_assert_cmpuint (pool_size, ==, CLAMP (g_get_num_processors (), 4, 32));
+      g_assert_cmpfloat (flush_interval, ==, 0.2);
+      g_assert_cmpuint (buffer_size, ==, 1024);
+      g_assert_cmpfloat (shutdown_timeout, ==, 60.0);
+      g_assert_cmpint (format, ==, AIO_LOG_FORMAT_AUTO);
+      g_assert_true (aio_entrypoint_validate (ep, NULL));
       return;
     }
 
@@ -349,7 +371,12 @@ test_environment (void)
   g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\"*");
   g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"soon\"*");
   g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFERING=\"maybe\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_LEVEL=\"loud\": expected one of *debug*info*");
+  g_test_trap_assert_stderr ("*AIOMISC_POOL_SIZE=\"0\": expected an integer from 1 to 1024*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_FLUSH_INTERVAL=\"-5\": expected a number of seconds above 0*");
   g_test_trap_assert_stderr ("*AIOMISC_LOG_BUFFER_SIZE=\"0\"*");
+  g_test_trap_assert_stderr ("*AIOMISC_SHUTDOWN_TIMEOUT=\"-1\": expected a number of seconds, 0 or more*");
+  g_test_trap_assert_stderr ("*AIOMISC_LOG_FORMAT=\"fancy\": expected one of *json*");
 }
 
 typedef struct
@@ -472,6 +499,207 @@ test_stop_while_starting (void)
   g_assert_true (slow->start_was_cancelled);
 }
 
+/* The lifecycle rule (stop runs for every service whose start was invoked,
+ * unless it failed with an error other than cancellation) when the start of
+ * an entrypoint is cut short. "deaf" takes 200 ms to start and ignores its
+ * cancellable, so its start succeeds after it was cancelled and GTask turns
+ * that into G_IO_ERROR_CANCELLED. */
+
+static void
+test_rule_sibling_failure (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(AioTestService) broken = aio_test_service_new ("broken");
+  g_autoptr(GError) error = NULL;
+
+  aio_test_events_clear ();
+  deaf->start_delay_ms = 200;
+  deaf->ignore_cancel = TRUE;
+  broken->start_delay_ms = 50;
+  broken->fail_start = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (broken));
+
+  g_assert_false (aio_test_start_entrypoint (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_nonnull (strstr (error->message, "'broken'"));
+  /* deaf's start completed (and set things up) before its stop ran. */
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), >=, 0);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_error (deaf->stop_reason, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpuint (broken->stop_calls, ==, 0);
+  aio_test_events_clear ();
+}
+
+static void
+quit_when_running_cb (AioService *service, GParamSpec *pspec, AioEntrypoint *ep)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
+    aio_entrypoint_quit (ep);
+}
+
+static void
+test_rule_quit_during_start (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioTestService) never = aio_test_service_new ("never");
+  g_autoptr(GError) error = NULL;
+
+  /* fast is up while deaf and never still start: quit then cancels the
+   * start, as a signal does; never's start honours that, deaf's does not. */
+  aio_test_events_clear ();
+  deaf->start_delay_ms = 200;
+  deaf->ignore_cancel = TRUE;
+  never->start_delay_ms = 3600 * 1000;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (never));
+  g_signal_connect (fast, "notify::state", G_CALLBACK (quit_when_running_cb), ep);
+
+  g_assert_false (aio_entrypoint_run (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (fast->stop_calls, ==, 1);
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_true (never->start_was_cancelled);
+  g_assert_cmpuint (never->stop_calls, ==, 1);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (never)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_signal_handlers_disconnect_by_data (fast, ep);
+  aio_test_events_clear ();
+}
+
+static void
+test_service_in_two_entrypoints (void)
+{
+  g_autoptr(AioEntrypoint) first = new_entrypoint ();
+  g_autoptr(AioEntrypoint) second = new_entrypoint ();
+  g_autoptr(AioTestService) shared = aio_test_service_new ("shared");
+  g_autoptr(AioTestService) other = aio_test_service_new ("other");
+  g_autoptr(GError) error = NULL;
+
+  aio_entrypoint_add_service (first, AIO_SERVICE (shared));
+  g_assert_true (aio_test_start_entrypoint (first, &error));
+
+  /* A running service is not silently shared: the second start fails at
+   * once, and neither starts nor stops anything. */
+  aio_entrypoint_add_service (second, AIO_SERVICE (other));
+  aio_entrypoint_add_service (second, AIO_SERVICE (shared));
+  g_assert_false (aio_test_start_entrypoint (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "'shared'"));
+  g_assert_nonnull (strstr (error->message, "another entrypoint"));
+  g_clear_error (&error);
+  g_assert_false (aio_entrypoint_run (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_true (aio_test_stop_entrypoint (second, &error));
+  g_assert_cmpuint (other->start_calls, ==, 0);
+  g_assert_cmpuint (shared->start_calls, ==, 1);
+  g_assert_cmpuint (shared->stop_calls, ==, 0);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (shared)), ==, AIO_SERVICE_STATE_RUNNING);
+
+  /* Added to a running entrypoint, it is refused too, and that
+   * entrypoint's stop leaves it alone. */
+  {
+    g_autoptr(AioEntrypoint) third = new_entrypoint ();
+
+    aio_entrypoint_add_service (third, AIO_SERVICE (other));
+    g_assert_true (aio_test_start_entrypoint (third, &error));
+    aio_entrypoint_add_service (third, AIO_SERVICE (shared));
+    g_assert_true (aio_test_stop_entrypoint (third, &error));
+    g_assert_cmpuint (other->stop_calls, ==, 1);
+    g_assert_cmpuint (shared->stop_calls, ==, 0);
+    g_assert_cmpint (aio_service_get_state (AIO_SERVICE (shared)), ==, AIO_SERVICE_STATE_RUNNING);
+  }
+
+  /* Once the first entrypoint stopped it, another may run it. */
+  g_assert_true (aio_test_stop_entrypoint (first, &error));
+  g_assert_cmpuint (shared->stop_calls, ==, 1);
+  g_assert_true (aio_test_start_entrypoint (second, &error));
+  g_assert_true (aio_test_stop_entrypoint (second, &error));
+  g_assert_cmpuint (shared->stop_calls, ==, 2);
+}
+
+/* The start watchdog, on a manual clock: a warning naming a slow start,
+ * and the optional start timeout. */
+static void
+test_start_warning (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+      g_autoptr(AioTestService) sleepy = aio_test_service_new ("sleepy");
+      g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+      g_autoptr(GAsyncResult) started = NULL;
+      g_autoptr(GError) error = NULL;
+
+      sleepy->start_delay_ms = 3600 * 1000;
+      g_object_set (ep, "clock", clock, "start-warning-timeout", 5.0, NULL);
+      aio_entrypoint_add_service (ep, AIO_SERVICE (sleepy));
+      aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+      while (sleepy->start_calls == 0)
+        g_main_context_iteration (NULL, TRUE);
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 4 * G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[4 s]\n");
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[5 s]\n");
+      aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 60 * G_USEC_PER_SEC);
+      while (g_main_context_iteration (NULL, FALSE));
+      g_printerr ("[65 s]\n");
+      g_assert_null (started);
+      g_assert_true (aio_test_stop_entrypoint (ep, &error));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Once, at 5 s, naming the service. */
+  g_test_trap_assert_stderr ("*[4 s]*Service 'sleepy' is still starting after 5 s; did it "
+                             "forget to call aio_service_set_ready()?*[5 s]*[65 s]*");
+  g_test_trap_assert_stderr_unmatched ("*still starting*still starting*");
+}
+
+static void
+test_start_timeout (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  slow->start_delay_ms = 3600 * 1000;
+  g_object_set (ep, "clock", clock, "start-timeout", 2.0, "start-warning-timeout", 0.0, NULL);
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  while (aio_service_get_state (AIO_SERVICE (fast)) != AIO_SERVICE_STATE_RUNNING)
+    g_main_context_iteration (NULL, TRUE);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 2 * G_USEC_PER_SEC - 1);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_null (started);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 1);
+  g_assert_false (aio_entrypoint_start_finish (ep, aio_test_wait_result (&started), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "'slow'"));
+  g_assert_nonnull (strstr (error->message, "start timeout of 2 s"));
+  /* What started is stopped; the timed-out start was cancelled and, by
+   * the lifecycle rule, stopped too. */
+  g_assert_cmpuint (fast->stop_calls, ==, 1);
+  g_assert_true (slow->start_was_cancelled);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_null (aio_entrypoint_get_current ());
+}
+
 static gpointer
 quit_from_thread (gpointer data)
 {
@@ -479,11 +707,10 @@ quit_from_thread (gpointer data)
   return NULL;
 }
 
-static gboolean
-spawn_quitter (gpointer data)
+static void
+spawn_quitter (AioEntrypoint *ep, gpointer data)
 {
-  g_thread_unref (g_thread_new ("quitter", quit_from_thread, data));
-  return G_SOURCE_REMOVE;
+  g_thread_unref (g_thread_new ("quitter", quit_from_thread, ep));
 }
 
 static void
@@ -495,7 +722,8 @@ test_run_quit_from_thread (void)
 
   forever->mode = TEST_MODE_LONG_RUNNING;
   aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
-  g_idle_add (spawn_quitter, ep);
+  /* Once running: a quit during the start would cancel it. */
+  g_signal_connect (ep, "post-start", G_CALLBACK (spawn_quitter), NULL);
   g_assert_true (aio_entrypoint_run (ep, &error));
   g_assert_no_error (error);
   g_assert_true (forever->start_was_cancelled);
@@ -566,6 +794,18 @@ test_run_main (void)
 }
 
 static void
+main_on_entrypoint (AioEntrypoint *entrypoint, GTask *task, gpointer user_data)
+{
+  guint pool_size;
+
+  g_assert_true (entrypoint == user_data);
+  g_assert_true (aio_entrypoint_get_current () == entrypoint);
+  g_object_get (entrypoint, "pool-size", &pool_size, NULL);
+  g_assert_cmpuint (pool_size, ==, 5);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 test_aio_run (void)
 {
   g_autoptr(AioTestService) a = aio_test_service_new ("a");
@@ -581,6 +821,24 @@ test_aio_run (void)
       g_assert_cmpuint (b->stop_calls, ==, 1);
       g_assert_false (aio_run (main_fails, NULL, &error, NULL));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+
+      /* With the entrypoint's settings: they are used, and the services
+       * are added to it. */
+      {
+        g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT,
+                                                    "log-level", AIO_LOG_LEVEL_DEBUG,
+                                                    "pool-size", 5,
+                                                    NULL);
+        g_autoptr(GPtrArray) services = NULL;
+
+        g_assert_true (aio_run_with_entrypoint (ep, main_on_entrypoint, ep, &error, a, b, NULL));
+        g_assert_no_error (error);
+        g_assert_cmpuint (a->stop_calls, ==, 2);
+        g_assert_cmpuint (b->stop_calls, ==, 2);
+        services = aio_entrypoint_dup_services (ep);
+        g_assert_cmpuint (services->len, ==, 2);
+      }
       return;
     }
 
@@ -610,6 +868,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/add-while-running", test_add_while_running);
   g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
+  g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
+  g_test_add_func ("/Aio/Entrypoint/service-in-two-entrypoints", test_service_in_two_entrypoints);
+  g_test_add_func ("/Aio/Entrypoint/start-warning", test_start_warning);
+  g_test_add_func ("/Aio/Entrypoint/start-timeout", test_start_timeout);
+  g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
   g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
   g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
   g_test_add_func ("/Aio/Entrypoint/aio-run", test_aio_run);

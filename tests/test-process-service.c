@@ -306,6 +306,32 @@ test_bad_argv (void)
   assert_no_children ();
 }
 
+/* A start cancelled before it began spawns nothing. */
+static void
+test_cancelled_start (void)
+{
+  const char *argv[] = { "sleep", "30", NULL };
+  g_autoptr(AioProcessService) service = aio_process_service_new (argv);
+  g_autoptr(AioRespawningProcessService) respawning = aio_respawning_process_service_new (argv);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  double spawned = aio_statistics_get ("process", "spawned");
+  AioService *services[] = { AIO_SERVICE (service), AIO_SERVICE (respawning) };
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (services); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      aio_service_start_async (services[i], cancellable, aio_test_async_result_cb, &result);
+      g_assert_false (aio_service_start_finish (services[i], aio_test_wait_result (&result),
+                                                &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    }
+  g_assert_cmpfloat (aio_statistics_get ("process", "spawned"), ==, spawned);
+  assert_no_children ();
+}
+
 /* envp and cwd reach the child; NOTIFY_SOCKET does not by default. */
 static void
 test_environment (void)
@@ -519,6 +545,7 @@ main (int   argc,
   g_test_add_func ("/Aio/ProcessService/clean-signals", test_clean_signals);
   g_test_add_func ("/Aio/ProcessService/bad-argv", test_bad_argv);
   g_test_add_func ("/Aio/ProcessService/environment", test_environment);
+  g_test_add_func ("/Aio/ProcessService/cancelled-start", test_cancelled_start);
   g_test_add_func ("/Aio/RespawningProcessService/respawn", test_respawn);
   g_test_add_func ("/Aio/RespawningProcessService/crash-loop", test_crash_loop);
   g_test_add_func ("/Aio/RespawningProcessService/stop-during-pause", test_stop_during_pause);

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdlib.h>
+
 #include "aio-test-services.h"
 
 static void
@@ -176,8 +178,16 @@ test_stop_while_starting (void)
   g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), stopped, &error));
   g_assert_no_error (error);
   g_assert_true (service->start_was_cancelled);
-  g_assert_cmpuint (service->stop_calls, ==, 0);
+  /* The start was cancelled, not failed: stop runs (the lifecycle rule). */
+  g_assert_cmpuint (service->stop_calls, ==, 1);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+static void
+wait_for_state (AioService *service, AioServiceState state)
+{
+  while (aio_service_get_state (service) != state)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 static void
@@ -194,7 +204,104 @@ test_start_cancelled_by_caller (void)
   g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
                                             &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_FAILED);
+  /* Cancelled, not failed: stop runs, and the service ends stopped. */
+  wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
+  g_assert_true (service->start_was_cancelled);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+}
+
+/* The lifecycle rule, case by case: how the start ended, whether stop ran. */
+
+static void
+test_stop_while_starting_ignoring_cancel (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("deaf");
+  g_autoptr(GError) reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "sibling");
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* start succeeds after the stop cancelled it; its GTask checks the
+   * cancellable, so it reports CANCELLED: stop must run all the same. */
+  aio_test_events_clear ();
+  service->start_delay_ms = 20;
+  service->ignore_cancel = TRUE;
+  aio_service_start_async (AIO_SERVICE (service), NULL, aio_test_async_result_cb, &started);
+  aio_service_stop_async (AIO_SERVICE (service), reason, NULL, aio_test_async_result_cb, &stopped);
+  aio_test_wait_result (&stopped);
+  g_assert_nonnull (started);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_true (aio_service_stop_finish (AIO_SERVICE (service), stopped, &error));
+  g_assert_false (service->start_was_cancelled);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), >=, 0);
+  g_assert_cmpint (aio_test_event_index ("started:deaf"), <, aio_test_event_index ("stop:deaf"));
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+  g_assert_error (service->stop_reason, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_STOPPED);
+  aio_test_events_clear ();
+}
+
+static void
+test_start_cancelled_ignoring_cancel (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("deaf");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  service->start_delay_ms = 20;
+  service->ignore_cancel = TRUE;
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+  g_assert_error (service->stop_reason, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+test_start_cancelled_before_ready (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("late");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A long-running start that calls set_ready after its caller cancelled:
+   * the service does not come up, stop runs, and the start is waited for. */
+  service->mode = TEST_MODE_LONG_RUNNING;
+  service->start_delay_ms = 20;
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (aio_service_start_finish (AIO_SERVICE (service), aio_test_wait_result (&started),
+                                            &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_for_state (AIO_SERVICE (service), AIO_SERVICE_STATE_STOPPED);
+  g_assert_true (service->start_was_cancelled);
+  g_assert_cmpuint (service->stop_calls, ==, 1);
+}
+
+static void
+test_start_not_cancelled_after_ready (void)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("up");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Once up, the caller's cancellable no longer matters. */
+  aio_service_start_async (AIO_SERVICE (service), cancellable, aio_test_async_result_cb, &started);
+  aio_test_wait_result (&started);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (service), started, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (service)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_cmpuint (service->stop_calls, ==, 1);
 }
 
 static void
@@ -272,6 +379,70 @@ test_dependency_cycle (void)
   g_object_run_dispose (G_OBJECT (c));
 }
 
+/* The DEBUG record of each state change is skipped cheaply when nobody wants
+ * it, and still written when G_MESSAGES_DEBUG or the writer's level asks. */
+static void
+run_debug_log_child (const char *how)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("traced");
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (how, "glib-writer"))
+    g_setenv ("G_MESSAGES_DEBUG", "Aio", TRUE);
+  else if (g_str_equal (how, "aio-writer"))
+    {
+      g_autoptr(AioTestService) quiet = aio_test_service_new ("quiet");
+
+      /* Not wanted at INFO; the new level is honoured at once. */
+      aio_log_setup ();
+      aio_log_configure (AIO_LOG_LEVEL_INFO, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+      g_assert_true (aio_test_start_service (AIO_SERVICE (quiet), &error));
+      g_assert_true (aio_test_stop_service (AIO_SERVICE (quiet), NULL, &error));
+      aio_log_configure (AIO_LOG_LEVEL_DEBUG, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+    }
+  else if (g_str_equal (how, "aio-writer-info"))
+    {
+      aio_log_setup ();
+      aio_log_configure (AIO_LOG_LEVEL_INFO, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+    }
+  else
+    g_unsetenv ("G_MESSAGES_DEBUG");
+
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_no_error (error);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
+  exit (0);
+}
+
+static void
+test_debug_log (gconstpointer data)
+{
+  const char *how = data;
+  const char *expected = "*service 'traced': new -> starting*"
+                         "service 'traced': starting -> running*"
+                         "service 'traced': running -> stopping*"
+                         "service 'traced': stopping -> stopped*";
+
+  if (g_test_subprocess ())
+    run_debug_log_child (how);
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  if (g_str_equal (how, "glib-writer"))
+    g_test_trap_assert_stdout (expected);        /* GLib's default writer */
+  else if (g_str_equal (how, "aio-writer"))
+    {
+      g_test_trap_assert_stderr (expected);
+      g_test_trap_assert_stderr_unmatched ("*service 'quiet'*");
+    }
+  else
+    {
+      g_test_trap_assert_stdout_unmatched ("*traced*");
+      g_test_trap_assert_stderr_unmatched ("*traced*");
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -287,9 +458,21 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Service/long-running-runtime-failure", test_long_running_runtime_failure);
   g_test_add_func ("/Aio/Service/stop-while-starting", test_stop_while_starting);
   g_test_add_func ("/Aio/Service/start-cancelled-by-caller", test_start_cancelled_by_caller);
+  g_test_add_func ("/Aio/Service/lifecycle-rule/stop-while-starting-ignoring-cancel",
+                   test_stop_while_starting_ignoring_cancel);
+  g_test_add_func ("/Aio/Service/lifecycle-rule/start-cancelled-ignoring-cancel",
+                   test_start_cancelled_ignoring_cancel);
+  g_test_add_func ("/Aio/Service/lifecycle-rule/start-cancelled-before-ready",
+                   test_start_cancelled_before_ready);
+  g_test_add_func ("/Aio/Service/lifecycle-rule/start-not-cancelled-after-ready",
+                   test_start_not_cancelled_after_ready);
   g_test_add_func ("/Aio/Service/concurrent-stops", test_concurrent_stops);
   g_test_add_func ("/Aio/Service/dependency-rules", test_dependency_rules);
   g_test_add_func ("/Aio/Service/dependency-cycle", test_dependency_cycle);
+  g_test_add_data_func ("/Aio/Service/debug-log/glib-writer", "glib-writer", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/aio-writer", "aio-writer", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/aio-writer-info", "aio-writer-info", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/none", "none", test_debug_log);
 
   return g_test_run ();
 }

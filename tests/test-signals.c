@@ -34,6 +34,13 @@ second_signal_cb (AioEntrypoint *ep, gpointer data)
   g_assert_cmpint (kill (getpid (), GPOINTER_TO_INT (data)), ==, 0);
 }
 
+/* The entrypoint's INFO records, on GLib's default writer (stdout). */
+static void
+log_info_to_stdout (void)
+{
+  g_setenv ("G_MESSAGES_DEBUG", "Aio", TRUE);
+}
+
 static int
 run_child (int signum, gboolean twice)
 {
@@ -57,6 +64,7 @@ run_child (int signum, gboolean twice)
   if (twice)
     g_signal_connect (ep, "pre-stop", G_CALLBACK (second_signal_cb), GINT_TO_POINTER (signum));
 
+  log_info_to_stdout ();
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("run failed: %s\n", error->message);
@@ -81,6 +89,10 @@ check_signal (int signum, gboolean twice)
   g_test_trap_assert_stdout ("*stopped dependent*stopped ordinary*");
   g_test_trap_assert_stdout ("*stop calls 1 1 1*");
   g_test_trap_assert_stdout ("*forever cancelled 1*");
+  /* The log names the signal. */
+  g_test_trap_assert_stdout (signum == SIGTERM ? "*Received SIGTERM; shutting down*"
+                                               : "*Received SIGINT; shutting down*");
+  g_test_trap_assert_stdout ("*Stopping 3 services*");
   if (twice)
     {
       g_test_trap_assert_stdout ("*pre-stop*");
@@ -123,14 +135,21 @@ signal_when_starting_cb (AioService *service, GParamSpec *pspec, gpointer data)
 }
 
 static int
-run_pending_start_child (int signum)
+run_pending_start_child (int signum, gboolean ignore_cancel)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
   g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
   g_autoptr(AioTestService) pending = aio_test_service_new ("pending");
   g_autoptr(GError) error = NULL;
 
-  pending->start_delay_ms = 3600 * 1000;   /* never up in this test */
+  if (ignore_cancel)
+    {
+      /* Up 200 ms later, cancelled or not: GTask reports CANCELLED. */
+      pending->start_delay_ms = 200;
+      pending->ignore_cancel = TRUE;
+    }
+  else
+    pending->start_delay_ms = 3600 * 1000;   /* never up in this test */
   aio_service_add_dependency (AIO_SERVICE (pending), AIO_SERVICE (ordinary));
   aio_entrypoint_add_service (ep, AIO_SERVICE (ordinary));
   aio_entrypoint_add_service (ep, AIO_SERVICE (pending));
@@ -147,29 +166,47 @@ run_pending_start_child (int signum)
   return 1;
 }
 
+/* The lifecycle rule: stop runs for both services, the one whose start
+ * honoured the cancellation and the one whose start ignored it. */
 static void
-check_signal_while_starting (int signum)
+check_signal_while_starting (int signum, gboolean ignore_cancel)
 {
   if (g_test_subprocess ())
-    exit (run_pending_start_child (signum));
+    exit (run_pending_start_child (signum, ignore_cancel));
 
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*stopped ordinary*");
   g_test_trap_assert_stdout ("*cancelled 1*");
-  g_test_trap_assert_stdout ("*pending cancelled 1*");
+  g_test_trap_assert_stdout ("*stop calls 1 1*");
+  if (ignore_cancel)
+    g_test_trap_assert_stdout ("*pending cancelled 0*");
+  else
+    g_test_trap_assert_stdout ("*pending cancelled 1*");
 }
 
 static void
 test_sigterm_while_starting (void)
 {
-  check_signal_while_starting (SIGTERM);
+  check_signal_while_starting (SIGTERM, FALSE);
 }
 
 static void
 test_sigint_while_starting (void)
 {
-  check_signal_while_starting (SIGINT);
+  check_signal_while_starting (SIGINT, FALSE);
+}
+
+static void
+test_sigterm_while_starting_ignored (void)
+{
+  check_signal_while_starting (SIGTERM, TRUE);
+}
+
+static void
+test_sigint_while_starting_ignored (void)
+{
+  check_signal_while_starting (SIGINT, TRUE);
 }
 
 static const char *argv0;
@@ -185,6 +222,7 @@ run_timeout_child (void)
   stuck->never_stop = TRUE;
   aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
   g_signal_connect (ep, "post-start", G_CALLBACK (send_signal_cb), GINT_TO_POINTER (SIGTERM));
+  log_info_to_stdout ();
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("run failed: %s\n", error->message);
@@ -198,20 +236,26 @@ run_timeout_child (void)
 static void
 test_exit_code_on_timeout (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                      G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) child = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
   g_subprocess_launcher_setenv (launcher, "AIO_TEST_CHILD", "timeout", TRUE);
   child = g_subprocess_launcher_spawn (launcher, &error, argv0, NULL);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, NULL, &err, &error));
+  g_assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, &out, &err, &error));
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (child));
   g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 70);
   g_assert_nonnull (strstr (err, "shutdown timeout"));
   g_assert_nonnull (strstr (err, "'stuck'"));
+  /* One service, not "1 services". */
+  g_assert_nonnull (strstr (out, "Starting 1 service\n"));
+  g_assert_nonnull (strstr (out, "1 service started"));
+  g_assert_nonnull (strstr (out, "Stopping 1 service\n"));
 }
 
 int
@@ -232,6 +276,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Signals/second-sigint", test_second_sigint);
   g_test_add_func ("/Aio/Signals/sigterm-while-starting", test_sigterm_while_starting);
   g_test_add_func ("/Aio/Signals/sigint-while-starting", test_sigint_while_starting);
+  g_test_add_func ("/Aio/Signals/sigterm-while-starting-ignored",
+                   test_sigterm_while_starting_ignored);
+  g_test_add_func ("/Aio/Signals/sigint-while-starting-ignored",
+                   test_sigint_while_starting_ignored);
   g_test_add_func ("/Aio/Signals/shutdown-timeout-exit-70", test_exit_code_on_timeout);
 
   return g_test_run ();

@@ -805,7 +805,7 @@ test_connect_timeout (void)
   g_assert_cmpuint (pinger->n_handled, ==, 0);
   /* The first attempt was retried. */
   g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_INFO, "attempt 1 of 2"), ==, 1);
-  result_clear (&started);
+  g_clear_error (&started.error);
 }
 
 /* A server that accepts and never answers the handler: its read times out

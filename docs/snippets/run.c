@@ -38,11 +38,17 @@ main (void)
   g_autoptr(GError) error = NULL;
 
   /* snippet: run */
-  if (!aio_run (sleep_and_exit,      /* the main */
-                NULL,                /* its user_data */
-                &error,
-                ordinary, infinity,  /* the services */
-                NULL))
+  /* The entrypoint's properties: aiomisc's keywords. */
+  g_autoptr(AioEntrypoint) entrypoint = g_object_new (AIO_TYPE_ENTRYPOINT,
+                                                      "log-level", AIO_LOG_LEVEL_INFO,
+                                                      NULL);
+
+  if (!aio_run_with_entrypoint (entrypoint,
+                                sleep_and_exit,      /* the main */
+                                NULL,                /* its user_data */
+                                &error,
+                                ordinary, infinity,  /* the services */
+                                NULL))
     {
       g_printerr ("%s\n", error->message);
       return 1;

@@ -281,7 +281,7 @@ class Failures(unittest.TestCase):
         self.assertEqual(caught.exception.message,
                          "Service 'Unreachable' failed to start: host unreachable")
 
-    def test_a_service_stopped_while_starting_is_cancelled_not_stopped(self):
+    def test_a_service_stopped_while_starting_is_cancelled_then_stopped(self):
         calls = []
 
         class Pending(Aio.Service):
@@ -300,7 +300,8 @@ class Failures(unittest.TestCase):
         with self.assertRaisesRegex(GLib.Error, 'late failure'):
             with entrypoint(pending, Failing()):
                 pass
-        self.assertEqual(calls, ['start'])
+        # The lifecycle rule: a cancelled (not failed) start is stopped.
+        self.assertEqual(calls, ['start', 'stop'])
         self.assertTrue(pending.cancellable.is_cancelled())
         self.assertTrue(pending.done.called)
         self.assertEqual(pending.get_state(), STOPPED)

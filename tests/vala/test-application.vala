@@ -1,5 +1,6 @@
 /* test-application.vala: an Aio.Entrypoint attached to a GLib.Application,
- * through the generated aiomisc-glib-1.vapi, on a private session bus.
+ * and an Aio.DBusService subclassed in Vala, through the generated
+ * aiomisc-glib-1.vapi, on a private session bus.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -50,8 +51,105 @@ void test_quit_stops_services () {
     bus.down ();
 }
 
+/* The object a Vala D-Bus service exports. */
+[DBus (name = "org.aiomisc.ValaEcho")]
+class Echo : Object {
+    public string echo (string text) throws GLib.Error {
+        return text;
+    }
+}
+
+/* Exports it by overriding the export/unexport virtual methods. */
+class EchoService : Aio.DBusService {
+    public uint registration = 0;
+    public uint exports = 0;
+
+    public override bool export (DBusConnection connection) throws GLib.Error {
+        registration = connection.register_object ("/org/aiomisc/ValaEcho", new Echo ());
+        exports++;
+        return true;
+    }
+
+    public override void unexport (DBusConnection connection) {
+        connection.unregister_object (registration);
+        registration = 0;
+    }
+}
+
+/* Iterates the default main context until @done, with a deadline. */
+void drive (ref bool done) {
+    var deadline = get_monotonic_time () + 20 * TimeSpan.SECOND;
+
+    while (!done) {
+        assert (get_monotonic_time () < deadline);
+        MainContext.default ().iteration (true);
+    }
+}
+
+void test_dbus_service () {
+    var bus = new TestDBus (TestDBusFlags.NONE);
+    bus.up ();
+
+    try {
+        var flags = DBusConnectionFlags.AUTHENTICATION_CLIENT | DBusConnectionFlags.MESSAGE_BUS_CONNECTION;
+        var own = new DBusConnection.for_address_sync (bus.get_bus_address (), flags);
+        var client = new DBusConnection.for_address_sync (bus.get_bus_address (), flags);
+        var service = (EchoService) Object.new (typeof (EchoService), "name", "echo",
+                                                "connection", own,
+                                                "bus-name", "org.aiomisc.ValaEcho");
+        var ep = (Aio.Entrypoint) Object.new (typeof (Aio.Entrypoint), "log-config", false);
+        var done = false;
+
+        ep.add_service (service);
+        ep.start_async.begin (null, (obj, res) => {
+            try {
+                ep.start_async.end (res);
+            } catch (GLib.Error e) {
+                error ("start: %s", e.message);
+            }
+            done = true;
+        });
+        drive (ref done);
+        assert (service.exports == 1);
+
+        string? echoed = null;
+        var answered = false;
+        client.call.begin ("org.aiomisc.ValaEcho", "/org/aiomisc/ValaEcho", "org.aiomisc.ValaEcho",
+                           "Echo", new Variant ("(s)", "from vala"), new VariantType ("(s)"),
+                           DBusCallFlags.NONE, 10000, null, (obj, res) => {
+            try {
+                client.call.end (res).get ("(s)", out echoed);
+            } catch (GLib.Error e) {
+                error ("call: %s", e.message);
+            }
+            answered = true;
+        });
+        drive (ref answered);
+        assert (echoed == "from vala");
+
+        done = false;
+        ep.stop_async.begin (null, (obj, res) => {
+            try {
+                ep.stop_async.end (res);
+            } catch (GLib.Error e) {
+                error ("stop: %s", e.message);
+            }
+            done = true;
+        });
+        drive (ref done);
+        assert (service.registration == 0);
+
+        own.close_sync ();
+        client.close_sync ();
+    } catch (GLib.Error e) {
+        error ("%s", e.message);
+    }
+    bus.down ();
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/Aio/Vala/Application/quit-stops-services", test_quit_stops_services);
+    Test.add_func ("/Aio/Vala/DBusService/export", test_dbus_service);
     return Test.run ();
 }

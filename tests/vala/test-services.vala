@@ -164,6 +164,30 @@ class LongRunningService : Aio.Service {
     }
 }
 
+/* Takes 200 ms to start and ignores its cancellable: cancelled, its start
+ * still succeeds, and GTask reports that as IOError.CANCELLED. */
+class DeafService : Aio.Service {
+    public bool started;
+    public uint stops;
+
+    public DeafService (string? name = null) {
+        Object (name: name);
+    }
+
+    public override async bool start_async (Cancellable? cancellable) throws Error {
+        Timeout.add (200, start_async.callback);
+        yield;
+        started = true;
+        return true;
+    }
+
+    public override async bool stop_async (Error? reason, Cancellable? cancellable) throws Error {
+        assert_true (started);
+        stops++;
+        return true;
+    }
+}
+
 /* Fails to start with TestError.BOOM. */
 class FailingService : Aio.Service {
     public FailingService (string? name = null) {
@@ -404,6 +428,60 @@ async void entrypoint_start_failure_async () throws Error {
     assert_true (ordinary.last_reason != null);
     assert_true (ordinary.last_reason is TestError.BOOM);
     assert_true (Aio.Entrypoint.get_current () == null);
+}
+
+/* The lifecycle rule: stop runs for every service whose start was invoked,
+ * unless that start failed with an error other than cancellation. */
+async void rule_sibling_failure_async () throws Error {
+    var entrypoint = new Aio.Entrypoint ();
+    var deaf = new DeafService ("deaf");
+    var failing = new FailingService ("failing");
+
+    entrypoint.add_service (deaf);
+    entrypoint.add_service (failing);
+    try {
+        yield entrypoint.start_async (null);
+        assert_not_reached ();
+    } catch (Error e) {
+        assert_true (e is TestError.BOOM);
+    }
+    assert_true (deaf.started);
+    assert_cmpuint (deaf.stops, EQ, 1);
+    assert_true (deaf.get_state () == Aio.ServiceState.STOPPED);
+    assert_true (failing.get_state () == Aio.ServiceState.FAILED);
+}
+
+void test_rule_sibling_failure () {
+    var result = wait_async ((cb) => rule_sibling_failure_async.begin (cb));
+    try {
+        rule_sibling_failure_async.end (result);
+    } catch (Error e) {
+        assert_no_error (e);
+    }
+}
+
+void test_rule_quit_during_start () {
+    var entrypoint = new Aio.Entrypoint ();
+    var deaf = new DeafService ("deaf");
+    var fast = new OrdinaryService ("fast");
+
+    entrypoint.add_service (deaf);
+    entrypoint.add_service (fast);
+    /* fast is up while deaf still starts: the quit cancels the start. */
+    fast.notify["state"].connect (() => {
+        if (fast.get_state () == Aio.ServiceState.RUNNING)
+            entrypoint.quit ();
+    });
+    try {
+        entrypoint.run ();
+        assert_not_reached ();
+    } catch (Error e) {
+        assert_error (e, IOError.quark (), IOError.CANCELLED);
+    }
+    assert_true (deaf.started);
+    assert_cmpuint (deaf.stops, EQ, 1);
+    assert_cmpuint (fast.stops, EQ, 1);
+    assert_true (deaf.get_state () == Aio.ServiceState.STOPPED);
 }
 
 void test_entrypoint_start_failure () {
@@ -811,6 +889,8 @@ int main (string[] args) {
     Test.add_func ("/Aio/Vala/Service/failing-start", test_failing_start);
     Test.add_func ("/Aio/Vala/Service/long-running", test_long_running);
     Test.add_func ("/Aio/Vala/Entrypoint/start-failure", test_entrypoint_start_failure);
+    Test.add_func ("/Aio/Vala/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
+    Test.add_func ("/Aio/Vala/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
     Test.add_func ("/Aio/Vala/Entrypoint/dependency-order", test_dependency_order);
     Test.add_func ("/Aio/Vala/Entrypoint/dependency-cycle", test_dependency_cycle);
     Test.add_func ("/Aio/Vala/Entrypoint/hooks", test_hooks);
