@@ -292,14 +292,8 @@ typedef struct
 static void
 wait_clear_sources (Wait *wait)
 {
-  GSource **sources[] = { &wait->cancel_source, &wait->kill_timer };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    if (*sources[i] != NULL)
-      {
-        g_source_destroy (*sources[i]);
-        g_clear_pointer (sources[i], g_source_unref);
-      }
+  _aio_source_clear (&wait->cancel_source);
+  _aio_source_clear (&wait->kill_timer);
 }
 
 static void

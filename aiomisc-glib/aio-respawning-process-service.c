@@ -72,14 +72,8 @@ typedef struct
 static void
 run_clear_pause (Run *run)
 {
-  GSource **sources[] = { &run->pause_timer, &run->pause_cancel };
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    if (*sources[i] != NULL)
-      {
-        g_source_destroy (*sources[i]);
-        g_clear_pointer (sources[i], g_source_unref);
-      }
+  _aio_source_clear (&run->pause_timer);
+  _aio_source_clear (&run->pause_cancel);
 }
 
 static void

@@ -251,11 +251,7 @@ notifier_quark (void)
 static void
 notifier_stop_extending (Notifier *notifier)
 {
-  if (notifier->extend != NULL)
-    {
-      g_source_destroy (notifier->extend);
-      g_clear_pointer (&notifier->extend, g_source_unref);
-    }
+  _aio_source_clear (&notifier->extend);
   g_clear_pointer (&notifier->extend_state, g_free);
 }
 
@@ -268,11 +264,7 @@ notifier_free (gpointer data)
     g_clear_signal_handler (&g_array_index (notifier->handlers, gulong, i),
                             g_ptr_array_index (notifier->services, i));
   notifier_stop_extending (notifier);
-  if (notifier->watchdog != NULL)
-    {
-      g_source_destroy (notifier->watchdog);
-      g_source_unref (notifier->watchdog);
-    }
+  _aio_source_clear (&notifier->watchdog);
   g_ptr_array_unref (notifier->services);
   g_array_unref (notifier->handlers);
   g_main_context_unref (notifier->context);

@@ -113,6 +113,18 @@ _aio_cancellable_link (GCancellable *cancellable,
   return source;
 }
 
+/* Destroys *@source, if any, and drops the reference: for the sources an
+ * object keeps to cancel them later. */
+static inline void
+_aio_source_clear (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 static inline void
 _aio_cancellable_unlink (GSource **source)
 {

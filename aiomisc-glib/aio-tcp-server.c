@@ -46,9 +46,15 @@
  *
  * The stop is graceful: the server stops accepting and closes its listening
  * socket, lets the clients finish for up to
- * [property@Aio.TcpServer:drain-timeout] seconds, then cancels their
- * cancellables and waits for them. Cancelling the stop's own cancellable
- * cancels the clients at once.
+ * [property@Aio.TcpServer:drain-timeout] seconds, then ends their reading
+ * side (so that a reply being written is finished, not cut), cancels
+ * their cancellables a second later and waits for them. Cancelling the
+ * stop's own cancellable cancels the clients at once.
+ *
+ * Against clients that connect and stay silent,
+ * [property@Aio.TcpServer:idle-timeout] closes a connection on which no
+ * byte moved for that long and [property@Aio.TcpServer:tls-handshake-timeout]
+ * one whose TLS handshake did not complete in time.
  *
  * ## TLS
  *
@@ -94,8 +100,9 @@
 /* The count of sweeps a client keeps is a guint16. */
 #define MAX_SWEEPS_PER_TIMEOUT 60000
 #define DEFAULT_TLS_HANDSHAKE_TIMEOUT 10.0
-/* At the drain timeout, the clients' reading side ends first; those still
- * there this long after are cancelled. */
+/* At the drain timeout, the clients' reading side ends first; a client
+ * then making no progress (no byte moved) this long is cancelled. Checked
+ * by the sweep, SWEEPS_PER_TIMEOUT times per grace. */
 #define DRAIN_GRACE 1.0
 
 #define DEFAULT_BACKLOG 128
@@ -129,6 +136,7 @@ typedef struct
   gboolean       reads_ended;         /* the drain timeout passed: grace */
   GSource       *stop_cancel_source;
   GSource       *sweep_source;        /* while a timeout applies to a client */
+  gint64         sweep_time;          /* monotonic time of the last sweep (grace) */
 } AioTcpServerPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SOCKET_SERVER)
@@ -167,11 +175,13 @@ typedef struct
   struct sockaddr_storage peer;
   socklen_t           peer_len;
   /* In what the sockaddr leaves over: the sweeps since the accept (during
-   * the TLS handshake) or since the last activity (protocol path). */
+   * the TLS handshake), since the last activity (protocol path), or, after
+   * the drain timeout, since the last progress. */
   guint16             sweeps;
   guint8              streams : 1;     /* on the streams path: cancellable, not protocol */
   guint8              handshaking : 1;
-  guint8              timed_out : 1;   /* closed by a timeout of the server */
+  guint8              timed_out : 1;   /* closed by a timeout of the server
+                                        * (or cut after the drain grace) */
 } Client;
 
 #define LISTENER(self) _aio_socket_server_peek_listener (AIO_SOCKET_SERVER (self))
@@ -512,7 +522,7 @@ static gboolean
 sweep_wanted (AioTcpServerPrivate *priv)
 {
   return priv->context != NULL && priv->clients.length > 0 &&
-         (priv->idle_timeout > 0 ||
+         (priv->idle_timeout > 0 || priv->reads_ended ||
           (priv->tls_certificate != NULL && priv->tls_handshake_timeout > 0));
 }
 
@@ -534,6 +544,8 @@ sweep_interval (AioTcpServerPrivate *priv)
       shortest = MIN (shortest, priv->tls_handshake_timeout);
       longest = MAX (longest, priv->tls_handshake_timeout);
     }
+  if (priv->reads_ended)
+    shortest = MIN (shortest, DRAIN_GRACE);
   return MAX (shortest / SWEEPS_PER_TIMEOUT, longest / MAX_SWEEPS_PER_TIMEOUT);
 }
 
@@ -588,6 +600,73 @@ client_time_out (Client     *client,
   g_socket_shutdown (g_socket_connection_get_socket (client->connection), TRUE, TRUE, NULL);
 }
 
+/* After the drain timeout: did the client move a byte since the last
+ * sweep? Protocol path: the transport's activity bit. Streams path: the
+ * kernel's time of the last byte sent to the peer (the reading side is
+ * over: what a peer still sends is no progress), compared with the real
+ * time since the last sweep. Over a Unix socket the kernel does not tell:
+ * never (such a client is cut after the grace, as before). */
+static gboolean
+client_progressed (Client *client,
+                   gint64  since_us)
+{
+  if (client->handshaking)
+    return FALSE;
+  if (!client->streams)
+    {
+      AioTransport *transport = client->protocol != NULL
+                                ? _aio_transport_get_serving (client->protocol) : NULL;
+
+      return transport != NULL && _aio_transport_take_activity (transport);
+    }
+#ifdef TCP_INFO
+  {
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+
+    if (client->peer_len == 0 ||
+        (client->peer.ss_family != AF_INET && client->peer.ss_family != AF_INET6))
+      return FALSE;
+    if (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (client->connection)),
+                    IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+      return FALSE;
+    /* +1: the kernel's milliseconds are truncated. */
+    return (gint64) info.tcpi_last_data_sent * 1000 <= since_us + 1000;
+  }
+#else
+  return FALSE;
+#endif
+}
+
+/* Cuts a client that made no progress for the drain grace: its socket is
+ * shut down both ways (a pending read or write fails), a protocol's
+ * transport aborted, a streams handler's own cancellable (if any) added to
+ * @cancel. The shared cancellable is cancelled once every client left is
+ * cut (see sweep_cb()). */
+static void
+client_cut (Client    *client,
+            GPtrArray *cancel)
+{
+  AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (client->server);
+  AioTransport *transport = NULL;
+
+  client_time_out (client, "drain grace: no progress from", DRAIN_GRACE);
+  if (client->streams)
+    {
+      if (client->cancellable != NULL)
+        g_ptr_array_add (cancel, g_object_ref (client->cancellable));
+      return;
+    }
+  if (client->protocol != NULL)
+    transport = _aio_transport_get_serving (client->protocol);
+  if (transport != NULL)
+    _aio_transport_abort_with_error (transport,
+                                     g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  "No progress for %g s after the drain "
+                                                  "timeout of %g s",
+                                                  DRAIN_GRACE, priv->drain_timeout));
+}
+
 static void start_sweep (AioTcpServer *self);
 
 static gboolean
@@ -596,18 +675,38 @@ sweep_cb (gpointer user_data)
   AioTcpServer *self = user_data;
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
   g_autoptr(GPtrArray) cancel = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(AioTcpServer) hold = NULL;
   double interval = sweep_interval (priv);
   guint idle_sweeps = sweeps_for (priv->idle_timeout, interval);
   guint handshake_sweeps = sweeps_for (priv->tls_handshake_timeout, interval);
+  guint grace_sweeps = sweeps_for (DRAIN_GRACE, interval);
   gint64 idle_ms = (gint64) (MIN (priv->idle_timeout, G_MAXINT32) * 1000.0);
+  gint64 now = g_get_monotonic_time ();
+  gint64 since_us = now - priv->sweep_time;
+  gboolean all_cut = TRUE;
 
   g_clear_pointer (&priv->sweep_source, g_source_unref);
+  priv->sweep_time = now;
 
   /* Nothing here calls back into a protocol or a handler: the transport
    * defers connection_lost, and the cancellations come after the walk. */
   for (GList *l = priv->clients.head; l != NULL; l = l->next)
     {
       Client *client = l->data;
+
+      if (priv->reads_ended)
+        {
+          /* The drain grace: only progress keeps a client. */
+          if (!client->timed_out)
+            {
+              if (client_progressed (client, since_us))
+                client->sweeps = 0;
+              else if (++client->sweeps >= grace_sweeps)
+                client_cut (client, cancel);
+            }
+          all_cut = all_cut && client->timed_out;
+          continue;
+        }
 
       if (client->timed_out)
         continue;
@@ -658,8 +757,19 @@ sweep_cb (gpointer user_data)
         }
     }
 
+  /* A handler may complete, and its client (even the stop) end, inside a
+   * cancellation. */
+  hold = g_object_ref (self);
   for (guint i = 0; i < cancel->len; i++)
     g_cancellable_cancel (cancel->pdata[i]);
+  /* Every client left is cut: the shared cancellable too (a handler may
+   * wait on something else than its stream). */
+  if (priv->reads_ended && all_cut && priv->clients.length > 0)
+    {
+      g_debug ("Server '%s': drain grace over, cancelling %u clients",
+               aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
+      cancel_clients (self);
+    }
 
   if (priv->sweep_source == NULL && sweep_wanted (priv))
     start_sweep (self);
@@ -930,33 +1040,27 @@ end_client_reads (AioTcpServer *self)
 
       g_socket_shutdown (g_socket_connection_get_socket (client->connection),
                          TRUE, client->handshaking, NULL);
+      client->sweeps = 0;
     }
 }
 
+/* At the drain timeout: the reads end, then the sweep cancels each client
+ * that makes no progress for DRAIN_GRACE (a reply still flowing is never
+ * cut). */
 static gboolean
 drain_timeout_cb (gpointer user_data)
 {
   AioTcpServer *self = user_data;
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
-  double grace = DRAIN_GRACE;
 
   g_clear_pointer (&priv->drain_source, g_source_unref);
-  if (!priv->reads_ended)
-    {
-      g_debug ("Server '%s': drain timeout, ending the reads of %u clients, "
-               "cancelling them in %g s", aio_service_get_name (AIO_SERVICE (self)),
-               priv->clients.length, grace);
-      priv->reads_ended = TRUE;
-      end_client_reads (self);
-      priv->drain_source = _aio_clock_timer_new (aio_clock_get_default (), _aio_seconds_to_usec (grace),
-                                                 drain_timeout_cb, self, priv->context);
-      g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain grace");
-      return G_SOURCE_REMOVE;
-    }
-
-  g_debug ("Server '%s': drain grace over, cancelling %u clients",
-           aio_service_get_name (AIO_SERVICE (self)), priv->clients.length);
-  cancel_clients (self);
+  g_debug ("Server '%s': drain timeout, ending the reads of %u clients, "
+           "cancelling those making no progress for %g s",
+           aio_service_get_name (AIO_SERVICE (self)), priv->clients.length, DRAIN_GRACE);
+  priv->reads_ended = TRUE;
+  end_client_reads (self);
+  priv->sweep_time = g_get_monotonic_time ();
+  restart_sweep (self);
   return G_SOURCE_REMOVE;
 }
 

@@ -882,7 +882,7 @@ transport_read (AioTransport *self)
         g_clear_error (&error);
     }
 
-  self->active = TRUE;
+  self->active |= n > 0;
   if (n > 0)
     self->klass->data_received (self->protocol, buffer, n);
   read_buffer_release (buffer);

@@ -37,10 +37,23 @@ helper_stdin_cb (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+helper_release_cb (int          fd,
+                   GIOCondition condition,
+                   gpointer     data)
+{
+  char byte;
+
+  g_assert_cmpint (read (fd, &byte, 1), ==, 1);
+  aio_entrypoint_release (data);
+
+  return G_SOURCE_REMOVE;
+}
+
 typedef enum {
   HELPER_OK,
   HELPER_FAIL,   /* beta fails to start */
-  HELPER_SLOW,   /* alpha takes 1.5 s to start, with a start-timeout of 2 s */
+  HELPER_SLOW,   /* a start-timeout of 0.4 s; the start waits for a byte on stdin */
 } HelperMode;
 
 static int
@@ -54,22 +67,52 @@ run_helper (HelperMode mode)
 
   beta->mode = TEST_MODE_LONG_RUNNING;
   beta->fail_start = mode == HELPER_FAIL;
-  if (mode == HELPER_SLOW)
-    {
-      alpha->start_delay_ms = 1500;
-      g_object_set (ep, "start-timeout", 2.0, NULL);
-    }
   aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
   aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
-  watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
+  if (mode == HELPER_SLOW)
+    {
+      /* Held in pre-start until the manager has seen the extensions. */
+      g_object_set (ep, "start-timeout", 0.4, NULL);
+      g_signal_connect (ep, "pre-start", G_CALLBACK (aio_entrypoint_hold), NULL);
+      watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_release_cb, ep);
+    }
+  else
+    watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
 
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("helper: %s\n", error->message);
       return 1;
     }
-  g_source_remove (watch);
+  if (mode != HELPER_SLOW)
+    g_source_remove (watch);
   return 0;
+}
+
+/* The same services inside a GApplication (aio_entrypoint_attach_application). */
+
+static void
+helper_activate_cb (GApplication *application)
+{
+  /* A service without windows holds itself, until SIGTERM quits it. */
+  g_application_hold (application);
+}
+
+static int
+run_helper_app (void)
+{
+  g_autoptr(GApplication) application = g_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autoptr(AioEntrypoint) ep = aio_entrypoint_new ();
+  g_autoptr(AioTestService) alpha = aio_test_service_new ("alpha");
+  g_autoptr(AioTestService) beta = aio_test_service_new ("beta");
+
+  beta->mode = TEST_MODE_LONG_RUNNING;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
+  g_signal_connect (application, "activate", G_CALLBACK (helper_activate_cb), NULL);
+  aio_entrypoint_attach_application (ep, application);
+
+  return g_application_run (application, 0, NULL);
 }
 
 /* The fake manager */
@@ -270,15 +313,22 @@ manager_write_stdin (Manager *manager)
 
 /* READY=1 after the start and its STATUS= lines, the pings, then
  * STOPPING=1 on SIGTERM, in that order. */
+typedef enum {
+  LIFECYCLE_PATH,
+  LIFECYCLE_ABSTRACT,
+  LIFECYCLE_APPLICATION,   /* abstract, the entrypoint attached to a GApplication */
+} LifecycleMode;
+
 static void
 check_lifecycle (gconstpointer data)
 {
-  gboolean abstract = GPOINTER_TO_INT (data);
+  LifecycleMode mode = GPOINTER_TO_INT (data);
   Manager manager;
   int starting, alpha, beta, ready, ping, stopping;
 
-  manager_init (&manager, abstract);
-  manager_spawn_helper (&manager, "--helper", NULL);
+  manager_init (&manager, mode != LIFECYCLE_PATH);
+  manager_spawn_helper (&manager, mode == LIFECYCLE_APPLICATION ? "--helper-app" : "--helper",
+                        NULL);
 
   ready = manager_wait (&manager, "READY=1", 0, 1);
   /* 10 pings at WATCHDOG_USEC=200000 take about 1 s. */
@@ -406,14 +456,16 @@ check_extend_timeout (void)
   manager_init (&manager, TRUE);
   manager_spawn_helper (&manager, "--helper-slow", NULL);
 
-  ready = manager_wait (&manager, "READY=1", 0, 1);
-  /* At 0 and 1 s; READY=1 after 1.5 s. */
-  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=2000000", 0, 2);
-  g_assert_cmpint (extend, <, ready);
+  /* At once, then every 0.2 s while the start is held. */
+  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=400000", 0, 3);
+  g_assert_cmpint (manager_find (&manager, "READY=1", 0), ==, -1);
   g_assert_cmpint (manager_find (&manager, "STATUS=Starting 2 services", 0), <, extend);
+  manager_write_stdin (&manager);
+  ready = manager_wait (&manager, "READY=1", 0, 1);
+  g_assert_cmpint (extend, <, ready);
   manager_stop_helper (&manager);
   manager_wait (&manager, "STOPPING=1", ready, 1);
-  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=2000000", ready), ==, -1);
+  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=400000", ready), ==, -1);
   manager_clear (&manager);
 }
 
@@ -479,14 +531,20 @@ main (int   argc,
     return run_helper (HELPER_OK);
   if (argc == 2 && g_str_equal (argv[1], "--helper-fail"))
     return run_helper (HELPER_FAIL);
+  if (argc == 2 && g_str_equal (argv[1], "--helper-app"))
+    return run_helper_app ();
   if (argc == 2 && g_str_equal (argv[1], "--helper-slow"))
     return run_helper (HELPER_SLOW);
 
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_data_func ("/Aio/SdNotify/lifecycle/path", GINT_TO_POINTER (FALSE), check_lifecycle);
-  g_test_add_data_func ("/Aio/SdNotify/lifecycle/abstract", GINT_TO_POINTER (TRUE), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/path",
+                        GINT_TO_POINTER (LIFECYCLE_PATH), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/abstract",
+                        GINT_TO_POINTER (LIFECYCLE_ABSTRACT), check_lifecycle);
+  g_test_add_data_func ("/Aio/SdNotify/lifecycle/application",
+                        GINT_TO_POINTER (LIFECYCLE_APPLICATION), check_lifecycle);
   g_test_add_func ("/Aio/SdNotify/blocked-loop", check_blocked_loop);
   g_test_add_func ("/Aio/SdNotify/watchdog-pid", check_watchdog_pid);
   g_test_add_func ("/Aio/SdNotify/start-failure", check_start_failure);

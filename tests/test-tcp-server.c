@@ -600,8 +600,8 @@ test_stubborn_server_init (TestStubbornServer *self)
 {
 }
 
-/* After the drain timeout and its grace, a handler still running is
- * cancelled. */
+/* After the drain timeout, a handler that ignores the end of its stream
+ * and writes nothing (no progress) is cancelled after the grace. */
 static void
 test_drain_grace (void)
 {
@@ -624,13 +624,92 @@ test_drain_grace (void)
   g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "failed"), ==, 0);
 }
 
+/* The protocol path: a protocol that keeps the connection open at the end
+ * of the stream and never writes is aborted after the grace. */
+#define TEST_TYPE_STUBBORN_PROTOCOL (test_stubborn_protocol_get_type ())
+G_DECLARE_FINAL_TYPE (TestStubbornProtocol, test_stubborn_protocol, TEST, STUBBORN_PROTOCOL, AioStreamProtocol)
+
+struct _TestStubbornProtocol
+{
+  AioStreamProtocol parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestStubbornProtocol, test_stubborn_protocol, AIO_TYPE_STREAM_PROTOCOL)
+
+static guint stubborn_made;
+static guint stubborn_eof;
+static guint stubborn_lost;
+
+static void
+stubborn_connection_made (AioStreamProtocol *protocol,
+                          AioTransport      *transport)
+{
+  stubborn_made++;
+}
+
+static gboolean
+stubborn_eof_received (AioStreamProtocol *protocol)
+{
+  stubborn_eof++;
+  return TRUE;
+}
+
+static void
+stubborn_connection_lost (AioStreamProtocol *protocol,
+                          const GError      *error)
+{
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (strstr (error->message, "No progress") != NULL);
+  stubborn_lost++;
+}
+
+static void
+test_stubborn_protocol_class_init (TestStubbornProtocolClass *klass)
+{
+  AioStreamProtocolClass *protocol_class = AIO_STREAM_PROTOCOL_CLASS (klass);
+
+  protocol_class->connection_made = stubborn_connection_made;
+  protocol_class->eof_received = stubborn_eof_received;
+  protocol_class->connection_lost = stubborn_connection_lost;
+}
+
+static void
+test_stubborn_protocol_init (TestStubbornProtocol *self)
+{
+}
+
+static void
+test_drain_grace_protocol (void)
+{
+  g_autoptr(AioTcpServer) server = g_object_new (AIO_TYPE_TCP_SERVER, "drain-timeout", 0.1,
+                                                 "protocol-type", TEST_TYPE_STUBBORN_PROTOCOL,
+                                                 NULL);
+  g_autoptr(GSocketConnection) stuck = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean stopped = FALSE;
+
+  stubborn_made = stubborn_eof = stubborn_lost = 0;
+  aio_test_log_clear ();
+  aio_test_service_start (AIO_SERVICE (server), &error);
+  g_assert_no_error (error);
+  stuck = connect_tcp (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)));
+  aio_test_wait_until (&stubborn_made, 1);
+
+  aio_service_stop_async (AIO_SERVICE (server), NULL, NULL, aio_test_stop_cb, &stopped);
+  aio_test_wait (&stopped);
+  g_assert_cmpuint (stubborn_eof, ==, 1);
+  g_assert_cmpuint (stubborn_lost, ==, 1);
+  g_assert_cmpuint (aio_tcp_server_get_n_connections (server), ==, 0);
+  g_assert_cmpuint (aio_test_log_count (AIO_TEST_ECHO_CAPTURED, "failed"), ==, 0);
+}
+
 /* A drain under load never cuts a reply: clients echo 64 KiB frames
  * without a pause; the server stops, its drain timeout passes while they
  * still send; every reply a client gets is whole (byte-checked). The
  * servers answer frame by frame, as a request/response protocol does. */
 
 #define FRAME_SIZE (64 * 1024)
-#define N_DRAIN_CLIENTS 8
+#define N_DRAIN_CLIENTS 16
 
 /* The streams path: read a whole frame, write it back; the end of the
  * stream in the middle of a frame drops it. */
@@ -894,7 +973,7 @@ test_drain_under_load (gconstpointer data)
    * written, not only queued in the kernel. */
   listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
-  g_socket_set_option (listener, SOL_SOCKET, SO_SNDBUF, 16384, NULL);
+  g_socket_set_option (listener, SOL_SOCKET, SO_SNDBUF, 4096, NULL);
   g_socket_bind (listener, any, TRUE, &error);
   g_assert_no_error (error);
 
@@ -1198,6 +1277,7 @@ main (int   argc,
   g_test_add_data_func ("/Aio/TcpServer/drain-timeout", GINT_TO_POINTER (FALSE), test_drain_timeout);
   g_test_add_data_func ("/Aio/TcpServer/drain-timeout-protocol", GINT_TO_POINTER (TRUE), test_drain_timeout);
   g_test_add_func ("/Aio/TcpServer/drain-grace", test_drain_grace);
+  g_test_add_func ("/Aio/TcpServer/drain-grace-protocol", test_drain_grace_protocol);
   g_test_add_data_func ("/Aio/TcpServer/drain-under-load", GINT_TO_POINTER (FALSE), test_drain_under_load);
   g_test_add_data_func ("/Aio/TcpServer/drain-under-load-protocol", GINT_TO_POINTER (TRUE), test_drain_under_load);
   g_test_add_func ("/Aio/TcpServer/start-errors", test_start_errors);
