@@ -9,6 +9,7 @@
 
 #include "aiomisc-glib.h"
 #include "aio-context-private.h"
+#include "aio-log-private.h"
 #include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
 #include "aio-service-walk-private.h"
@@ -56,8 +57,8 @@
 #define DEFAULT_LOG_LEVEL AIO_LOG_LEVEL_INFO
 #define DEFAULT_LOG_FORMAT AIO_LOG_FORMAT_AUTO
 #define DEFAULT_LOG_BUFFERING TRUE
-#define DEFAULT_LOG_BUFFER_SIZE 1024
-#define DEFAULT_LOG_FLUSH_INTERVAL 0.2
+#define DEFAULT_LOG_BUFFER_SIZE AIO_LOG_DEFAULT_BUFFER_SIZE
+#define DEFAULT_LOG_FLUSH_INTERVAL AIO_LOG_DEFAULT_FLUSH_INTERVAL
 #define DEFAULT_LOG_CONFIG TRUE
 #define DEFAULT_SHUTDOWN_TIMEOUT 60.0
 #define DEFAULT_START_TIMEOUT 0.0
@@ -151,17 +152,14 @@ static gboolean
 check_cycles (GPtrArray  *services,
               GError    **error)
 {
-  for (guint i = 0; i < services->len; i++)
-    {
-      AioService *service = g_ptr_array_index (services, i);
+  AioService *service = _aio_service_find_cycle (services);
 
-      if (_aio_service_in_cycle (service))
-        {
-          g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
-                       "Service '%s' depends on itself through its dependencies",
-                       aio_service_get_name (service));
-          return FALSE;
-        }
+  if (service != NULL)
+    {
+      g_set_error (error, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
+                   "Service '%s' depends on itself through its dependencies",
+                   aio_service_get_name (service));
+      return FALSE;
     }
 
   return TRUE;
@@ -456,35 +454,10 @@ aio_entrypoint_set_property (GObject      *object,
   g_object_notify_by_pspec (object, pspec);
 }
 
-/* The valid values of the numeric properties, in one place: checked by
- * aio_entrypoint_validate() and for the AIOMISC_* variables. */
-typedef struct
-{
-  const char *property;
-  double      min;
-  double      max;
-  gboolean    min_excluded;
-  const char *expected;   /* for messages */
-} PropertyRange;
-
-static const PropertyRange property_ranges[] = {
-  { "pool-size", 1, POOL_SIZE_MAX, FALSE, "an integer from 1 to " G_STRINGIFY (POOL_SIZE_MAX) },
-  { "log-buffer-size", 1, G_MAXUINT, FALSE, "an integer from 1 to 4294967295" },
-  { "log-flush-interval", 0, G_MAXDOUBLE, TRUE, "a number of seconds above 0" },
-  { "shutdown-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
-  { "start-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
-  { "start-warning-timeout", 0, G_MAXDOUBLE, FALSE, "a number of seconds, 0 or more" },
-};
-
-static const PropertyRange *
-property_range_lookup (const char *property)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (property_ranges); i++)
-    if (g_str_equal (property_ranges[i].property, property))
-      return &property_ranges[i];
-
-  return NULL;
-}
+/* The valid values of the numeric properties are the ranges of their
+ * GParamSpecs, the one place they are written: aio_entrypoint_validate() and
+ * the AIOMISC_* variables check them, and messages describe them. Every double
+ * property is a time in seconds. */
 
 static double
 value_as_double (const GValue *value)
@@ -493,14 +466,34 @@ value_as_double (const GValue *value)
 }
 
 static gboolean
-property_range_contains (const PropertyRange *range,
-                         double               v)
+pspec_is_numeric (GParamSpec *pspec)
 {
-  if (range == NULL)
-    return TRUE;
-  if (!isfinite (v) || v > range->max)
+  return G_IS_PARAM_SPEC_UINT (pspec) || G_IS_PARAM_SPEC_DOUBLE (pspec);
+}
+
+/* g_param_value_is_valid() lets NaN through (it fails every comparison). */
+static gboolean
+pspec_accepts (GParamSpec   *pspec,
+               const GValue *value)
+{
+  if (G_VALUE_HOLDS_DOUBLE (value) && isnan (g_value_get_double (value)))
     return FALSE;
-  return range->min_excluded ? v > range->min : v >= range->min;
+  return g_param_value_is_valid (pspec, value);
+}
+
+static char *
+pspec_describe_range (GParamSpec *pspec)
+{
+  if (G_IS_PARAM_SPEC_UINT (pspec))
+    return g_strdup_printf ("an integer from %u to %u",
+                            G_PARAM_SPEC_UINT (pspec)->minimum,
+                            G_PARAM_SPEC_UINT (pspec)->maximum);
+
+  if (G_PARAM_SPEC_DOUBLE (pspec)->minimum == 0)
+    return g_strdup ("a number of seconds, 0 or more");
+  if (G_PARAM_SPEC_DOUBLE (pspec)->minimum <= G_MINDOUBLE)
+    return g_strdup ("a number of seconds above 0");
+  return g_strdup_printf ("a number of seconds from %g", G_PARAM_SPEC_DOUBLE (pspec)->minimum);
 }
 
 /* Environment overrides: a bad value is a warning naming the variable and
@@ -514,7 +507,7 @@ env_override (GObject    *object,
   const char *text = g_getenv (variable);
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property);
   g_auto(GValue) value = G_VALUE_INIT;
-  const PropertyRange *range = property_range_lookup (property);
+  g_autofree char *range = pspec_is_numeric (pspec) ? pspec_describe_range (pspec) : NULL;
   g_autoptr(GString) names = NULL;
   const char *expected = NULL;
   char *end = NULL;
@@ -531,7 +524,7 @@ env_override (GObject    *object,
       errno = 0;
       n = g_ascii_strtoull (text, &end, 10);
       if (*text == '\0' || *end != '\0' || errno != 0 || n > G_MAXUINT || text[0] == '-')
-        expected = range ? range->expected : "a non-negative integer";
+        expected = range;
       else
         g_value_set_uint (&value, (guint) n);
     }
@@ -542,7 +535,7 @@ env_override (GObject    *object,
       errno = 0;
       d = g_ascii_strtod (text, &end);
       if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite (d))
-        expected = range ? range->expected : "a number of seconds";
+        expected = range;
       else
         g_value_set_double (&value, d);
     }
@@ -577,9 +570,8 @@ env_override (GObject    *object,
   else
     g_assert_not_reached ();
 
-  if (expected == NULL && range != NULL &&
-      !property_range_contains (range, value_as_double (&value)))
-    expected = range->expected;
+  if (expected == NULL && range != NULL && !pspec_accepts (pspec, &value))
+    expected = range;
 
   if (expected != NULL)
     {
@@ -703,7 +695,7 @@ aio_entrypoint_class_init (AioEntrypointClass *klass)
    */
   properties[PROP_LOG_FLUSH_INTERVAL] =
     g_param_spec_double ("log-flush-interval", NULL, NULL,
-                         0, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
+                         G_MINDOUBLE, G_MAXDOUBLE, DEFAULT_LOG_FLUSH_INTERVAL, flags);
 
   /**
    * AioEntrypoint:log-config:
@@ -1076,19 +1068,28 @@ gboolean
 aio_entrypoint_validate (AioEntrypoint  *self,
                          GError        **error)
 {
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs = 0;
+
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
 
-  for (guint i = 0; i < G_N_ELEMENTS (property_ranges); i++)
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (self), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
     {
-      const PropertyRange *range = &property_ranges[i];
       g_auto(GValue) value = G_VALUE_INIT;
 
-      g_object_get_property (G_OBJECT (self), range->property, &value);
-      if (!property_range_contains (range, value_as_double (&value)))
+      if (!pspec_is_numeric (pspecs[i]))
+        continue;
+
+      g_value_init (&value, pspecs[i]->value_type);
+      g_object_get_property (G_OBJECT (self), pspecs[i]->name, &value);
+      if (!pspec_accepts (pspecs[i], &value))
         {
+          g_autofree char *range = pspec_describe_range (pspecs[i]);
+
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "Invalid %s %g: must be %s",
-                       range->property, value_as_double (&value), range->expected);
+                       pspecs[i]->name, value_as_double (&value), range);
           return FALSE;
         }
     }
@@ -1690,6 +1691,22 @@ main_result_free (MainResult *main_result)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MainResult, main_result_free)
 
+/* Installs and configures the log writer, unless log-config is off: for
+ * aio_entrypoint_run_main() and the GApplication attachment. */
+static void
+aio_entrypoint_setup_logging (AioEntrypoint *self)
+{
+  if (!self->log_config)
+    return;
+
+  aio_log_setup ();
+  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
+                     self->log_format,
+                     self->log_buffering,
+                     self->log_buffer_size,
+                     self->log_flush_interval);
+}
+
 /**
  * aio_entrypoint_run_main:
  * @self: an entrypoint
@@ -1737,15 +1754,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
       !claim_services (self, self->services, FALSE, error))
     return FALSE;
 
-  if (self->log_config)
-    {
-      aio_log_setup ();
-      aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                         self->log_format,
-                         self->log_buffering,
-                         self->log_buffer_size,
-                         self->log_flush_interval);
-    }
+  aio_entrypoint_setup_logging (self);
 
   /* A signal during the start cancels it (what started is stopped). */
   aio_entrypoint_install_signals (self);
@@ -1854,21 +1863,6 @@ aio_entrypoint_run (AioEntrypoint  *self,
 
 #define ATTACHMENT_KEY "aio-entrypoint-attachment"
 
-/* What aio_entrypoint_run_main() does for logging. */
-static void
-aio_entrypoint_setup_logging (AioEntrypoint *self)
-{
-  if (!self->log_config)
-    return;
-
-  aio_log_setup ();
-  aio_log_configure (self->debug ? AIO_LOG_LEVEL_DEBUG : self->log_level,
-                     self->log_format,
-                     self->log_buffering,
-                     self->log_buffer_size,
-                     self->log_flush_interval);
-}
-
 typedef struct
 {
   AioEntrypoint *self;
@@ -1881,6 +1875,7 @@ typedef struct
 } Attachment;
 
 static const int attached_signums[] = { SIGINT, SIGTERM };
+static const char *const attached_signal_names[] = { "SIGINT", "SIGTERM" };
 
 static void
 attachment_remove_signals (Attachment *att)
@@ -1938,12 +1933,18 @@ static gboolean
 attached_signal_cb (gpointer data)
 {
   Attachment *att = data;
+  GSource *source = g_main_current_source ();
+  const char *name = "a signal";
+
+  for (guint i = 0; i < G_N_ELEMENTS (att->signal_sources); i++)
+    if (source == att->signal_sources[i])
+      name = attached_signal_names[i];
 
   if (att->shutting_down)
-    g_info ("Received a signal while shutting down; already shutting down");
+    g_info ("Received %s while shutting down; already shutting down", name);
   else
     {
-      g_info ("Received a signal; quitting the application gracefully");
+      g_info ("Received %s; quitting the application gracefully", name);
       g_application_quit (att->application);
     }
 

@@ -39,9 +39,8 @@
 #include "aiomisc-glib.h"
 #include "aio-task-private.h"
 #include "aio-log-format-private.h"
+#include "aio-log-private.h"
 
-#define DEFAULT_BUFFER_SIZE     1024
-#define DEFAULT_FLUSH_INTERVAL  0.2
 #define MAX_FLUSH_INTERVAL      (365.0 * 24 * 3600)   /* one year: "never" */
 #define LINE_STACK_SIZE         2048
 #define QUEUE_INITIAL_SIZE      (64 * 1024)
@@ -396,8 +395,8 @@ ensure_state (void)
       config.level = AIO_LOG_LEVEL_INFO;
       config.format = AIO_LOG_FORMAT_AUTO;
       config.buffered = FALSE;
-      config.buffer_size = DEFAULT_BUFFER_SIZE;
-      config.flush_interval = DEFAULT_FLUSH_INTERVAL;
+      config.buffer_size = AIO_LOG_DEFAULT_BUFFER_SIZE;
+      config.flush_interval = AIO_LOG_DEFAULT_FLUSH_INTERVAL;
       config.fd = STDERR_FILENO;
       resolve_config (&config);
 
@@ -532,6 +531,50 @@ level_enabled (const AioLogConfig *config,
     return debug_enabled_for_domain (domain);
 
   return FALSE;
+}
+
+/* Whether a DEBUG record of @domain would be written: for hot paths (a
+ * record per state change of every service), where g_debug() would format
+ * its message and run the writer (which reads G_MESSAGES_DEBUG) only to drop
+ * it. With our writer this is its own filter; otherwise GLib's default writer
+ * decides. The answer is cached per thread and recomputed when the
+ * configuration changes: aio_log_setup(), aio_log_configure() or
+ * g_log_set_debug_enabled(). G_MESSAGES_DEBUG is read then, not at every
+ * record (as GLib >= 2.80 reads it once). */
+typedef struct
+{
+  const char *domain;          /* NULL: empty */
+  guint       generation;
+  gboolean    installed;
+  gboolean    debug_enabled;
+  gboolean    wanted;
+} DebugWantedCache;
+
+static __thread DebugWantedCache debug_wanted_cache;
+
+gboolean
+_aio_log_debug_wanted (const char *domain)
+{
+  DebugWantedCache *cache = &debug_wanted_cache;
+  guint generation = (guint) g_atomic_int_get (&config_generation);
+  gboolean installed = g_atomic_int_get (&writer_installed);
+  gboolean debug_enabled = g_log_get_debug_enabled ();
+
+  if (G_LIKELY (domain != NULL && cache->domain == domain &&
+                cache->generation == generation && cache->installed == installed &&
+                cache->debug_enabled == debug_enabled))
+    return cache->wanted;
+
+  cache->domain = domain;
+  cache->generation = generation;
+  cache->installed = installed;
+  cache->debug_enabled = debug_enabled;
+  if (installed)
+    cache->wanted = level_enabled (current_config (), G_LOG_LEVEL_DEBUG, domain);
+  else
+    cache->wanted = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, domain);
+
+  return cache->wanted;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -879,7 +922,7 @@ aio_log_configure (AioLogLevel   level,
   params.level = level;
   params.format = format;
   params.buffered = !!buffered;
-  params.buffer_size = buffer_size > 0 ? buffer_size : DEFAULT_BUFFER_SIZE;
+  params.buffer_size = buffer_size > 0 ? buffer_size : AIO_LOG_DEFAULT_BUFFER_SIZE;
   params.flush_interval = flush_interval;
 
   update_config (&params, FALSE, -1);

@@ -229,8 +229,9 @@ walk_launch_ready (Walk *walk)
         aio_service_stop_async (node->service, walk->reason, walk->cancellable,
                                 walk_service_done_cb, walk_ref (walk));
       else
-        aio_service_start_async (node->service, walk->cancellable,
-                                 walk_service_done_cb, walk_ref (walk));
+        /* The entrypoint checked for cycles before any walk. */
+        _aio_service_start_acyclic_async (node->service, walk->cancellable,
+                                          walk_service_done_cb, walk_ref (walk));
     }
 
   walk->launching = FALSE;

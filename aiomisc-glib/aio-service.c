@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-log-private.h"
 #include "aio-service-private.h"
 
 /**
@@ -99,10 +100,12 @@ aio_service_set_state (AioService      *self,
   if (priv->state == state)
     return;
 
-  g_debug ("service '%s': %s -> %s",
-           aio_service_get_name (self),
-           _aio_service_state_to_string (priv->state),
-           _aio_service_state_to_string (state));
+  /* Asked first: g_debug() formats the record even when it is dropped. */
+  if (_aio_log_debug_wanted (G_LOG_DOMAIN))
+    g_debug ("service '%s': %s -> %s",
+             aio_service_get_name (self),
+             _aio_service_state_to_string (priv->state),
+             _aio_service_state_to_string (state));
   priv->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -465,6 +468,49 @@ _aio_service_in_cycle (AioService *self)
   return aio_service_reaches (self, self, visited);
 }
 
+/* Depth-first, each service visited once: on the current path (1) or done
+ * (2). Returns a service of a cycle, or NULL. */
+static AioService *
+aio_service_find_cycle_from (AioService *self,
+                             GHashTable *colour)
+{
+  gpointer seen = g_hash_table_lookup (colour, self);
+  GPtrArray *deps = _aio_service_peek_dependencies (self);
+
+  if (deps->len == 0)
+    return NULL;              /* no cycle goes through a leaf */
+  if (seen != NULL)
+    return seen == GINT_TO_POINTER (1) ? self : NULL;
+
+  g_hash_table_insert (colour, self, GINT_TO_POINTER (1));
+  for (guint i = 0; i < deps->len; i++)
+    {
+      AioService *found = aio_service_find_cycle_from (g_ptr_array_index (deps, i), colour);
+
+      if (found != NULL)
+        return found;
+    }
+  g_hash_table_insert (colour, self, GINT_TO_POINTER (2));
+
+  return NULL;
+}
+
+AioService *
+_aio_service_find_cycle (GPtrArray *services)
+{
+  g_autoptr(GHashTable) colour = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < services->len; i++)
+    {
+      AioService *found = aio_service_find_cycle_from (g_ptr_array_index (services, i), colour);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 gboolean
 _aio_service_has_run (AioService *self)
 {
@@ -661,6 +707,12 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+static void aio_service_start_internal (AioService          *self,
+                                        gboolean             check_cycle,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+
 /**
  * aio_service_start_async: (virtual start_async)
  * @self: a service
@@ -693,12 +745,33 @@ aio_service_start_async (AioService          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  g_return_if_fail (AIO_IS_SERVICE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  aio_service_start_internal (self, TRUE, cancellable, callback, user_data);
+}
+
+/* For the entrypoint's walk, which checked every service for cycles before
+ * it began: the per-service search is O(n) per start, O(n²) for a chain. */
+void
+_aio_service_start_acyclic_async (AioService          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  aio_service_start_internal (self, FALSE, cancellable, callback, user_data);
+}
+
+static void
+aio_service_start_internal (AioService          *self,
+                            gboolean             check_cycle,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GTask) task = NULL;
   GPtrArray *deps;
-
-  g_return_if_fail (AIO_IS_SERVICE (self));
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aio_service_start_async);
@@ -724,7 +797,7 @@ aio_service_start_async (AioService          *self,
       break;
     }
 
-  if (_aio_service_in_cycle (self))
+  if (check_cycle && priv->dependencies->len > 0 && _aio_service_in_cycle (self))
     {
       g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
                                "Service '%s' depends on itself through its dependencies",

@@ -39,6 +39,10 @@
 # include "aio-sd-notify.h"
 # include "aio-process-service.h"
 # include "aio-respawning-process-service.h"
+#if AIO_HAVE_SOUP
+# include "aio-http-service.h"
+# include "aio-metrics-service.h"
+#endif
 # include "aio-dbus-service.h"
 # include "aio-dbus-name-watcher.h"
 #undef AIOMISC_GLIB_INSIDE

@@ -176,6 +176,11 @@ check_signal (int signum)
   g_test_trap_assert_stdout ("*post-start*pre-stop*");
   g_test_trap_assert_stdout_unmatched ("*returned*returned*");
   g_test_trap_assert_stdout ("*returned 0*program handler calls 1*");
+  /* The log names the signals: the first, then the SIGINT of pre-stop. */
+  g_test_trap_assert_stderr (signum == SIGTERM ?
+                             "*Received SIGTERM; quitting the application gracefully*" :
+                             "*Received SIGINT; quitting the application gracefully*");
+  g_test_trap_assert_stderr ("*Received SIGINT while shutting down*");
   g_test_dbus_down (bus);
 }
 

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
+
 #include "aio-test-services.h"
 
 static AioEntrypoint *
@@ -224,27 +226,32 @@ test_shutdown_timeout (void)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The valid values are the ranges of the GParamSpecs: g_object_set() refuses
+ * anything else (with GObject's warning), so an entrypoint always validates.
+ * The AIOMISC_* variables are checked against the same ranges (below). */
 static void
 test_bad_properties (void)
 {
   static const struct {
     const char *property;
     double      value;
-    gboolean    in_range;   /* of the GParamSpec */
   } cases[] = {
-    { "pool-size", 0, FALSE },
-    { "pool-size", 5000, FALSE },
-    { "log-buffer-size", 0, FALSE },
-    { "log-flush-interval", 0, TRUE },
-    { "log-flush-interval", -1, FALSE },
-    { "shutdown-timeout", -1, FALSE },
+    { "pool-size", 0 },
+    { "pool-size", 5000 },
+    { "log-buffer-size", 0 },
+    { "log-flush-interval", 0 },
+    { "log-flush-interval", -1 },
+    { "log-flush-interval", NAN },
+    { "shutdown-timeout", -1 },
+    { "shutdown-timeout", NAN },
+    { "start-timeout", -1 },
+    { "start-warning-timeout", -1 },
   };
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(AioEntrypoint) ep = new_entrypoint ();
-      g_autoptr(AioTestService) service = aio_test_service_new ("never");
-      g_autoptr(GError) error = NULL;
       GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (ep), cases[i].property);
       g_auto(GValue) value = G_VALUE_INIT;
 
@@ -253,29 +260,11 @@ test_bad_properties (void)
         g_value_set_uint (&value, (guint) cases[i].value);
       else
         g_value_set_double (&value, cases[i].value);
-      if (!cases[i].in_range)
-        {
-          /* Refused by the range of the property: g_object_set() warns. */
-          g_assert_true (g_param_value_validate (pspec, &value));
-          continue;
-        }
-      g_assert_false (g_param_value_validate (pspec, &value));
-      g_object_set_property (G_OBJECT (ep), cases[i].property, &value);
-      aio_entrypoint_add_service (ep, AIO_SERVICE (service));
-
-      g_assert_false (aio_entrypoint_validate (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (error->message, cases[i].property));
-      g_clear_error (&error);
-
-      g_assert_false (aio_test_start_entrypoint (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-      g_assert_cmpuint (service->start_calls, ==, 0);
-      g_clear_error (&error);
-
-      g_assert_false (aio_entrypoint_run (ep, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_false (g_param_value_is_valid (pspec, &value));
     }
+
+  g_assert_true (aio_entrypoint_validate (ep, &error));
+  g_assert_no_error (error);
 }
 
 static void

@@ -37,10 +37,23 @@ helper_stdin_cb (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+helper_release_cb (int          fd,
+                   GIOCondition condition,
+                   gpointer     data)
+{
+  char byte;
+
+  g_assert_cmpint (read (fd, &byte, 1), ==, 1);
+  aio_entrypoint_release (data);
+
+  return G_SOURCE_REMOVE;
+}
+
 typedef enum {
   HELPER_OK,
   HELPER_FAIL,   /* beta fails to start */
-  HELPER_SLOW,   /* alpha takes 1.5 s to start, with a start-timeout of 2 s */
+  HELPER_SLOW,   /* a start-timeout of 0.4 s; the start waits for a byte on stdin */
 } HelperMode;
 
 static int
@@ -54,21 +67,25 @@ run_helper (HelperMode mode)
 
   beta->mode = TEST_MODE_LONG_RUNNING;
   beta->fail_start = mode == HELPER_FAIL;
-  if (mode == HELPER_SLOW)
-    {
-      alpha->start_delay_ms = 1500;
-      g_object_set (ep, "start-timeout", 2.0, NULL);
-    }
   aio_entrypoint_add_service (ep, AIO_SERVICE (alpha));
   aio_entrypoint_add_service (ep, AIO_SERVICE (beta));
-  watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
+  if (mode == HELPER_SLOW)
+    {
+      /* Held in pre-start until the manager has seen the extensions. */
+      g_object_set (ep, "start-timeout", 0.4, NULL);
+      g_signal_connect (ep, "pre-start", G_CALLBACK (aio_entrypoint_hold), NULL);
+      watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_release_cb, ep);
+    }
+  else
+    watch = g_unix_fd_add (STDIN_FILENO, G_IO_IN, helper_stdin_cb, NULL);
 
   if (!aio_entrypoint_run (ep, &error))
     {
       g_printerr ("helper: %s\n", error->message);
       return 1;
     }
-  g_source_remove (watch);
+  if (mode != HELPER_SLOW)
+    g_source_remove (watch);
   return 0;
 }
 
@@ -439,14 +456,16 @@ check_extend_timeout (void)
   manager_init (&manager, TRUE);
   manager_spawn_helper (&manager, "--helper-slow", NULL);
 
-  ready = manager_wait (&manager, "READY=1", 0, 1);
-  /* At 0 and 1 s; READY=1 after 1.5 s. */
-  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=2000000", 0, 2);
-  g_assert_cmpint (extend, <, ready);
+  /* At once, then every 0.2 s while the start is held. */
+  extend = manager_wait (&manager, "EXTEND_TIMEOUT_USEC=400000", 0, 3);
+  g_assert_cmpint (manager_find (&manager, "READY=1", 0), ==, -1);
   g_assert_cmpint (manager_find (&manager, "STATUS=Starting 2 services", 0), <, extend);
+  manager_write_stdin (&manager);
+  ready = manager_wait (&manager, "READY=1", 0, 1);
+  g_assert_cmpint (extend, <, ready);
   manager_stop_helper (&manager);
   manager_wait (&manager, "STOPPING=1", ready, 1);
-  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=2000000", ready), ==, -1);
+  g_assert_cmpint (manager_find (&manager, "EXTEND_TIMEOUT_USEC=400000", ready), ==, -1);
   manager_clear (&manager);
 }
 

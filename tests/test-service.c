@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdlib.h>
+
 #include "aio-test-services.h"
 
 static void
@@ -377,6 +379,70 @@ test_dependency_cycle (void)
   g_object_run_dispose (G_OBJECT (c));
 }
 
+/* The DEBUG record of each state change is skipped cheaply when nobody wants
+ * it, and still written when G_MESSAGES_DEBUG or the writer's level asks. */
+static void
+run_debug_log_child (const char *how)
+{
+  g_autoptr(AioTestService) service = aio_test_service_new ("traced");
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (how, "glib-writer"))
+    g_setenv ("G_MESSAGES_DEBUG", "Aio", TRUE);
+  else if (g_str_equal (how, "aio-writer"))
+    {
+      g_autoptr(AioTestService) quiet = aio_test_service_new ("quiet");
+
+      /* Not wanted at INFO; the new level is honoured at once. */
+      aio_log_setup ();
+      aio_log_configure (AIO_LOG_LEVEL_INFO, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+      g_assert_true (aio_test_start_service (AIO_SERVICE (quiet), &error));
+      g_assert_true (aio_test_stop_service (AIO_SERVICE (quiet), NULL, &error));
+      aio_log_configure (AIO_LOG_LEVEL_DEBUG, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+    }
+  else if (g_str_equal (how, "aio-writer-info"))
+    {
+      aio_log_setup ();
+      aio_log_configure (AIO_LOG_LEVEL_INFO, AIO_LOG_FORMAT_PLAIN, FALSE, 0, 0);
+    }
+  else
+    g_unsetenv ("G_MESSAGES_DEBUG");
+
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
+  g_assert_no_error (error);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (service), NULL, &error));
+  g_assert_no_error (error);
+  exit (0);
+}
+
+static void
+test_debug_log (gconstpointer data)
+{
+  const char *how = data;
+  const char *expected = "*service 'traced': new -> starting*"
+                         "service 'traced': starting -> running*"
+                         "service 'traced': running -> stopping*"
+                         "service 'traced': stopping -> stopped*";
+
+  if (g_test_subprocess ())
+    run_debug_log_child (how);
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  if (g_str_equal (how, "glib-writer"))
+    g_test_trap_assert_stdout (expected);        /* GLib's default writer */
+  else if (g_str_equal (how, "aio-writer"))
+    {
+      g_test_trap_assert_stderr (expected);
+      g_test_trap_assert_stderr_unmatched ("*service 'quiet'*");
+    }
+  else
+    {
+      g_test_trap_assert_stdout_unmatched ("*traced*");
+      g_test_trap_assert_stderr_unmatched ("*traced*");
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -403,6 +469,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Service/concurrent-stops", test_concurrent_stops);
   g_test_add_func ("/Aio/Service/dependency-rules", test_dependency_rules);
   g_test_add_func ("/Aio/Service/dependency-cycle", test_dependency_cycle);
+  g_test_add_data_func ("/Aio/Service/debug-log/glib-writer", "glib-writer", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/aio-writer", "aio-writer", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/aio-writer-info", "aio-writer-info", test_debug_log);
+  g_test_add_data_func ("/Aio/Service/debug-log/none", "none", test_debug_log);
 
   return g_test_run ();
 }

@@ -68,10 +68,16 @@ class Hanging(Aio.Service):
             say('start cancelled')
             raise
 
+    def stop(self, reason):
+        say('stopped hanging')
+
 
 class HangingDone(Aio.Service):
     def start(self, done):
         GLib.idle_add(lambda: say('READY') and False)
+
+    def stop(self, reason):
+        say('stopped hanging')
 
 
 def services():

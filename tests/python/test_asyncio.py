@@ -155,6 +155,81 @@ class AsyncServices(unittest.TestCase):
                 ep.run_forever()
 
 
+class LifecycleRule(unittest.TestCase):
+    """stop runs for every service whose start was invoked, unless that
+    start failed with an error other than cancellation."""
+
+    def check_sibling_failure(self, slow):
+        class Failing(Aio.Service):
+            async def start(self):
+                await asyncio.sleep(0.01)
+                raise ConnectionRefusedError('no database')
+
+        with self.assertRaisesRegex(GLib.Error, 'no database') as caught:
+            with entrypoint(slow, Failing()):
+                self.fail('the entrypoint started')
+        self.assertEqual(slow.log, ['start', ('stop', caught.exception.message)])
+        self.assertEqual(slow.get_state(), STOPPED)
+
+    def test_a_cancelled_async_start_is_stopped(self):
+        class Slow(Aio.Service):
+            log = []
+
+            async def start(self):
+                self.log.append('start')
+                await asyncio.sleep(aiotest.TIMEOUT)
+
+            async def stop(self, reason):
+                self.log.append(('stop', reason.message))
+
+        self.check_sibling_failure(Slow())
+
+    def test_an_async_start_that_ignores_the_cancel_is_stopped(self):
+        class Stubborn(Aio.Service):
+            log = []
+
+            async def start(self):
+                self.log.append('start')
+                try:
+                    await asyncio.sleep(aiotest.TIMEOUT)
+                except asyncio.CancelledError:
+                    pass        # starts anyway
+
+            def stop(self, reason):
+                self.log.append(('stop', reason.message))
+
+        self.check_sibling_failure(Stubborn())
+
+    def test_a_cancelled_done_start_is_stopped(self):
+        class Pending(Aio.Service):
+            log = []
+
+            def start(self, done):
+                self.log.append('start')
+
+            def stop(self, reason, done):
+                self.log.append(('stop', reason.message))
+                done()
+
+        self.check_sibling_failure(Pending())
+
+    def test_a_start_that_failed_is_not_stopped(self):
+        class Broken(Aio.Service):
+            stopped = False
+
+            async def start(self):
+                raise ValueError('broken')
+
+            def stop(self, reason):
+                self.stopped = True
+
+        broken = Broken()
+        with self.assertRaisesRegex(GLib.Error, 'broken'):
+            with entrypoint(broken):
+                pass
+        self.assertFalse(broken.stopped)
+
+
 class QuitDuringStart(unittest.TestCase):
 
     def test_quit_during_a_start_that_never_completes_cancels_it(self):
@@ -163,6 +238,9 @@ class QuitDuringStart(unittest.TestCase):
                 self.entrypoint.quit()
                 await asyncio.Event().wait()
 
+            def stop(self, reason):
+                log.append(('stop', 'hanging'))
+
         for run in (lambda *services: entrypoint(*services).run(),
                     lambda *services: Aio.run(None, *services, log_config=False)):
             log = []
@@ -170,8 +248,8 @@ class QuitDuringStart(unittest.TestCase):
                 run(aiotest.Recorder(name='ordinary', log=log), Hanging())
             self.assertTrue(caught.exception.matches(Gio.io_error_quark(),
                                                      Gio.IOErrorEnum.CANCELLED))
-            self.assertEqual([entry[:2] for entry in log],
-                             [('start', 'ordinary'), ('stop', 'ordinary')])
+            self.assertEqual(sorted(entry[:2] for entry in log),
+                             [('start', 'ordinary'), ('stop', 'hanging'), ('stop', 'ordinary')])
 
 
 class AsyncMains(unittest.TestCase):
@@ -369,6 +447,8 @@ class Interrupts(unittest.TestCase):
         status, lines = child.finish()
         self.assertEqual(status, 0, lines)
         self.assertIn('start interrupted', lines)
+        # The lifecycle rule: the stop of a cancelled start runs too.
+        self.assertIn('stopped hanging', lines)
         self.assertEqual(lines[-2:], ['python-sigint-ok', 'END'])
         return lines
 
