@@ -376,20 +376,18 @@ def _call_error(call, what):
     return None if exc is None else _to_gerror(exc)
 
 
-def _async_vfunc(method, nargs, describe, note_cause=False):
+def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
     """A ``do_X_async`` vfunc (``nargs`` arguments) running the plain method ``method``."""
     def vfunc(self, *params):
         args, (cancellable, callback) = params[:nargs], params[nargs:nargs + 2]
         invoker = _Invoker()
 
         def finished(call):
-            if note_cause and not call.interrupted:
-                error = _service_error(self, call.exception)
-            else:
-                error = _call_error(call, call.what)
+            error = (_service_error(self, call.exception) if note_cause
+                     else _call_error(call, call.what))
             _complete_vfunc(self, callback, invoker, error)
-        _Call(getattr(self, method), args, lambda: describe(self, *args),
-              invoker=invoker).begin(cancellable, finished)
+        _Call(getattr(self, method), args, lambda: describe(self, *args), optional,
+              invoker).begin(cancellable, finished)
     return vfunc
 
 
@@ -488,14 +486,8 @@ def _do_start_async(self, cancellable, callback, *user_data):
     self._aio_run.begin()
 
 
-def _do_stop_async(self, reason, cancellable, callback, *user_data):
-    invoker = _Invoker()
-
-    def finished(call):
-        _complete_vfunc(self, callback, invoker, _service_error(self, call.exception))
-
-    _Call(self.stop, (reason,), 'The stop of service %r' % self.props.name, 1,
-          invoker).begin(cancellable, finished)
+_do_stop_async = _async_vfunc('stop', 1, lambda self, reason: 'The stop of service %r'
+                              % self.props.name, note_cause=True, optional=1)
 
 
 @_export
@@ -605,25 +597,19 @@ def _property_value(pspec, key, value):
         if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
             return bool(value)
         raise TypeError('Invalid %s %r: expected a bool' % (key, value))
-    if vtype == GObject.TYPE_UINT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError('Invalid %s %r: expected an int' % (key, value))
-        if not 0 <= value <= 2 ** 32 - 1:
-            raise ValueError('Invalid %s %r: out of range' % (key, value))
-        return _in_range(pspec, value)
-    if vtype == GObject.TYPE_DOUBLE:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError('Invalid %s %r: expected a number of seconds' % (key, value))
-        if not math.isfinite(value):
-            raise ValueError('Invalid %s %r: expected a finite number' % (key, value))
-        return _in_range(pspec, float(value))
-    return value
-
-
-def _in_range(pspec, value):
-    if not pspec.minimum <= value <= pspec.maximum:
-        raise ValueError('Invalid %s %r: out of range %r–%r'
-                         % (pspec.name, value, pspec.minimum, pspec.maximum))
+    if vtype in (GObject.TYPE_UINT, GObject.TYPE_DOUBLE):
+        uint = vtype == GObject.TYPE_UINT
+        kind = int if uint else float
+        if isinstance(value, bool) or not isinstance(value, (int, kind)):
+            raise TypeError('Invalid %s %r: expected %s'
+                            % (key, value, 'an int' if uint else 'a number of seconds'))
+        if not math.isfinite(value) or (uint and not 0 <= value < 2 ** 32):
+            raise ValueError('Invalid %s %r: %s' % (key, value, 'out of range' if uint
+                                                      else 'expected a finite number'))
+        if not pspec.minimum <= value <= pspec.maximum:
+            raise ValueError('Invalid %s %r: out of range %r–%r'
+                             % (pspec.name, value, pspec.minimum, pspec.maximum))
+        return kind(value)
     return value
 
 
@@ -1004,29 +990,31 @@ class Context(Aio.Context):
 
 # Threads: aiomisc's @threaded
 
-def _outcome_handler(callback, errback, what):
-    """``deliver(ok, value)``: ``callback(value)`` or ``errback(exception)`` (else a log)."""
+def _ready(finish, callback, errback, what, ops=()):
+    """An AsyncReadyCallback: ``callback(finish(result))``, or ``errback`` with the
+    exception one of ``ops`` raised (else the error); without an errback, a log."""
     if errback is None and isinstance(callback, _Done):
         errback = callback.fail
 
-    def deliver(ok, value):
-        if ok:
+    def ready(source, result, *user_data):
+        try:
+            value = finish(result)
+        except BaseException as error:
+            exc = _raised_by(ops, error) if isinstance(error, GLib.Error) else None
+            if errback is not None:
+                errback(exc or error)
+            else:
+                _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                     '%s failed: %s' % (what(), _describe(exc or error)))
+        else:
             if callback is not None:
                 callback(value)
-        elif errback is not None:
-            errback(value)
-        else:
-            _log(GLib.LogLevelFlags.LEVEL_WARNING, '%s failed: %s' % (what(), _describe(value)))
-
-    return deliver
+    return ready
 
 
 @_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     """Runs ``func(*args)`` on the worker pool; then ``callback(value)`` or ``errback(exc)``."""
-    deliver = _outcome_handler(callback, errback,
-                               lambda: 'run_in_thread(%s)' % _func_name(func))
-
     def work(*data):
         try:
             # A list: PyGObject keeps it as one object (a tuple would be
@@ -1035,14 +1023,13 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
         except BaseException as exc:
             return [False, exc]
 
-    def finished(source, result, *user_data):
-        try:
-            ok, value = Aio.run_in_thread_value_finish(result)
-        except GLib.Error as error:
-            ok, value = False, error
-        deliver(ok, value)
-
-    Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
+    def finish(result):
+        ok, value = Aio.run_in_thread_value_finish(result)
+        if not ok:
+            raise value
+        return value
+    Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=_ready(
+        finish, callback, errback, lambda: 'run_in_thread(%s)' % _func_name(func)))
 
 
 @_export
@@ -1100,15 +1087,8 @@ class _ScheduledCallback:
     def stop(self, callback=None, errback=None):
         """Stops the schedule (the call in progress is cancelled unless
         shielded); then ``callback(None)``."""
-        deliver = _outcome_handler(callback, errback, lambda: 'Stopping %r' % self.props.name)
-
-        def stopped(source, result, *user_data):
-            try:
-                source.stop_finish(result)
-            except GLib.Error as error:
-                return deliver(False, error)
-            deliver(True, None)
-        self.stop_async(None, stopped)
+        self.stop_async(None, _ready(lambda result: self.stop_finish(result) and None, callback,
+                                     errback, lambda: 'Stopping %r' % self.props.name))
 
     def __repr__(self):
         return '<Aio.%s %r %s>' % (type(self).__name__, self.props.name,
@@ -1244,16 +1224,6 @@ class _Operation:
         _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
             cancellable, finished)
 
-    def deliver_to(self, deliver, finish):
-        """An AsyncReadyCallback giving ``deliver`` the value or the original exception."""
-        def ready(source, result, *user_data):
-            try:
-                value = finish(result)
-            except GLib.Error as error:
-                return deliver(False, _raised_by((self,), error) or error)
-            deliver(True, value)
-        return ready
-
 
 def _raised_by(operations, error):
     """The exception one of the operations raised that became ``error``."""
@@ -1268,9 +1238,9 @@ def _raised_by(operations, error):
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
     op = _Operation(func, args)
-    deliver = _outcome_handler(callback, errback, lambda: 'timeout(%s)' % _func_name(func))
-    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
-                           callback=op.deliver_to(deliver, Aio.timeout_full_finish))
+    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable, callback=_ready(
+        Aio.timeout_full_finish, callback, errback, lambda: 'timeout(%s)' % _func_name(func),
+        (op,)))
 
 
 def _giveup_func(giveup, exceptions, operations):
@@ -1307,13 +1277,12 @@ class Backoff(Aio.Backoff):
         op = _Operation(func, args)
         operations = getattr(self, '_aio_operations', set())
         operations.add(op)
-        deliver = _outcome_handler(callback, errback, lambda: what % _func_name(func))
 
-        def finished(ok, value):
+        def finish(result):
             operations.discard(op)
-            deliver(ok, value)
-        self.run_async(op, cancellable=cancellable,
-                       callback=op.deliver_to(finished, self.run_finish))
+            return self.run_finish(result)
+        self.run_async(op, cancellable=cancellable, callback=_ready(
+            finish, callback, errback, lambda: what % _func_name(func), (op,)))
 
 
 @_export
@@ -1380,23 +1349,15 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     if not funcs:
         raise TypeError('Aio.select() needs at least one function')
     ops = [_Operation(func) for func in funcs]
-    deliver = _outcome_handler(callback, errback, lambda: 'select(%s)' % ', '.join(
-        _func_name(func) for func in funcs))
     flags = Aio.SelectFlags.NONE
     if not cancel:
         flags |= Aio.SelectFlags.NO_CANCEL
     if not wait:
         flags |= Aio.SelectFlags.NO_WAIT
-
-    def ready(source, result, *user_data):
-        try:
-            winner, value = Aio.select_finish(result)
-        except GLib.Error as error:
-            return deliver(False, _raised_by(ops, error) or error)
-        deliver(True, (winner, value))
-
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
-                     cancellable=cancellable, callback=ready)
+                     cancellable=cancellable, callback=_ready(
+                         lambda result: tuple(Aio.select_finish(result)), callback, errback,
+                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs)), ops))
 
 
 class _Batch:
@@ -1424,10 +1385,14 @@ class _Batch:
             return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('at', keys))
         self.op.start(task, cancellable, ([self.items[key] for key in keys],), to_gvalue)
 
-    def take(self, key):
-        """Forgets the item of ``key``; returns its result."""
-        self.items.pop(key, None)
-        return self.results.pop(key, None)
+    def finish(self, key, finish, result):
+        """Forgets the item of ``key``; returns its result (raises the batch's error)."""
+        try:
+            finish(result)
+        finally:
+            self.items.pop(key, None)
+            value = self.results.pop(key, None)
+        return value
 
 
 @_export
@@ -1445,17 +1410,9 @@ class Aggregator(Aio.Aggregator):
         ``errback(exception)``."""
         batch = self._aio_batch
         key = batch.add(item)
-        deliver = _outcome_handler(callback, errback,
-                                   lambda: 'Aggregator of %s' % _func_name(batch.op.func))
-
-        def ready(source, result, *user_data):
-            try:
-                source.call_finish(result)
-            except GLib.Error as error:
-                batch.take(key.unpack())
-                return deliver(False, _raised_by((batch.op,), error) or error)
-            deliver(True, batch.take(key.unpack()))
-        self.call_async(key, cancellable, ready)
+        self.call_async(key, cancellable, _ready(
+            lambda result: batch.finish(key.unpack(), self.call_finish, result), callback,
+            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func), (batch.op,)))
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
