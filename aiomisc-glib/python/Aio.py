@@ -29,7 +29,6 @@ __all__ = []
 
 
 def _export(obj):
-    """Exports a function, or a class as the override of its C type."""
     __all__.append(obj.__name__)
     return override(obj) if isinstance(obj, type) else obj
 
@@ -37,7 +36,6 @@ def _export(obj):
 # Helpers
 
 def _log(level, message):
-    """Logs through GLib's structured logging (so through the Aio writer)."""
     GLib.log_variant('Aio', level, GLib.Variant('a{sv}', {'MESSAGE': GLib.Variant('s', message)}))
 
 
@@ -52,7 +50,6 @@ def _describe(exc):
 
 
 def _to_gerror(error):
-    """An exception (or a message) as a GLib.Error; a GLib.Error as it is."""
     if isinstance(error, GLib.Error):
         return error
     message = _describe(error) if isinstance(error, BaseException) else str(error)
@@ -71,11 +68,7 @@ _RULES = weakref.WeakKeyDictionary()
 
 
 def _arguments(func, args, optional=0):
-    """The one rule for the functions the library calls: ``func`` gets
-    ``args``, less the last ``optional`` ones when it has no parameter for
-    them (the ``reason`` of stop, the ``entrypoint`` of a main), and a
-    ``done`` when it declares more required positional parameters than
-    that (never for coroutine functions). Returns ``(args, wants_done)``."""
+    """The one rule: returns ``(args, wants_done)`` for calling ``func``."""
     key = getattr(func, '__func__', func)
     try:
         rule = _RULES[key][len(args), optional]
@@ -129,9 +122,6 @@ _HELD = contextlib.ExitStack()      # loops marked running outside an entrypoint
 
 
 def _new_loop(context):
-    """An asyncio loop whose callbacks, timers and sockets are sources of
-    ``context``, dispatched by whoever iterates it: PyGObject's gi.events
-    (PyGObject >= 3.50), else gbulb (Debian 12's python3-gbulb)."""
     import asyncio
     try:
         from gi.events import GLibEventLoop
@@ -166,7 +156,6 @@ def _new_loop(context):
 
 
 def _loop():
-    """The asyncio loop of this thread's main context, running until the entrypoint stops."""
     import asyncio
     context = GLib.MainContext.ref_thread_default()
     loop = _LOOPS.get(hash(context))
@@ -198,8 +187,6 @@ def _close_loops():
 
 
 def _cancel_tasks(loop, context):
-    """Cancels the tasks left on ``loop`` and waits for them, as aiomisc's
-    entrypoint does when it exits."""
     import asyncio
     tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in tasks:
@@ -208,7 +195,6 @@ def _cancel_tasks(loop, context):
 
 
 def _awaitable(start):
-    """An asyncio future completed by ``start(callback, errback)``."""
     future = _loop().create_future()
 
     def settle(method, value):
@@ -222,11 +208,7 @@ def _awaitable(start):
 # The engine: one call of a Python function that may complete later
 
 class _Done:
-    """What a function that declares a ``done`` gets: ``done(value=None)``
-    completes, ``done.fail(error)`` (or ``done(exception)``) fails,
-    ``done.call(func, *args)`` completes with what ``func`` returns or
-    raises. The first call counts; any thread may call. ``done.cancellable``
-    is cancelled when the work should stop."""
+    """``done(value)``, ``done.fail(error)``, ``done.call(func, *args)``; the first counts."""
 
     __slots__ = ('_complete', '_lock', '_called', '_invoker', 'cancellable')
 
@@ -270,14 +252,7 @@ class _Done:
 
 
 class _Call:
-    """The engine: one call of a Python function (by the rule of
-    :func:`_arguments`) or one awaitable. It completes when the function
-    returns or raises, when the awaitable it returned ends (run as an
-    asyncio task), or when its ``done`` is called; then ``on_finished(call)``
-    runs once, with ``value``, ``exception`` and ``interrupted`` set.
-    Cancelling the cancellable cancels the task and waits for it, or
-    completes a ``done`` call as cancelled at once unless ``patient``.
-    ``what`` (a string, or a function making one) names it in messages."""
+    """The engine: one call of a Python function or awaitable, until it completes."""
 
     def __init__(self, func, args=(), what='The call', optional=0, invoker=None):
         self.func, self.args, self.optional = func, args, optional
@@ -359,7 +334,6 @@ class _Call:
 
 
 def _complete_vfunc(obj, callback, invoker, error):
-    """Completes an async vfunc with a GTask, from an idle (never re-entrantly)."""
     task = Gio.Task.new(obj, None, None, None)
     if error is None:
         task.return_boolean(True)
@@ -369,32 +343,27 @@ def _complete_vfunc(obj, callback, invoker, error):
 
 
 def _call_error(call, what):
-    """The GLib.Error a call failed with, or None; a traceback goes to the debug log."""
     exc = call.exception
     if exc is not None and not isinstance(exc, GLib.Error) and not call.interrupted:
         _log_traceback(what, exc)
     return None if exc is None else _to_gerror(exc)
 
 
-def _async_vfunc(method, nargs, describe, note_cause=False):
-    """A ``do_X_async`` vfunc (``nargs`` arguments) running the plain method ``method``."""
+def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
     def vfunc(self, *params):
         args, (cancellable, callback) = params[:nargs], params[nargs:nargs + 2]
         invoker = _Invoker()
 
         def finished(call):
-            if note_cause and not call.interrupted:
-                error = _service_error(self, call.exception)
-            else:
-                error = _call_error(call, call.what)
+            error = (_service_error(self, call.exception) if note_cause
+                     else _call_error(call, call.what))
             _complete_vfunc(self, callback, invoker, error)
-        _Call(getattr(self, method), args, lambda: describe(self, *args),
-              invoker=invoker).begin(cancellable, finished)
+        _Call(getattr(self, method), args, lambda: describe(self, *args), optional,
+              invoker).begin(cancellable, finished)
     return vfunc
 
 
 def _hook_vfunc(cls, name, impl):
-    """Makes ``impl`` the vfunc ``name`` of cls, unless a Python class implements it."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
             if klass.__module__ == Aio.__name__:  # the wrapper of the C type
@@ -403,7 +372,6 @@ def _hook_vfunc(cls, name, impl):
 
 
 def _defines(cls, name):
-    """Whether a Python class of cls (not this override nor a C wrapper) defines ``name``."""
     for klass in cls.__mro__:
         if klass.__module__ == Aio.__name__:
             return False
@@ -415,7 +383,6 @@ def _defines(cls, name):
 # Services
 
 def _service_error(service, error):
-    """``error`` as a GLib.Error; a Python exception is kept as its cause."""
     if error is None:
         return None
     gerror = _to_gerror(error)
@@ -426,10 +393,7 @@ def _service_error(service, error):
 
 
 class _Run:
-    """One start of a Python service, until the service ends. A start that
-    returned, or called ``done()``, leaves the service up until it is
-    stopped; one that called ``set_ready()`` first is long-running: the stop
-    cancels it and waits for it to end."""
+    """One start of a Python service, until the service ends."""
 
     def __init__(self, service, cancellable, callback):
         self.service, self.cancellable, self.callback = service, cancellable, callback
@@ -488,14 +452,8 @@ def _do_start_async(self, cancellable, callback, *user_data):
     self._aio_run.begin()
 
 
-def _do_stop_async(self, reason, cancellable, callback, *user_data):
-    invoker = _Invoker()
-
-    def finished(call):
-        _complete_vfunc(self, callback, invoker, _service_error(self, call.exception))
-
-    _Call(self.stop, (reason,), 'The stop of service %r' % self.props.name, 1,
-          invoker).begin(cancellable, finished)
+_do_stop_async = _async_vfunc('stop', 1, lambda self, reason: 'The stop of service %r'
+                              % self.props.name, note_cause=True, optional=1)
 
 
 @_export
@@ -535,8 +493,7 @@ class Service(Aio.Service):
         """``start(self)``, ``start(self, done)`` or ``async def start(self)``."""
 
     def stop(self, reason=None):
-        """``stop(self)``, ``stop(self, reason)``, ``stop(self, reason,
-        done)`` or ``async def stop(self, reason=None)``."""
+        """``stop(self)``, ``stop(self, reason)``, ``stop(self, reason, done)`` or async."""
 
     def set_ready(self):
         """Tells that the service is up (``start_event.set()``); any thread may call."""
@@ -605,30 +562,23 @@ def _property_value(pspec, key, value):
         if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
             return bool(value)
         raise TypeError('Invalid %s %r: expected a bool' % (key, value))
-    if vtype == GObject.TYPE_UINT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError('Invalid %s %r: expected an int' % (key, value))
-        if not 0 <= value <= 2 ** 32 - 1:
-            raise ValueError('Invalid %s %r: out of range' % (key, value))
-        return _in_range(pspec, value)
-    if vtype == GObject.TYPE_DOUBLE:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError('Invalid %s %r: expected a number of seconds' % (key, value))
-        if not math.isfinite(value):
-            raise ValueError('Invalid %s %r: expected a finite number' % (key, value))
-        return _in_range(pspec, float(value))
-    return value
-
-
-def _in_range(pspec, value):
-    if not pspec.minimum <= value <= pspec.maximum:
-        raise ValueError('Invalid %s %r: out of range %r–%r'
-                         % (pspec.name, value, pspec.minimum, pspec.maximum))
+    if vtype in (GObject.TYPE_UINT, GObject.TYPE_DOUBLE):
+        uint = vtype == GObject.TYPE_UINT
+        kind = int if uint else float
+        if isinstance(value, bool) or not isinstance(value, (int, kind)):
+            raise TypeError('Invalid %s %r: expected %s'
+                            % (key, value, 'an int' if uint else 'a number of seconds'))
+        if not math.isfinite(value) or (uint and not 0 <= value < 2 ** 32):
+            raise ValueError('Invalid %s %r: %s' % (key, value, 'out of range' if uint
+                                                      else 'expected a finite number'))
+        if not pspec.minimum <= value <= pspec.maximum:
+            raise ValueError('Invalid %s %r: out of range %r–%r'
+                             % (pspec.name, value, pspec.minimum, pspec.maximum))
+        return kind(value)
     return value
 
 
 def _object_props(cls, kwargs):
-    """Checks constructor keywords: TypeError for an unknown one, ValueError for a bad value."""
     pspecs = {p.name.replace('-', '_'): p for p in GObject.list_properties(cls)}
     props = {}
     for key, value in kwargs.items():
@@ -651,7 +601,6 @@ _PY_LEVELS = {  # AioLogLevel -> the least severe Python level that can pass
 
 
 class _GLibLogHandler(logging.Handler):
-    """Hands Python log records to GLib's structured logging."""
 
     def emit(self, record):
         try:
@@ -680,7 +629,6 @@ class _GLibLogHandler(logging.Handler):
 
 
 class _Signals:
-    """SIGINT/SIGTERM call ``on_signal()`` until ``restore()`` gives Python its handlers back."""
 
     def __init__(self, context, on_signal):
         self.saved = {}
@@ -707,9 +655,7 @@ class _Signals:
 
 
 def _iterate_until(context, predicate):
-    """Iterates context (as thread-default) until predicate() holds, with
-    the asyncio loop running (PyGObject >= 3.50's MainContext.iteration
-    would pause it: that is for iterations nested in the loop's dispatch)."""
+    # Not MainContext.iteration: PyGObject >= 3.50's pauses the asyncio loop.
     iteration = super(GLib.MainContext, context).iteration
     context.push_thread_default()
     try:
@@ -774,7 +720,6 @@ class Entrypoint(Aio.Entrypoint):
         root.setLevel(_PY_LEVELS.get(int(level), logging.INFO))
 
     def _aio_with_cause(self, error):
-        """Finds the Python exception behind a service's GLib.Error."""
         for service in self.dup_services() if error.__cause__ is None else ():
             noted = getattr(service, '_aio_exception', None)
             if noted is not None and noted[0] in error.message:
@@ -798,8 +743,7 @@ class Entrypoint(Aio.Entrypoint):
             Aio.Entrypoint.quit(self)
 
     def quit(self):
-        """Makes ``run_forever()`` return, as SIGINT does; during ``start()``,
-        cancels the start. Any thread may call."""
+        """Makes ``run_forever()`` return, as SIGINT does; any thread may call."""
         if self._aio_phase == 'starting':
             self._aio_invoker.invoke(self._aio_cancel_start, 'Quit')
         Aio.Entrypoint.quit(self)
@@ -823,7 +767,6 @@ class Entrypoint(Aio.Entrypoint):
             raise self._aio_with_cause(result['error'])
 
     def _aio_release(self):
-        """Ends what start() set up: the signal watch, the asyncio loops."""
         self._aio_phase = None
         signals, self._aio_signals = self._aio_signals, None
         if signals is not None:
@@ -831,10 +774,7 @@ class Entrypoint(Aio.Entrypoint):
         self._aio_loops.close()
 
     def start(self):
-        """Configures logging and starts every service; blocks until they
-        are up. Raises the ``GLib.Error`` of a service that failed to start
-        (the others are stopped first); SIGINT or SIGTERM cancel the start.
-        From now until :meth:`stop` ends, they make the entrypoint quit."""
+        """Configures logging and starts every service; blocks until they are up."""
         self._aio_configure_logging()
         if self._aio_signals is None:
             self._aio_signals = _Signals(self._aio_context(), self._aio_on_signal)
@@ -855,8 +795,7 @@ class Entrypoint(Aio.Entrypoint):
         self._aio_phase = 'started'
 
     def stop(self):
-        """Stops every service; blocks until they are stopped. Raises a
-        ``GLib.Error`` if one failed to stop or the shutdown timed out."""
+        """Stops every service; blocks until they are stopped."""
         self._aio_phase = 'stopping'
         try:
             self._aio_sync(self.stop_async, self.stop_finish)
@@ -888,9 +827,7 @@ class Entrypoint(Aio.Entrypoint):
             self._aio_phase = phase
 
     def run_until_complete(self, main):
-        """Runs ``main`` on the started entrypoint and returns its value
-        (aiomisc's ``loop.run_until_complete``): a coroutine, an ``async
-        def``, or ``main()``, ``main(entrypoint)``, ``main(entrypoint, done)``."""
+        """Runs ``main`` on the started entrypoint and returns its value."""
         if main is None:
             return self.run_forever() and None
         looping = []
@@ -921,8 +858,7 @@ class Entrypoint(Aio.Entrypoint):
         return run.value
 
     def run(self):
-        """Starts the services, runs until SIGINT, SIGTERM or :meth:`quit`,
-        stops them (``aio_entrypoint_run``); returns True or raises."""
+        """Starts the services, runs until SIGINT, SIGTERM or quit(), stops them."""
         with self:
             self.run_forever()
         return True
@@ -930,9 +866,7 @@ class Entrypoint(Aio.Entrypoint):
 
 @_export
 def run(main=None, *services, **kwargs):
-    """``aiomisc.run(main, *services, **kwargs)``: starts the services, runs
-    ``main`` (a coroutine, an ``async def`` or a function), stops the
-    services and returns what ``main`` returned (or raises what it raised)."""
+    """``aiomisc.run(main, *services, **kwargs)``: returns what ``main`` returned."""
     if main is not None and not callable(main) and not inspect.isawaitable(main):
         raise TypeError('Aio.run() needs a callable main, a coroutine or None, not %r' % (main,))
     with Entrypoint(*services, **kwargs) as entrypoint:
@@ -1004,29 +938,30 @@ class Context(Aio.Context):
 
 # Threads: aiomisc's @threaded
 
-def _outcome_handler(callback, errback, what):
-    """``deliver(ok, value)``: ``callback(value)`` or ``errback(exception)`` (else a log)."""
+def _ready(finish, callback, errback, what, ops=()):
+    """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``."""
     if errback is None and isinstance(callback, _Done):
         errback = callback.fail
 
-    def deliver(ok, value):
-        if ok:
+    def ready(source, result, *user_data):
+        try:
+            value = finish(result)
+        except BaseException as error:
+            exc = _raised_by(ops, error) if isinstance(error, GLib.Error) else None
+            if errback is not None:
+                errback(exc or error)
+            else:
+                _log(GLib.LogLevelFlags.LEVEL_WARNING,
+                     '%s failed: %s' % (what(), _describe(exc or error)))
+        else:
             if callback is not None:
                 callback(value)
-        elif errback is not None:
-            errback(value)
-        else:
-            _log(GLib.LogLevelFlags.LEVEL_WARNING, '%s failed: %s' % (what(), _describe(value)))
-
-    return deliver
+    return ready
 
 
 @_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
     """Runs ``func(*args)`` on the worker pool; then ``callback(value)`` or ``errback(exc)``."""
-    deliver = _outcome_handler(callback, errback,
-                               lambda: 'run_in_thread(%s)' % _func_name(func))
-
     def work(*data):
         try:
             # A list: PyGObject keeps it as one object (a tuple would be
@@ -1035,14 +970,13 @@ def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
         except BaseException as exc:
             return [False, exc]
 
-    def finished(source, result, *user_data):
-        try:
-            ok, value = Aio.run_in_thread_value_finish(result)
-        except GLib.Error as error:
-            ok, value = False, error
-        deliver(ok, value)
-
-    Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=finished)
+    def finish(result):
+        ok, value = Aio.run_in_thread_value_finish(result)
+        if not ok:
+            raise value
+        return value
+    Aio.run_in_thread_value_async(work, cancellable=cancellable, callback=_ready(
+        finish, callback, errback, lambda: 'run_in_thread(%s)' % _func_name(func)))
 
 
 @_export
@@ -1065,7 +999,6 @@ def threaded(func):
 # Timers: periodic and cron jobs
 
 class _Job:
-    """A Python function as an AioPeriodicFunc/AioCronFunc."""
 
     def __init__(self, func, args):
         if not callable(func):
@@ -1085,7 +1018,6 @@ class _Job:
 
 
 class _ScheduledCallback:
-    """What Aio.PeriodicCallback and Aio.RecurringCallback share."""
 
     def __new__(cls, func, *args, name=None, clock=None):
         return cls.new(_Job(func, args))
@@ -1098,17 +1030,9 @@ class _ScheduledCallback:
             self.props.clock = clock
 
     def stop(self, callback=None, errback=None):
-        """Stops the schedule (the call in progress is cancelled unless
-        shielded); then ``callback(None)``."""
-        deliver = _outcome_handler(callback, errback, lambda: 'Stopping %r' % self.props.name)
-
-        def stopped(source, result, *user_data):
-            try:
-                source.stop_finish(result)
-            except GLib.Error as error:
-                return deliver(False, error)
-            deliver(True, None)
-        self.stop_async(None, stopped)
+        """Stops the schedule; then ``callback(None)``."""
+        self.stop_async(None, _ready(lambda result: self.stop_finish(result) and None, callback,
+                                     errback, lambda: 'Stopping %r' % self.props.name))
 
     def __repr__(self):
         return '<Aio.%s %r %s>' % (type(self).__name__, self.props.name,
@@ -1120,8 +1044,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
     """aiomisc's ``PeriodicCallback(func, *args)``."""
 
     def start(self, interval=None, delay=None, shield=None):
-        """aiomisc's ``start(interval, delay=0, shield=False)``; arguments
-        left out keep the values of the properties."""
+        """aiomisc's ``start(interval, delay=0, shield=False)``."""
         for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
             if value is not None:
                 self.set_property(key, value)
@@ -1129,7 +1052,6 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
 
 
 def _strategy_func(strategy):
-    """An AioRecurringStrategy: seconds, None (stop) or (seconds, RecurringAction)."""
     def func(recurring, *user_data):
         try:
             decision = strategy(recurring)
@@ -1204,7 +1126,6 @@ class CronService(Aio.CronService):
 # Resilience: timeout, retry, backoff, circuit breaker, select, aggregate
 
 def _exception_types(exceptions):
-    """``exceptions`` (a type, or a list or tuple of them) as a tuple, or None."""
     if exceptions is None or isinstance(exceptions, tuple):
         return exceptions
     return (exceptions,) if isinstance(exceptions, type) else tuple(exceptions)
@@ -1215,7 +1136,6 @@ def _error_key(error):
 
 
 class _Operation:
-    """A Python function as the AioTaskFunc of timeout, backoff, select and aggregate."""
 
     def __init__(self, func, args=()):
         if not callable(func):
@@ -1244,19 +1164,8 @@ class _Operation:
         _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
             cancellable, finished)
 
-    def deliver_to(self, deliver, finish):
-        """An AsyncReadyCallback giving ``deliver`` the value or the original exception."""
-        def ready(source, result, *user_data):
-            try:
-                value = finish(result)
-            except GLib.Error as error:
-                return deliver(False, _raised_by((self,), error) or error)
-            deliver(True, value)
-        return ready
-
 
 def _raised_by(operations, error):
-    """The exception one of the operations raised that became ``error``."""
     for op in list(operations):
         exc = op.raised.get(_error_key(error))
         if exc is not None:
@@ -1268,13 +1177,12 @@ def _raised_by(operations, error):
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
     op = _Operation(func, args)
-    deliver = _outcome_handler(callback, errback, lambda: 'timeout(%s)' % _func_name(func))
-    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable,
-                           callback=op.deliver_to(deliver, Aio.timeout_full_finish))
+    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable, callback=_ready(
+        Aio.timeout_full_finish, callback, errback, lambda: 'timeout(%s)' % _func_name(func),
+        (op,)))
 
 
 def _giveup_func(giveup, exceptions, operations):
-    """An AioBackoffGiveupFunc over ``giveup(exception)`` and the ``exceptions`` retried."""
     def func(error, *user_data):
         exc = _raised_by(operations, error)
         if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
@@ -1298,22 +1206,19 @@ class Backoff(Aio.Backoff):
                                               self._aio_operations))
 
     def run(self, func, *args, callback=None, errback=None, cancellable=None):
-        """Runs ``func(*args)`` until it succeeds or the limits are reached;
-        then ``callback(value)``, or ``errback(exception)`` with the last
-        exception (a ``GLib.Error`` for a time-out or a cancellation)."""
+        """Runs ``func(*args)`` until it succeeds or the limits are reached."""
         self._aio_run(func, args, callback, errback, cancellable, 'Backoff of %s')
 
     def _aio_run(self, func, args, callback, errback, cancellable, what):
         op = _Operation(func, args)
         operations = getattr(self, '_aio_operations', set())
         operations.add(op)
-        deliver = _outcome_handler(callback, errback, lambda: what % _func_name(func))
 
-        def finished(ok, value):
+        def finish(result):
             operations.discard(op)
-            deliver(ok, value)
-        self.run_async(op, cancellable=cancellable,
-                       callback=op.deliver_to(finished, self.run_finish))
+            return self.run_finish(result)
+        self.run_async(op, cancellable=cancellable, callback=_ready(
+            finish, callback, errback, lambda: what % _func_name(func), (op,)))
 
 
 @_export
@@ -1349,9 +1254,7 @@ class CircuitBreaker(Aio.CircuitBreaker):
         return self.__dict__.setdefault('_aio_raised_local', threading.local())
 
     def call(self, func, *args, **kwargs):
-        """Returns what ``func(*args, **kwargs)`` returns, or raises what it
-        raises, or ``Aio.Error.CIRCUIT_BROKEN`` at once while the breaker is
-        broken. Any thread may call."""
+        """Returns what ``func(*args, **kwargs)`` returns, or raises; any thread may call."""
         raised = self._aio_raised
         state = {}
 
@@ -1380,27 +1283,18 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     if not funcs:
         raise TypeError('Aio.select() needs at least one function')
     ops = [_Operation(func) for func in funcs]
-    deliver = _outcome_handler(callback, errback, lambda: 'select(%s)' % ', '.join(
-        _func_name(func) for func in funcs))
     flags = Aio.SelectFlags.NONE
     if not cancel:
         flags |= Aio.SelectFlags.NO_CANCEL
     if not wait:
         flags |= Aio.SelectFlags.NO_WAIT
-
-    def ready(source, result, *user_data):
-        try:
-            winner, value = Aio.select_finish(result)
-        except GLib.Error as error:
-            return deliver(False, _raised_by(ops, error) or error)
-        deliver(True, (winner, value))
-
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
-                     cancellable=cancellable, callback=ready)
+                     cancellable=cancellable, callback=_ready(
+                         lambda result: tuple(Aio.select_finish(result)), callback, errback,
+                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs)), ops))
 
 
 class _Batch:
-    """The batch function of an Aio.Aggregator; the C side carries keys of the items."""
 
     def __init__(self, func):
         self.op = _Operation(func)
@@ -1424,10 +1318,14 @@ class _Batch:
             return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('at', keys))
         self.op.start(task, cancellable, ([self.items[key] for key in keys],), to_gvalue)
 
-    def take(self, key):
-        """Forgets the item of ``key``; returns its result."""
-        self.items.pop(key, None)
-        return self.results.pop(key, None)
+    def finish(self, key, finish, result):
+        """Forgets the item of ``key``; returns its result (raises the batch's error)."""
+        try:
+            finish(result)
+        finally:
+            self.items.pop(key, None)
+            value = self.results.pop(key, None)
+        return value
 
 
 @_export
@@ -1441,27 +1339,17 @@ class Aggregator(Aio.Aggregator):
         self.set_func(self._aio_batch)
 
     def call(self, item, callback=None, errback=None, cancellable=None):
-        """Adds ``item`` to the current batch; then ``callback(result)`` or
-        ``errback(exception)``."""
+        """Adds ``item`` to the current batch; then ``callback(result)``."""
         batch = self._aio_batch
         key = batch.add(item)
-        deliver = _outcome_handler(callback, errback,
-                                   lambda: 'Aggregator of %s' % _func_name(batch.op.func))
-
-        def ready(source, result, *user_data):
-            try:
-                source.call_finish(result)
-            except GLib.Error as error:
-                batch.take(key.unpack())
-                return deliver(False, _raised_by((batch.op,), error) or error)
-            deliver(True, batch.take(key.unpack()))
-        self.call_async(key, cancellable, ready)
+        self.call_async(key, cancellable, _ready(
+            lambda result: batch.finish(key.unpack(), self.call_finish, result), callback,
+            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func), (batch.op,)))
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
 
 def _format_address(address):
-    """``host:port``, ``[host]:port``, a Unix socket path or ``?``, as the C side writes."""
     if isinstance(address, Gio.InetSocketAddress):
         host = address.get_address().to_string()
         if address.get_family() == Gio.SocketFamily.IPV6:
@@ -1473,7 +1361,6 @@ def _format_address(address):
 
 
 def _peer_of(stream):
-    """The peer address of a connection (a TLS one too), formatted."""
     if isinstance(stream, Gio.TlsConnection):
         stream = stream.props.base_io_stream
     try:
@@ -1510,7 +1397,6 @@ _do_handle_client_async = _async_vfunc(
 
 
 def _protocol_call(protocol, name, *args):
-    """Calls a protocol method as asyncio does: an exception aborts the connection."""
     try:
         return getattr(protocol, name)(*args)
     except Exception as exc:
@@ -1526,7 +1412,6 @@ def _protocol_call(protocol, name, *args):
 
 
 def _protocol_hook(name):
-    """The vfunc ``do_<name>`` of a Python protocol (keeping the transport)."""
     def hook(self, *args):
         if name == 'connection_made':
             self._aio_transport = args[0]
@@ -1612,10 +1497,7 @@ _do_handle_connection_async = _async_vfunc(
 
 
 def _attach_application(self, application):
-    """Runs the services inside ``application`` (any Gio.Application):
-    they start at its ``startup`` and stop before ``application.run()``
-    returns. Python's ``logging`` joins the aiomisc-glib writer at
-    ``startup`` too, as with ``run()``."""
+    """Runs the services inside ``application`` (any Gio.Application)."""
     # Connected first: logging is ready before the services start.
     application.connect('startup', lambda app: self._aio_configure_logging())
     Aio.Entrypoint.attach_application(self, application)
