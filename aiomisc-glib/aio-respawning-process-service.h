@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 #define AIO_TYPE_RESPAWNING_PROCESS_SERVICE (aio_respawning_process_service_get_type ())
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 G_DECLARE_DERIVABLE_TYPE (AioRespawningProcessService, aio_respawning_process_service,
                           AIO, RESPAWNING_PROCESS_SERVICE, AioProcessService)
 
@@ -37,25 +37,25 @@ struct _AioRespawningProcessServiceClass
   gpointer padding[8];
 };
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 AioRespawningProcessService *aio_respawning_process_service_new (const char * const *argv) G_GNUC_WARN_UNUSED_RESULT;
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 guint       aio_respawning_process_service_get_restart_limit    (AioRespawningProcessService *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_respawning_process_service_set_restart_limit    (AioRespawningProcessService *self,
                                                                  guint                        restart_limit);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 double      aio_respawning_process_service_get_restart_interval (AioRespawningProcessService *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_respawning_process_service_set_restart_interval (AioRespawningProcessService *self,
                                                                  double                       restart_interval);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 AioBackoff *aio_respawning_process_service_get_backoff          (AioRespawningProcessService *self);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 void        aio_respawning_process_service_set_backoff          (AioRespawningProcessService *self,
                                                                  AioBackoff                  *backoff);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 guint       aio_respawning_process_service_get_restarts         (AioRespawningProcessService *self);
 
 G_END_DECLS

@@ -14,15 +14,15 @@
 
 G_BEGIN_DECLS
 
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 gboolean aio_sd_notify            (const char  *state,
                                    GError     **error);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 gboolean aio_sd_notify_status     (const char  *status,
                                    GError     **error);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 gboolean aio_sd_notify_is_enabled (void);
-AIO_AVAILABLE_IN_ALL
+AIO_AVAILABLE_IN_0_2
 guint64  aio_sd_watchdog_usec     (void);
 
 G_END_DECLS
