@@ -7,6 +7,9 @@
  * it serves:
  *
  *     GET /hello?name=NAME   hello, NAME
+ *     GET /slow?ms=MS        100000 bytes, after MS milliseconds (default
+ *                            1000); prints "slow request started" when it
+ *                            comes in: a request in flight at a stop
  *     GET /metrics           Prometheus text (statistics, process, services)
  *     GET /healthz           200 when every service runs, else 503
  *     GET /readyz            the same, for readiness probes
@@ -34,6 +37,43 @@ hello (AioHttpService    *service,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_TAKE,
                                     body, strlen (body));
+}
+
+#define SLOW_BODY_SIZE 100000
+
+static gboolean
+slow_answer (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_TAKE,
+                                    g_strnfill (SLOW_BODY_SIZE, 's'), SLOW_BODY_SIZE);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers after a delay, on the main loop: the message is paused meanwhile. */
+static void
+slow (AioHttpService    *service,
+      SoupServerMessage *msg,
+      const char        *path,
+      GHashTable        *query,
+      gpointer           user_data)
+{
+  const char *ms = query != NULL ? g_hash_table_lookup (query, "ms") : NULL;
+  guint64 delay = 1000;
+
+  if (ms != NULL && !g_ascii_string_to_unsigned (ms, 10, 0, 60000, &delay, NULL))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+  soup_server_message_pause (msg);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) delay, slow_answer, g_object_ref (msg),
+                      g_object_unref);
+  g_print ("slow request started\n");
+  fflush (stdout);
 }
 
 /* Tells where the service listens, once the entrypoint has started it. */
@@ -96,6 +136,7 @@ main (int   argc,
                           "drain-timeout", drain_timeout,
                           NULL);
   aio_http_service_add_handler (service, "/hello", hello, NULL, NULL);
+  aio_http_service_add_handler (service, "/slow", slow, NULL, NULL);
 
   entrypoint = aio_entrypoint_new ();
   aio_entrypoint_add_service (entrypoint, AIO_SERVICE (service));

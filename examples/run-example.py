@@ -21,6 +21,11 @@ Options:
                      shut down the sending side and expect MESSAGE back,
                      then the end of the stream: an echo server at work.
                      Repeat it for one connection per MESSAGE, in order
+  --http-get PATH=STATUS:TEXT
+                     once TEXT was seen (and before the signal), GET PATH
+                     from the HTTP server at the HOST:PORT that ends that
+                     line; expect STATUS and a body containing TEXT (and as
+                     many body bytes as Content-Length says). Repeatable
   --expect TEXT      a line must contain TEXT; repeat it for several lines,
                      which must then appear in the order given
   --expect-any TEXT  a line must contain TEXT, in any order
@@ -35,9 +40,11 @@ other Python 3.
 """
 
 import argparse
+import http.client
 import os
 import socket
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +52,7 @@ import threading
 import time
 
 SKIP = 77
+HTTP_GET = re.compile(r"(/\S*?)=(\d{3}):(.*)\Z", re.DOTALL)  # --http-get PATH=STATUS:TEXT
 
 
 def parse_args(argv):
@@ -54,6 +62,7 @@ def parse_args(argv):
     parser.add_argument("--wait-for", metavar="TEXT")
     parser.add_argument("--signal", metavar="NAME")
     parser.add_argument("--connect-echo", metavar="MESSAGE", action="append", default=[])
+    parser.add_argument("--http-get", metavar="PATH=STATUS:TEXT", action="append", default=[])
     parser.add_argument("--expect", metavar="TEXT", action="append", default=[])
     parser.add_argument("--expect-any", metavar="TEXT", action="append", default=[])
     parser.add_argument("--reject", metavar="TEXT", action="append", default=[])
@@ -76,8 +85,11 @@ def parse_args(argv):
             parser.error("unknown signal: %s" % options.signal)
         if options.wait_for is None:
             parser.error("--signal needs --wait-for: signal after which line?")
-    if options.connect_echo and options.wait_for is None:
-        parser.error("--connect-echo needs --wait-for: the line that names HOST:PORT")
+    if (options.connect_echo or options.http_get) and options.wait_for is None:
+        parser.error("--connect-echo and --http-get need --wait-for: the line that names HOST:PORT")
+    for spec in options.http_get:
+        if HTTP_GET.match(spec) is None:
+            parser.error("--http-get %r: not PATH=STATUS:TEXT" % spec)
     return options
 
 
@@ -180,6 +192,32 @@ def check_echo(line, message, deadline):
     return None
 
 
+def check_http_get(line, spec, deadline):
+    """GETs PATH from the server named by line; returns a failure or None."""
+    path, status, text = HTTP_GET.match(spec).groups()
+    try:
+        host, port = endpoint_of(line)
+        timeout = max(0.1, deadline - time.monotonic())
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            length = response.getheader("Content-Length")
+        finally:
+            connection.close()
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return "GET %s: %s" % (path, error)
+    print("run-example: GET %s: %d, %d bytes" % (path, response.status, len(body)), flush=True)
+    if response.status != int(status):
+        return "GET %s: status %d, expected %s" % (path, response.status, status)
+    if length is not None and int(length) != len(body):
+        return "GET %s: %d body bytes, Content-Length %s" % (path, len(body), length)
+    if text.encode("utf-8") not in body:
+        return "GET %s: no %r in the body %r" % (path, text, body[:200])
+    return None
+
+
 def describe(status):
     if status < 0:
         return "killed by %s" % signal.Signals(-status).name
@@ -209,6 +247,10 @@ def main(argv):
             else:
                 for message in options.connect_echo:
                     failure = check_echo(line, message, deadline)
+                    if failure is not None:
+                        failures.append(failure)
+                for spec in options.http_get:
+                    failure = check_http_get(line, spec, deadline)
                     if failure is not None:
                         failures.append(failure)
             if line is not None and options.signal is not None:
