@@ -22,7 +22,7 @@
  *
  * The objects are the #GDBusInterfaceSkeletons added with
  * [method@Aio.DBusService.add_skeleton], or whatever a subclass exports in
- * its `export` virtual method. They are exported once the connection is up
+ * its `export_objects` virtual method. They are exported once the connection is up
  * and before the name is requested, and unexported at stop.
  *
  * The start completes once the objects are exported and the name is owned;
@@ -124,7 +124,7 @@ unexport_from (AioDBusService  *self,
   g_signal_handlers_disconnect_by_data (connection, self);
   if (status != NULL)
     _aio_dbus_status_unregister (connection, status);
-  AIO_DBUS_SERVICE_GET_CLASS (self)->unexport (self, connection);
+  AIO_DBUS_SERVICE_GET_CLASS (self)->unexport_objects (self, connection);
   g_hash_table_remove (priv->exported, connection);
 }
 
@@ -136,7 +136,7 @@ export_on (AioDBusService   *self,
   AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
   GArray *status = NULL;
 
-  if (!AIO_DBUS_SERVICE_GET_CLASS (self)->export (self, connection, error))
+  if (!AIO_DBUS_SERVICE_GET_CLASS (self)->export_objects (self, connection, error))
     return FALSE;
 
   if (priv->export_status)
@@ -144,7 +144,7 @@ export_on (AioDBusService   *self,
       status = _aio_dbus_status_register (connection, priv->status_control, error);
       if (status == NULL)
         {
-          AIO_DBUS_SERVICE_GET_CLASS (self)->unexport (self, connection);
+          AIO_DBUS_SERVICE_GET_CLASS (self)->unexport_objects (self, connection);
           return FALSE;
         }
     }
@@ -585,8 +585,8 @@ aio_dbus_service_class_init (AioDBusServiceClass *klass)
   service_class->start_async = aio_dbus_service_start_async;
   service_class->start_finish = aio_dbus_service_start_finish;
 
-  klass->export = aio_dbus_service_real_export;
-  klass->unexport = aio_dbus_service_real_unexport;
+  klass->export_objects = aio_dbus_service_real_export;
+  klass->unexport_objects = aio_dbus_service_real_unexport;
 
   /**
    * AioDBusService:bus-type:

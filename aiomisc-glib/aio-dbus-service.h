@@ -22,13 +22,13 @@ G_DECLARE_DERIVABLE_TYPE (AioDBusService, aio_dbus_service, AIO, DBUS_SERVICE, A
 /**
  * AioDBusServiceClass:
  * @parent_class: the parent class
- * @export: exports the objects of the service on @connection, once it is
- *   up (for a peer-to-peer server: on every connection of a client). The
+ * @export_objects: exports the objects of the service on @connection, once
+ *   it is up (for a peer-to-peer server: on every connection of a client). The
  *   default exports the skeletons added with
  *   [method@Aio.DBusService.add_skeleton]; an override that keeps them
  *   chains up.
- * @unexport: undoes @export on @connection, at stop or when a client goes
- *   away. The default unexports the skeletons.
+ * @unexport_objects: undoes @export_objects on @connection, at stop or when
+ *   a client goes away. The default unexports the skeletons.
  *
  * The virtual methods of [class@Aio.DBusService].
  *
@@ -38,11 +38,11 @@ struct _AioDBusServiceClass
 {
   AioServiceClass parent_class;
 
-  gboolean (*export)   (AioDBusService   *self,
-                        GDBusConnection  *connection,
-                        GError          **error);
-  void     (*unexport) (AioDBusService   *self,
-                        GDBusConnection  *connection);
+  gboolean (*export_objects)   (AioDBusService   *self,
+                                GDBusConnection  *connection,
+                                GError          **error);
+  void     (*unexport_objects) (AioDBusService   *self,
+                                GDBusConnection  *connection);
 
   /*< private >*/
   gpointer padding[8];

@@ -64,6 +64,7 @@ typedef struct
   GSocket     *soup_listener;   /* the duplicate handed to libsoup */
   GHashTable  *requests;        /* SoupServerMessage -> Request */
   GHashTable  *idle;            /* GSocket -> Idle: kept alive between requests */
+  GSource     *sweep;           /* checks the header and idle timeouts */
   GMainContext *context;
   GTask       *stop_task;
   GSource     *drain_source;
@@ -72,20 +73,17 @@ typedef struct
 typedef struct
 {
   AioHttpService    *self;
-  SoupServerMessage *msg;       /* not owned: the entry goes when it finishes */
-  GSource           *timer;
+  SoupServerMessage *msg;       /* owned, with the service's handlers on it */
+  gint64             since;     /* when it started (monotonic) */
   guint64            body_read;
   gboolean           active;    /* its headers are read */
 } Request;
 
 /* A kept-alive connection between two requests: libsoup starts the next
- * request only when bytes arrive, so the wait is watched here. */
+ * request only when bytes arrive, so the wait is timed here. */
 typedef struct
 {
-  AioHttpService *self;
-  GSocket        *socket;
-  GSource        *watch;        /* readable, hung up or closed: no longer idle */
-  GSource        *timer;        /* idle-timeout */
+  gint64          since;        /* when its last response was sent (monotonic) */
 } Idle;
 
 typedef struct
@@ -145,7 +143,8 @@ request_free (gpointer data)
 {
   Request *request = data;
 
-  clear_timer (&request->timer);
+  g_signal_handlers_disconnect_by_data (request->msg, request->self);
+  g_object_unref (request->msg);
   g_free (request);
 }
 
@@ -160,57 +159,14 @@ close_connection (SoupServerMessage *msg)
 }
 
 static void
-idle_free (gpointer data)
-{
-  Idle *idle = data;
-
-  clear_timer (&idle->watch);
-  clear_timer (&idle->timer);
-  g_object_unref (idle->socket);
-  g_free (idle);
-}
-
-static gboolean
-idle_over_cb (GSocket      *socket,
-              GIOCondition  condition,
-              gpointer      data)
-{
-  Idle *idle = data;
-  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (idle->self);
-
-  g_hash_table_remove (priv->idle, socket);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-idle_timeout_cb (gpointer data)
-{
-  Idle *idle = data;
-  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (idle->self);
-
-  g_debug ("HTTP service '%s': closing a kept-alive connection idle for %g s",
-           aio_service_get_name (AIO_SERVICE (idle->self)), priv->idle_timeout);
-  aio_statistics_add (STAT_GROUP, "timeouts", 1);
-  g_socket_shutdown (idle->socket, TRUE, TRUE, NULL);
-  g_hash_table_remove (priv->idle, idle->socket);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 idle_watch (AioHttpService *self,
             GSocket        *socket)
 {
   AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
-  Idle *idle = g_new0 (Idle, 1);
+  Idle *idle = g_new (Idle, 1);
 
-  idle->self = self;
-  idle->socket = g_object_ref (socket);
-  idle->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (idle->watch, G_SOURCE_FUNC (idle_over_cb), idle, NULL);
-  g_source_attach (idle->watch, priv->context);
-  if (priv->idle_timeout > 0)
-    idle->timer = timer_new (priv->idle_timeout, idle_timeout_cb, idle, priv->context);
-  g_hash_table_replace (priv->idle, socket, idle);
+  idle->since = g_get_monotonic_time ();
+  g_hash_table_replace (priv->idle, g_object_ref (socket), idle);
 }
 
 /* Closes the kept-alive connections waiting for a request. */
@@ -255,17 +211,59 @@ request_done (AioHttpService    *self,
     finish_stop (self);
 }
 
+/* One timer for every connection (a timer per request would cost more
+ * than the rest of the bookkeeping): closes those waiting longer than
+ * header-timeout for request headers, or than idle-timeout for a next
+ * request. A connection closed while idle stays listed until then. */
 static gboolean
-request_timeout_cb (gpointer data)
+sweep_cb (gpointer data)
 {
-  Request *request = data;
+  AioHttpService *self = data;
+  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
+  gint64 now = g_get_monotonic_time ();
+  gint64 header_usec = (gint64) (priv->header_timeout * G_USEC_PER_SEC);
+  gint64 idle_usec = (gint64) (priv->idle_timeout * G_USEC_PER_SEC);
+  g_autoptr(GPtrArray) late = g_ptr_array_new ();
+  GHashTableIter iter;
+  Request *request;
+  GSocket *socket;
+  Idle *idle;
 
-  g_clear_pointer (&request->timer, g_source_unref);
-  g_debug ("HTTP service '%s': closing a connection that sent no request headers in time",
-           aio_service_get_name (AIO_SERVICE (request->self)));
-  aio_statistics_add (STAT_GROUP, "timeouts", 1);
-  close_connection (request->msg);
-  return G_SOURCE_REMOVE;
+  if (header_usec > 0)
+    {
+      g_hash_table_iter_init (&iter, priv->requests);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &request))
+        if (!request->active && request->since != G_MAXINT64 && now - request->since >= header_usec)
+          {
+            request->since = G_MAXINT64;   /* closed once */
+            g_ptr_array_add (late, request->msg);
+          }
+    }
+  for (guint i = 0; i < late->len; i++)
+    {
+      g_debug ("HTTP service '%s': closing a connection that sent no request headers in %g s",
+               aio_service_get_name (AIO_SERVICE (self)), priv->header_timeout);
+      aio_statistics_add (STAT_GROUP, "timeouts", 1);
+      close_connection (late->pdata[i]);
+    }
+
+  if (idle_usec > 0)
+    {
+      g_hash_table_iter_init (&iter, priv->idle);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &idle))
+        if (now - idle->since >= idle_usec)
+          {
+            if (!g_socket_is_closed (socket))
+              {
+                g_debug ("HTTP service '%s': closing a kept-alive connection idle for %g s",
+                         aio_service_get_name (AIO_SERVICE (self)), priv->idle_timeout);
+                aio_statistics_add (STAT_GROUP, "timeouts", 1);
+                g_socket_shutdown (socket, TRUE, TRUE, NULL);
+              }
+            g_hash_table_iter_remove (&iter);
+          }
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -277,6 +275,10 @@ refuse_body (SoupServerMessage *msg)
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
 }
+
+static void got_chunk_cb (SoupServerMessage *msg,
+                          GBytes            *chunk,
+                          gpointer           data);
 
 static void
 got_headers_cb (SoupServerMessage *msg,
@@ -290,15 +292,24 @@ got_headers_cb (SoupServerMessage *msg,
   if (request == NULL)
     return;
   request->active = TRUE;
-  clear_timer (&request->timer);
   aio_statistics_add (STAT_GROUP, "requests", 1);
 
   if (priv->stop_task != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Connection", "close");
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > priv->max_body_size)
-    refuse_body (msg);
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if ((guint64) soup_message_headers_get_content_length (headers) > priv->max_body_size)
+        refuse_body (msg);
+      break;
+    case SOUP_ENCODING_NONE:
+      break;
+    default:
+      /* A body of unknown length is counted as it comes. */
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+      break;
+    }
 }
 
 static void
@@ -343,17 +354,16 @@ request_started_cb (SoupServer        *server,
 
   request = g_new0 (Request, 1);
   request->self = self;
-  request->msg = msg;
+  request->msg = g_object_ref (msg);
   g_hash_table_replace (priv->requests, msg, request);
 
-  g_signal_connect_object (msg, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
-  g_signal_connect_object (msg, "disconnected", G_CALLBACK (disconnected_cb), self, 0);
+  /* Disconnected when the entry goes (request_free). */
+  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (disconnected_cb), self);
 
   if (socket != NULL)
     g_hash_table_remove (priv->idle, socket);
-  if (priv->header_timeout > 0)
-    request->timer = timer_new (priv->header_timeout, request_timeout_cb, request, priv->context);
+  request->since = g_get_monotonic_time ();
 }
 
 static void
@@ -463,6 +473,22 @@ dup_socket (GSocket  *socket,
 }
 
 static void
+start_sweep (AioHttpService *self)
+{
+  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
+  double shortest = G_MAXDOUBLE;
+
+  if (priv->header_timeout > 0)
+    shortest = priv->header_timeout;
+  if (priv->idle_timeout > 0)
+    shortest = MIN (shortest, priv->idle_timeout);
+  if (shortest == G_MAXDOUBLE)
+    return;
+  /* A timeout is noticed within a quarter of itself, and within 1 s. */
+  priv->sweep = timer_new (CLAMP (shortest / 4, 0.01, 1.0), sweep_cb, self, priv->context);
+}
+
+static void
 aio_http_service_start_async (AioService          *service,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
@@ -507,6 +533,7 @@ aio_http_service_start_async (AioService          *service,
   priv->soup_listener = g_steal_pointer (&copy);
   g_clear_pointer (&priv->context, g_main_context_unref);
   priv->context = g_main_context_ref_thread_default ();
+  start_sweep (self);
 
   where = _aio_net_local_to_string (listener);
   g_info ("HTTP service '%s' listening on %s%s", aio_service_get_name (service), where,
@@ -521,6 +548,7 @@ finish_stop (AioHttpService *self)
   GTask *task = g_steal_pointer (&priv->stop_task);
 
   clear_timer (&priv->drain_source);
+  clear_timer (&priv->sweep);
   /* Closes every connection left: their requests are dropped. */
   soup_server_disconnect (priv->server);
   g_hash_table_remove_all (priv->requests);
@@ -606,6 +634,7 @@ aio_http_service_dispose (GObject *object)
   g_clear_pointer (&priv->requests, g_hash_table_unref);
   g_clear_pointer (&priv->idle, g_hash_table_unref);
   clear_timer (&priv->drain_source);
+  clear_timer (&priv->sweep);
   g_clear_object (&priv->server);
   g_clear_object (&priv->soup_listener);
   g_clear_pointer (&priv->context, g_main_context_unref);
@@ -810,7 +839,7 @@ aio_http_service_init (AioHttpService *self)
   priv->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   priv->max_body_size = DEFAULT_MAX_BODY_SIZE;
   priv->requests = g_hash_table_new_full (NULL, NULL, NULL, request_free);
-  priv->idle = g_hash_table_new_full (NULL, NULL, NULL, idle_free);
+  priv->idle = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   priv->server = soup_server_new ("server-header", "aiomisc-glib ", NULL);
   soup_server_add_handler (priv->server, NULL, default_cb, self, NULL);
   g_signal_connect (priv->server, "request-started", G_CALLBACK (request_started_cb), self);

@@ -47,9 +47,10 @@
  * The stop is graceful: the server stops accepting and closes its listening
  * socket, lets the clients finish for up to
  * [property@Aio.TcpServer:drain-timeout] seconds, then ends their reading
- * side (so that a reply being written is finished, not cut), cancels
- * their cancellables a second later and waits for them. Cancelling the
- * stop's own cancellable cancels the clients at once.
+ * side (so that a reply being written is finished, not cut), cancels each
+ * client that then makes no progress (no byte moved) for a second, and
+ * waits for them. Cancelling the stop's own cancellable cancels the
+ * clients at once.
  *
  * Against clients that connect and stay silent,
  * [property@Aio.TcpServer:idle-timeout] closes a connection on which no
@@ -1349,10 +1350,20 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    * The seconds a stopping server lets its clients finish. Then it ends
    * their reading side: a streams handler reads the end of the stream, and
    * a protocol gets `eof_received`, so that a reply being written is
-   * finished rather than cut; 1 s later, the clients still there are
-   * cancelled (so a stop takes up to drain-timeout + 1 s). 0 cancels them
-   * at once. (Over TLS, the end of the reading side comes without a
-   * close_notify: reads fail rather than end.)
+   * finished rather than cut. From then on, a client is cancelled once it
+   * made no progress for 1 s (a grace checked a few times per second, with
+   * no timer per connection): its socket is shut down, its transport
+   * aborted (protocol path) or its own cancellable cancelled (streams path
+   * with an idle timeout), and the clients' shared cancellable is
+   * cancelled once every client left is cut. Progress is a byte moved: on
+   * the protocol path one the transport read or sent, on the streams path
+   * one the kernel sent to the peer (TCP); a streams handler over a Unix
+   * socket, where the kernel does not tell, gets the 1 s grace alone. So a
+   * reply still flowing, however slowly, is never cut, and a stop takes
+   * drain-timeout + 1 s at most when the clients left are stuck, longer
+   * while replies still flow. 0 cancels the clients at once. (Over TLS,
+   * the end of the reading side comes without a close_notify: reads fail
+   * rather than end.)
    *
    * Since: 0.1
    */

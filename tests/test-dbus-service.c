@@ -61,21 +61,6 @@ new_echo (void)
 
 /* Async calls, driven to completion on the main context */
 
-typedef struct
-{
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  Wait *wait = data;
-
-  wait->result = g_object_ref (result);
-  wait->done = TRUE;
-}
-
 static GVariant *
 call (GDBusConnection *connection,
       const char      *dest,
@@ -85,16 +70,12 @@ call (GDBusConnection *connection,
       GVariant        *args,
       GError         **error)
 {
-  Wait wait = { 0 };
-  GVariant *ret;
+  g_autoptr(GAsyncResult) result = NULL;
 
   g_dbus_connection_call (connection, dest, path, interface, method, args, NULL,
-                          G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, NULL, wait_cb, &wait);
-  aio_test_wait (&wait.done);
-  ret = g_dbus_connection_call_finish (connection, wait.result, error);
-  g_object_unref (wait.result);
-
-  return ret;
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, NULL,
+                          aio_test_async_result_cb, &result);
+  return g_dbus_connection_call_finish (connection, aio_test_wait_result (&result), error);
 }
 
 static char *
@@ -126,30 +107,12 @@ name_owner (GDBusConnection *connection,
   return owner;
 }
 
-static gboolean
-start_service (AioService *service, GError **error)
-{
-  Wait wait = { 0 };
-  gboolean ok;
-
-  aio_service_start_async (service, NULL, wait_cb, &wait);
-  aio_test_wait (&wait.done);
-  ok = aio_service_start_finish (service, wait.result, error);
-  g_object_unref (wait.result);
-
-  return ok;
-}
-
 static void
 stop_service (AioService *service)
 {
   g_autoptr(GError) error = NULL;
-  Wait wait = { 0 };
 
-  aio_service_stop_async (service, NULL, NULL, wait_cb, &wait);
-  aio_test_wait (&wait.done);
-  aio_service_stop_finish (service, wait.result, &error);
-  g_object_unref (wait.result);
+  aio_test_stop_service (service, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -157,18 +120,11 @@ static void
 entrypoint_op (AioEntrypoint *ep, gboolean start)
 {
   g_autoptr(GError) error = NULL;
-  Wait wait = { 0 };
 
   if (start)
-    aio_entrypoint_start_async (ep, NULL, wait_cb, &wait);
+    aio_test_start_entrypoint (ep, &error);
   else
-    aio_entrypoint_stop_async (ep, NULL, wait_cb, &wait);
-  aio_test_wait (&wait.done);
-  if (start)
-    aio_entrypoint_start_finish (ep, wait.result, &error);
-  else
-    aio_entrypoint_stop_finish (ep, wait.result, &error);
-  g_object_unref (wait.result);
+    aio_test_stop_entrypoint (ep, &error);
   g_assert_no_error (error);
 }
 
@@ -374,7 +330,7 @@ test_name_taken (Fixture *f, gconstpointer data)
   aio_test_wait (&acquired);
   aio_dbus_service_add_skeleton (service, G_DBUS_INTERFACE_SKELETON (echo), TEST_PATH);
 
-  g_assert_false (start_service (AIO_SERVICE (service), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_assert_nonnull (strstr (error->message, TEST_NAME));
   /* What it exported is gone again. */
@@ -390,12 +346,12 @@ test_bad_name (Fixture *f, gconstpointer data)
                                                  "address", "nonsense:", NULL);
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (start_service (AIO_SERVICE (service), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "\"not a name\""));
   g_clear_error (&error);
 
-  g_assert_false (start_service (AIO_SERVICE (peer), &error));
+  g_assert_false (aio_test_start_service (AIO_SERVICE (peer), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "\"nonsense:\""));
 }
@@ -419,7 +375,7 @@ test_given_connection (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   service = g_object_new (AIO_TYPE_DBUS_SERVICE, "connection", own, "bus-name", TEST_NAME, NULL);
   aio_dbus_service_add_skeleton (service, G_DBUS_INTERFACE_SKELETON (echo), TEST_PATH);
-  g_assert_true (start_service (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
   g_assert_true (aio_dbus_service_get_connection (service) == own);
 
@@ -462,7 +418,7 @@ test_peer (Fixture *f, gconstpointer data)
   GDBusConnection *peers[2] = { NULL, NULL };
 
   aio_dbus_service_add_skeleton (service, G_DBUS_INTERFACE_SKELETON (echo), TEST_PATH);
-  g_assert_true (start_service (AIO_SERVICE (service), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (service), &error));
   g_assert_no_error (error);
   g_assert_nonnull (aio_dbus_service_get_client_address (service));
   g_assert_null (aio_dbus_service_get_connection (service));
@@ -555,25 +511,24 @@ test_watcher (Fixture *f, gconstpointer data)
   g_autoptr(AioDBusService) first = aio_dbus_service_new (G_BUS_TYPE_SESSION, TEST_NAME);
   g_autoptr(GError) error = NULL;
   Seen seen = { 0 };
-  Wait started = { 0 };
+  g_autoptr(GAsyncResult) started = NULL;
   guint owner_id;
 
   g_signal_connect (watcher, "appeared", G_CALLBACK (appeared_cb), &seen);
   g_signal_connect (watcher, "vanished", G_CALLBACK (vanished_cb), &seen);
 
   /* Nobody owns the name: the start waits. */
-  aio_service_start_async (AIO_SERVICE (watcher), NULL, wait_cb, &started);
+  aio_service_start_async (AIO_SERVICE (watcher), NULL, aio_test_async_result_cb, &started);
   g_assert_null (name_owner (f->client, TEST_NAME));
-  g_assert_false (started.done);
+  g_assert_null (started);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (watcher)), ==, AIO_SERVICE_STATE_STARTING);
 
   /* A service appears: the watcher is up. */
-  g_assert_true (start_service (AIO_SERVICE (first), &error));
+  g_assert_true (aio_test_start_service (AIO_SERVICE (first), &error));
   g_assert_no_error (error);
-  aio_test_wait (&started.done);
-  g_assert_true (aio_service_start_finish (AIO_SERVICE (watcher), started.result, &error));
+  g_assert_true (aio_service_start_finish (AIO_SERVICE (watcher), aio_test_wait_result (&started),
+                                           &error));
   g_assert_no_error (error);
-  g_object_unref (started.result);
   g_assert_cmpuint (seen.appeared, ==, 1);
   g_assert_cmpstr (aio_dbus_name_watcher_get_name_owner (watcher), ==,
                    g_dbus_connection_get_unique_name (aio_dbus_service_get_connection (first)));

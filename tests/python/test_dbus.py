@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test_dbus.py: Aio.DBusService subclassed in Python (do_export/do_unexport)
+# test_dbus.py: Aio.DBusService subclassed in Python (do_export_objects/do_unexport_objects)
 # and Aio.DBusNameWatcher, on a private bus (Gio.TestDBus).
 #
 # SPDX-License-Identifier: MIT
@@ -23,11 +23,11 @@ FLAGS = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
 class Echo(Aio.DBusService):
     """Exports an object by hand, on every connection it is given."""
 
-    def do_export(self, connection):
+    def do_export_objects(self, connection):
         self.registration = connection.register_object(PATH, INFO, self.on_call, None, None)
         return True
 
-    def do_unexport(self, connection):
+    def do_unexport_objects(self, connection):
         connection.unregister_object(self.registration)
         self.registration = None
 

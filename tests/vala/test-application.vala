@@ -59,18 +59,18 @@ class Echo : Object {
     }
 }
 
-/* Exports it by overriding the export/unexport virtual methods. */
+/* Exports it by overriding the export_objects/unexport_objects virtual methods. */
 class EchoService : Aio.DBusService {
     public uint registration = 0;
     public uint exports = 0;
 
-    public override bool export (DBusConnection connection) throws GLib.Error {
+    public override bool export_objects (DBusConnection connection) throws GLib.Error {
         registration = connection.register_object ("/org/aiomisc/ValaEcho", new Echo ());
         exports++;
         return true;
     }
 
-    public override void unexport (DBusConnection connection) {
+    public override void unexport_objects (DBusConnection connection) {
         connection.unregister_object (registration);
         registration = 0;
     }
