@@ -1017,17 +1017,20 @@ class _Job:
         _Call(self.func, self.args, what).begin(task.get_cancellable(), finished)
 
 
+def _set_props(obj, **values):
+    for key, value in values.items():
+        if value is not None:
+            obj.set_property(key, value)
+    return obj
+
+
 class _ScheduledCallback:
 
     def __new__(cls, func, *args, name=None, clock=None):
         return cls.new(_Job(func, args))
 
     def __init__(self, func, *args, name=None, clock=None):
-        # Constructed by __new__: only the keywords are left to apply.
-        if name is not None:
-            self.props.name = name
-        if clock is not None:
-            self.props.clock = clock
+        _set_props(self, name=name, clock=clock)  # constructed by __new__
 
     def stop(self, callback=None, errback=None):
         """Stops the schedule; then ``callback(None)``."""
@@ -1045,9 +1048,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
 
     def start(self, interval=None, delay=None, shield=None):
         """aiomisc's ``start(interval, delay=0, shield=False)``."""
-        for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
-            if value is not None:
-                self.set_property(key, value)
+        _set_props(self, interval=interval, delay=delay, shield=shield)
         return Aio.PeriodicCallback.start(self)
 
 
@@ -1072,8 +1073,7 @@ class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
     """aiomisc's ``RecurringCallback(func, *args)``; ``start(strategy)``."""
 
     def start(self, strategy, shield=None):
-        if shield is not None:
-            self.props.shield = shield
+        _set_props(self, shield=shield)
         return Aio.RecurringCallback.start(self, _strategy_func(strategy))
 
 
@@ -1110,12 +1110,8 @@ class CronService(Aio.CronService):
         """Runs ``func(*args)`` on the cron schedule ``spec``; returns the Aio.CronCallback."""
         if isinstance(func, str) and callable(spec):
             func, spec = spec, func
-        callback = Aio.CronService.register(self, spec, _Job(func, args))
-        if shield is not None:
-            callback.props.shield = shield
-        if name is not None:
-            callback.props.name = name
-        return callback
+        return _set_props(Aio.CronService.register(self, spec, _Job(func, args)),
+                          shield=shield, name=name)
 
     @property
     def callbacks(self):
