@@ -333,13 +333,16 @@ class _Call:
         self.on_finished(self)
 
 
-def _complete_vfunc(obj, callback, invoker, error):
-    task = Gio.Task.new(obj, None, None, None)
+def _return(task, error):
     if error is None:
         task.return_boolean(True)
     else:
         task.return_error(error)
-    invoker.defer(callback, obj, task)
+    return task
+
+
+def _complete_vfunc(obj, callback, invoker, error):
+    invoker.defer(callback, obj, _return(Gio.Task.new(obj, None, None, None), error))
 
 
 def _call_error(call, what):
@@ -997,14 +1000,8 @@ class _Job:
 
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
-
-        def finished(call):
-            error = _call_error(call, what)
-            if error is None:
-                task.return_boolean(True)
-            else:
-                task.return_error(error)
-        _Call(self.func, self.args, what).begin(task.get_cancellable(), finished)
+        _Call(self.func, self.args, what).begin(
+            task.get_cancellable(), lambda call: _return(task, _call_error(call, what)))
 
 
 def _set_props(obj, **values):
