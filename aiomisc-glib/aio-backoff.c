@@ -412,36 +412,6 @@ aio_backoff_get_clock (AioBackoff *self)
   return self->clock;
 }
 
-static double
-locked_get (AioBackoff   *self,
-            const double *field)
-{
-  double ret;
-
-  g_mutex_lock (&self->mutex);
-  ret = *field;
-  g_mutex_unlock (&self->mutex);
-
-  return ret;
-}
-
-static void
-locked_set (AioBackoff *self,
-            double     *field,
-            double      value,
-            guint       prop)
-{
-  gboolean changed;
-
-  g_mutex_lock (&self->mutex);
-  changed = *field != value;
-  *field = value;
-  g_mutex_unlock (&self->mutex);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 /**
  * aio_backoff_get_attempt_timeout:
  * @self: a backoff
@@ -457,7 +427,7 @@ aio_backoff_get_attempt_timeout (AioBackoff *self)
 {
   g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
 
-  return locked_get (self, &self->attempt_timeout);
+  return _aio_locked_get_double (&self->mutex, &self->attempt_timeout);
 }
 
 /**
@@ -475,7 +445,8 @@ aio_backoff_set_attempt_timeout (AioBackoff *self,
 {
   g_return_if_fail (AIO_IS_BACKOFF (self));
 
-  locked_set (self, &self->attempt_timeout, attempt_timeout, PROP_ATTEMPT_TIMEOUT);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->attempt_timeout, attempt_timeout,
+                          properties[PROP_ATTEMPT_TIMEOUT]);
 }
 
 /**
@@ -493,7 +464,7 @@ aio_backoff_get_deadline (AioBackoff *self)
 {
   g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
 
-  return locked_get (self, &self->deadline);
+  return _aio_locked_get_double (&self->mutex, &self->deadline);
 }
 
 /**
@@ -511,7 +482,8 @@ aio_backoff_set_deadline (AioBackoff *self,
 {
   g_return_if_fail (AIO_IS_BACKOFF (self));
 
-  locked_set (self, &self->deadline, deadline, PROP_DEADLINE);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->deadline, deadline,
+                          properties[PROP_DEADLINE]);
 }
 
 /**
@@ -529,7 +501,7 @@ aio_backoff_get_pause (AioBackoff *self)
 {
   g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
 
-  return locked_get (self, &self->pause);
+  return _aio_locked_get_double (&self->mutex, &self->pause);
 }
 
 /**
@@ -547,7 +519,8 @@ aio_backoff_set_pause (AioBackoff *self,
 {
   g_return_if_fail (AIO_IS_BACKOFF (self));
 
-  locked_set (self, &self->pause, pause, PROP_PAUSE);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->pause, pause,
+                          properties[PROP_PAUSE]);
 }
 
 /**
@@ -565,7 +538,7 @@ aio_backoff_get_exponent (AioBackoff *self)
 {
   g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
 
-  return locked_get (self, &self->exponent);
+  return _aio_locked_get_double (&self->mutex, &self->exponent);
 }
 
 /**
@@ -583,7 +556,8 @@ aio_backoff_set_exponent (AioBackoff *self,
 {
   g_return_if_fail (AIO_IS_BACKOFF (self));
 
-  locked_set (self, &self->exponent, exponent, PROP_EXPONENT);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->exponent, exponent,
+                          properties[PROP_EXPONENT]);
 }
 
 /**
@@ -601,7 +575,7 @@ aio_backoff_get_max_pause (AioBackoff *self)
 {
   g_return_val_if_fail (AIO_IS_BACKOFF (self), 0);
 
-  return locked_get (self, &self->max_pause);
+  return _aio_locked_get_double (&self->mutex, &self->max_pause);
 }
 
 /**
@@ -619,7 +593,8 @@ aio_backoff_set_max_pause (AioBackoff *self,
 {
   g_return_if_fail (AIO_IS_BACKOFF (self));
 
-  locked_set (self, &self->max_pause, max_pause, PROP_MAX_PAUSE);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->max_pause, max_pause,
+                          properties[PROP_MAX_PAUSE]);
 }
 
 /**

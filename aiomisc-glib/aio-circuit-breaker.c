@@ -403,36 +403,6 @@ aio_circuit_breaker_get_clock (AioCircuitBreaker *self)
   return self->clock;
 }
 
-static double
-locked_get (AioCircuitBreaker *self,
-            const double      *field)
-{
-  double ret;
-
-  g_mutex_lock (&self->mutex);
-  ret = *field;
-  g_mutex_unlock (&self->mutex);
-
-  return ret;
-}
-
-static void
-locked_set (AioCircuitBreaker *self,
-            double            *field,
-            double             value,
-            guint              prop)
-{
-  gboolean changed;
-
-  g_mutex_lock (&self->mutex);
-  changed = *field != value;
-  *field = value;
-  g_mutex_unlock (&self->mutex);
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 /**
  * aio_circuit_breaker_get_error_ratio:
  * @self: a circuit breaker
@@ -448,7 +418,7 @@ aio_circuit_breaker_get_error_ratio (AioCircuitBreaker *self)
 {
   g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
 
-  return locked_get (self, &self->error_ratio);
+  return _aio_locked_get_double (&self->mutex, &self->error_ratio);
 }
 
 /**
@@ -467,7 +437,8 @@ aio_circuit_breaker_set_error_ratio (AioCircuitBreaker *self,
 {
   g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-  locked_set (self, &self->error_ratio, error_ratio, PROP_ERROR_RATIO);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->error_ratio, error_ratio,
+                          properties[PROP_ERROR_RATIO]);
 }
 
 /**
@@ -485,7 +456,7 @@ aio_circuit_breaker_get_response_time (AioCircuitBreaker *self)
 {
   g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
 
-  return locked_get (self, &self->response_time);
+  return _aio_locked_get_double (&self->mutex, &self->response_time);
 }
 
 /**
@@ -503,7 +474,8 @@ aio_circuit_breaker_set_response_time (AioCircuitBreaker *self,
 {
   g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-  locked_set (self, &self->response_time, response_time, PROP_RESPONSE_TIME);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->response_time, response_time,
+                          properties[PROP_RESPONSE_TIME]);
 }
 
 /**
@@ -522,7 +494,7 @@ aio_circuit_breaker_get_broken_time (AioCircuitBreaker *self)
 {
   g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
 
-  return locked_get (self, &self->broken_time);
+  return _aio_locked_get_double (&self->mutex, &self->broken_time);
 }
 
 /**
@@ -541,7 +513,8 @@ aio_circuit_breaker_set_broken_time (AioCircuitBreaker *self,
 {
   g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-  locked_set (self, &self->broken_time, broken_time, PROP_BROKEN_TIME);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->broken_time, broken_time,
+                          properties[PROP_BROKEN_TIME]);
 }
 
 /**
@@ -559,7 +532,7 @@ aio_circuit_breaker_get_recovery_time (AioCircuitBreaker *self)
 {
   g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
 
-  return locked_get (self, &self->recovery_time);
+  return _aio_locked_get_double (&self->mutex, &self->recovery_time);
 }
 
 /**
@@ -578,7 +551,8 @@ aio_circuit_breaker_set_recovery_time (AioCircuitBreaker *self,
 {
   g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-  locked_set (self, &self->recovery_time, recovery_time, PROP_RECOVERY_TIME);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->recovery_time, recovery_time,
+                          properties[PROP_RECOVERY_TIME]);
 }
 
 /**
@@ -597,7 +571,7 @@ aio_circuit_breaker_get_passing_time (AioCircuitBreaker *self)
 {
   g_return_val_if_fail (AIO_IS_CIRCUIT_BREAKER (self), 0);
 
-  return locked_get (self, &self->passing_time);
+  return _aio_locked_get_double (&self->mutex, &self->passing_time);
 }
 
 /**
@@ -616,7 +590,8 @@ aio_circuit_breaker_set_passing_time (AioCircuitBreaker *self,
 {
   g_return_if_fail (AIO_IS_CIRCUIT_BREAKER (self));
 
-  locked_set (self, &self->passing_time, passing_time, PROP_PASSING_TIME);
+  _aio_locked_set_double (G_OBJECT (self), &self->mutex, &self->passing_time, passing_time,
+                          properties[PROP_PASSING_TIME]);
 }
 
 /**

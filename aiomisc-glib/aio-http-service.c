@@ -10,6 +10,7 @@
 #include "aiomisc-glib.h"
 #include "aio-net-private.h"
 #include "aio-socket-server-private.h"
+#include "aio-task-private.h"
 #include "aio-tls-private.h"
 
 /**
@@ -114,29 +115,6 @@ static GParamSpec *properties[N_PROPS];
 #define DEFAULT_HEADER_TIMEOUT 10.0
 #define DEFAULT_IDLE_TIMEOUT   60.0
 #define DEFAULT_MAX_BODY_SIZE  (8 * 1024 * 1024)
-
-static GSource *
-timer_new (double       seconds,
-           GSourceFunc  func,
-           gpointer     data,
-           GMainContext *context)
-{
-  GSource *source = g_timeout_source_new ((guint) MIN (seconds * 1000.0 + 0.5, (double) G_MAXUINT));
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, context);
-  return source;
-}
-
-static void
-clear_timer (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
 
 static void
 request_free (gpointer data)
@@ -485,7 +463,10 @@ start_sweep (AioHttpService *self)
   if (shortest == G_MAXDOUBLE)
     return;
   /* A timeout is noticed within a quarter of itself, and within 1 s. */
-  priv->sweep = timer_new (CLAMP (shortest / 4, 0.01, 1.0), sweep_cb, self, priv->context);
+  /* A repeating sweep (sweep_cb returns G_SOURCE_CONTINUE). */
+  priv->sweep = g_timeout_source_new ((guint) (CLAMP (shortest / 4, 0.01, 1.0) * 1000.0 + 0.5));
+  g_source_set_callback (priv->sweep, sweep_cb, self, NULL);
+  g_source_attach (priv->sweep, priv->context);
 }
 
 static void
@@ -547,8 +528,8 @@ finish_stop (AioHttpService *self)
   AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
   GTask *task = g_steal_pointer (&priv->stop_task);
 
-  clear_timer (&priv->drain_source);
-  clear_timer (&priv->sweep);
+  _aio_source_clear (&priv->drain_source);
+  _aio_source_clear (&priv->sweep);
   /* Closes every connection left: their requests are dropped. */
   soup_server_disconnect (priv->server);
   g_hash_table_remove_all (priv->requests);
@@ -617,7 +598,9 @@ aio_http_service_stop_async (AioService          *service,
     }
   g_debug ("HTTP service '%s': draining requests for up to %g s",
            aio_service_get_name (service), priv->drain_timeout);
-  priv->drain_source = timer_new (priv->drain_timeout, drain_timeout_cb, self, priv->context);
+  priv->drain_source = _aio_clock_timer_new (aio_clock_get_default (),
+                                             _aio_seconds_to_usec (priv->drain_timeout),
+                                             drain_timeout_cb, self, priv->context);
 }
 
 static void
@@ -633,8 +616,8 @@ aio_http_service_dispose (GObject *object)
     }
   g_clear_pointer (&priv->requests, g_hash_table_unref);
   g_clear_pointer (&priv->idle, g_hash_table_unref);
-  clear_timer (&priv->drain_source);
-  clear_timer (&priv->sweep);
+  _aio_source_clear (&priv->drain_source);
+  _aio_source_clear (&priv->sweep);
   g_clear_object (&priv->server);
   g_clear_object (&priv->soup_listener);
   g_clear_pointer (&priv->context, g_main_context_unref);

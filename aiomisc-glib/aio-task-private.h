@@ -63,6 +63,40 @@ _aio_seconds_to_usec (double seconds)
   return (gint64) (seconds * G_USEC_PER_SEC + 0.5);
 }
 
+/* A double field guarded by @mutex, read under the lock. */
+static inline double
+_aio_locked_get_double (GMutex       *mutex,
+                        const double *field)
+{
+  double ret;
+
+  g_mutex_lock (mutex);
+  ret = *field;
+  g_mutex_unlock (mutex);
+
+  return ret;
+}
+
+/* Sets a double field guarded by @mutex and notifies @pspec of @object
+ * (outside the lock) when the value changed. */
+static inline void
+_aio_locked_set_double (GObject    *object,
+                        GMutex     *mutex,
+                        double     *field,
+                        double      value,
+                        GParamSpec *pspec)
+{
+  gboolean changed;
+
+  g_mutex_lock (mutex);
+  changed = *field != value;
+  *field = value;
+  g_mutex_unlock (mutex);
+
+  if (changed)
+    g_object_notify_by_pspec (object, pspec);
+}
+
 /* A one-shot timer of @clock, @usec from now, attached to @context. */
 static inline GSource *
 _aio_clock_timer_new (AioClock     *clock,

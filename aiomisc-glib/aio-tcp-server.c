@@ -1098,11 +1098,10 @@ aio_tcp_server_stop_async (AioService          *service,
         cancel_clients (self);
       else
         {
-          priv->drain_source = g_timeout_source_new ((guint) MIN (priv->drain_timeout * 1000.0 + 0.5,
-                                                                   (double) G_MAXUINT));
+          priv->drain_source = _aio_clock_timer_new (aio_clock_get_default (),
+                                                     _aio_seconds_to_usec (priv->drain_timeout),
+                                                     drain_timeout_cb, self, priv->context);
           g_source_set_static_name (priv->drain_source, "[aiomisc-glib] TCP drain timeout");
-          g_source_set_callback (priv->drain_source, drain_timeout_cb, self, NULL);
-          g_source_attach (priv->drain_source, priv->context);
           /* Cancelling the stop cancels the clients at once (from a
            * source: never inside the emission of the caller's
            * cancellable). */

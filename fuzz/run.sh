@@ -54,7 +54,7 @@ fi
 # meson build of the library.
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$root" -Dintrospection=disabled -Dvapi=disabled \
-    -Dtests=disabled -Dexamples=disabled -Dbench=disabled >/dev/null
+    -Dtests=disabled -Dexamples=disabled -Dbench=disabled -Dsoup=disabled -Dgtk=disabled >/dev/null
 fi
 ninja -C "$build" aiomisc-glib/aio-enums.h >/dev/null
 

@@ -191,7 +191,7 @@ def _cancel_tasks(loop, context):
     tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in tasks:
         task.cancel()
-    _iterate_until(context, lambda: all(task.done() for task in tasks))
+    _on_context(context, until=lambda: all(task.done() for task in tasks))
 
 
 def _awaitable(start):
@@ -333,13 +333,16 @@ class _Call:
         self.on_finished(self)
 
 
-def _complete_vfunc(obj, callback, invoker, error):
-    task = Gio.Task.new(obj, None, None, None)
+def _return(task, error):
     if error is None:
         task.return_boolean(True)
     else:
         task.return_error(error)
-    invoker.defer(callback, obj, task)
+    return task
+
+
+def _complete_vfunc(obj, callback, invoker, error):
+    invoker.defer(callback, obj, _return(Gio.Task.new(obj, None, None, None), error))
 
 
 def _call_error(call, what):
@@ -654,12 +657,15 @@ class _Signals:
                 signal.signal(signum, handler)
 
 
-def _iterate_until(context, predicate):
+def _on_context(context, begin=None, until=None):
+    # begin() with context as the thread default, then iterate it until until().
     # Not MainContext.iteration: PyGObject >= 3.50's pauses the asyncio loop.
     iteration = super(GLib.MainContext, context).iteration
     context.push_thread_default()
     try:
-        while not predicate():
+        if begin is not None:
+            begin()
+        while until is not None and not until():
             iteration(True)
     finally:
         context.pop_thread_default()
@@ -756,13 +762,7 @@ class Entrypoint(Aio.Entrypoint):
                 result['ok'] = finish(res)
             except GLib.Error as error:
                 result['error'] = error
-        context = self._aio_context()
-        context.push_thread_default()
-        try:
-            begin(cancellable, callback)
-        finally:
-            context.pop_thread_default()
-        _iterate_until(context, lambda: result)
+        _on_context(self._aio_context(), lambda: begin(cancellable, callback), lambda: result)
         if 'error' in result:
             raise self._aio_with_cause(result['error'])
 
@@ -830,27 +830,20 @@ class Entrypoint(Aio.Entrypoint):
         """Runs ``main`` on the started entrypoint and returns its value."""
         if main is None:
             return self.run_forever() and None
-        looping = []
         context = self._aio_context()
         run = _Call(main, (self,), 'The main function', 1, _Invoker(context))
         cancellable = Gio.Cancellable()
-        context.push_thread_default()
-        try:
-            run.begin(cancellable, lambda call: looping and self.quit())
-        finally:
-            context.pop_thread_default()
+        _on_context(context, lambda: run.begin(
+            cancellable, lambda call: self._aio_phase == 'running' and self.quit()))
         failure = None
         if not run.finished:
-            looping.append(True)
             try:
                 self.run_forever()
             except GLib.Error as error:
                 failure = error
-            finally:
-                looping.clear()
         if not run.finished:
             cancellable.cancel()
-            _iterate_until(context, lambda: run.finished)
+            _on_context(context, until=lambda: run.finished)
             raise failure or _cancelled_error(
                 'The main function was interrupted by a signal or a quit')
         if failure is not None or run.exception is not None:
@@ -1007,14 +1000,15 @@ class _Job:
 
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
+        _Call(self.func, self.args, what).begin(
+            task.get_cancellable(), lambda call: _return(task, _call_error(call, what)))
 
-        def finished(call):
-            error = _call_error(call, what)
-            if error is None:
-                task.return_boolean(True)
-            else:
-                task.return_error(error)
-        _Call(self.func, self.args, what).begin(task.get_cancellable(), finished)
+
+def _set_props(obj, **values):
+    for key, value in values.items():
+        if value is not None:
+            obj.set_property(key, value)
+    return obj
 
 
 class _ScheduledCallback:
@@ -1023,11 +1017,7 @@ class _ScheduledCallback:
         return cls.new(_Job(func, args))
 
     def __init__(self, func, *args, name=None, clock=None):
-        # Constructed by __new__: only the keywords are left to apply.
-        if name is not None:
-            self.props.name = name
-        if clock is not None:
-            self.props.clock = clock
+        _set_props(self, name=name, clock=clock)  # constructed by __new__
 
     def stop(self, callback=None, errback=None):
         """Stops the schedule; then ``callback(None)``."""
@@ -1045,9 +1035,7 @@ class PeriodicCallback(_ScheduledCallback, Aio.PeriodicCallback):
 
     def start(self, interval=None, delay=None, shield=None):
         """aiomisc's ``start(interval, delay=0, shield=False)``."""
-        for key, value in (('interval', interval), ('delay', delay), ('shield', shield)):
-            if value is not None:
-                self.set_property(key, value)
+        _set_props(self, interval=interval, delay=delay, shield=shield)
         return Aio.PeriodicCallback.start(self)
 
 
@@ -1072,8 +1060,7 @@ class RecurringCallback(_ScheduledCallback, Aio.RecurringCallback):
     """aiomisc's ``RecurringCallback(func, *args)``; ``start(strategy)``."""
 
     def start(self, strategy, shield=None):
-        if shield is not None:
-            self.props.shield = shield
+        _set_props(self, shield=shield)
         return Aio.RecurringCallback.start(self, _strategy_func(strategy))
 
 
@@ -1110,12 +1097,8 @@ class CronService(Aio.CronService):
         """Runs ``func(*args)`` on the cron schedule ``spec``; returns the Aio.CronCallback."""
         if isinstance(func, str) and callable(spec):
             func, spec = spec, func
-        callback = Aio.CronService.register(self, spec, _Job(func, args))
-        if shield is not None:
-            callback.props.shield = shield
-        if name is not None:
-            callback.props.name = name
-        return callback
+        return _set_props(Aio.CronService.register(self, spec, _Job(func, args)),
+                          shield=shield, name=name)
 
     @property
     def callbacks(self):
