@@ -50,6 +50,9 @@
 
 #define STAT_GROUP "http"
 
+static guint got_headers_signal;
+static guint disconnected_signal;
+
 typedef struct
 {
   /* properties */
@@ -69,6 +72,9 @@ typedef struct
   GMainContext *context;
   GTask       *stop_task;
   GSource     *drain_source;
+  GThread     *thread;          /* where its messages are handled */
+  gulong       got_headers_hook;
+  gulong       disconnected_hook;
 } AioHttpServicePrivate;
 
 typedef struct
@@ -77,6 +83,7 @@ typedef struct
   SoupServerMessage *msg;       /* owned, with the service's handlers on it */
   gint64             since;     /* when it started (monotonic) */
   guint64            body_read;
+  gulong             got_chunk_id;  /* only for a body of unknown length */
   gboolean           active;    /* its headers are read */
 } Request;
 
@@ -121,7 +128,8 @@ request_free (gpointer data)
 {
   Request *request = data;
 
-  g_signal_handlers_disconnect_by_data (request->msg, request->self);
+  if (request->got_chunk_id != 0)
+    g_signal_handler_disconnect (request->msg, request->got_chunk_id);
   g_object_unref (request->msg);
   g_free (request);
 }
@@ -259,16 +267,13 @@ static void got_chunk_cb (SoupServerMessage *msg,
                           gpointer           data);
 
 static void
-got_headers_cb (SoupServerMessage *msg,
-                gpointer           data)
+got_headers (AioHttpService    *self,
+             Request           *request)
 {
-  AioHttpService *self = data;
   AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
+  SoupServerMessage *msg = request->msg;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  Request *request = g_hash_table_lookup (priv->requests, msg);
 
-  if (request == NULL)
-    return;
   request->active = TRUE;
   aio_statistics_add (STAT_GROUP, "requests", 1);
 
@@ -285,7 +290,7 @@ got_headers_cb (SoupServerMessage *msg,
       break;
     default:
       /* A body of unknown length is counted as it comes. */
-      g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+      request->got_chunk_id = g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), request);
       break;
     }
 }
@@ -295,22 +300,41 @@ got_chunk_cb (SoupServerMessage *msg,
               GBytes            *chunk,
               gpointer           data)
 {
-  AioHttpService *self = data;
-  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
-  Request *request = g_hash_table_lookup (priv->requests, msg);
+  Request *request = data;
+  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (request->self);
 
-  if (request == NULL)
-    return;
   request->body_read += g_bytes_get_size (chunk);
   if (request->body_read > priv->max_body_size)
     refuse_body (msg);
 }
 
-static void
-disconnected_cb (SoupServerMessage *msg,
-                 gpointer           data)
+/* got-headers and disconnected are watched with one emission hook each per
+ * service, not with two handlers connected to every message: connecting and
+ * disconnecting those (two closures per request) cost more than the rest of
+ * the bookkeeping. The hooks see every SoupServerMessage of the process;
+ * those of other threads are not ours (and our table is not theirs to read). */
+static gboolean
+message_hook (GSignalInvocationHint *hint,
+              guint                  n_values,
+              const GValue          *values,
+              gpointer               data)
 {
-  request_done (data, msg);
+  AioHttpService *self = data;
+  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
+  SoupServerMessage *msg;
+  Request *request;
+
+  if (priv->thread != g_thread_self () || priv->requests == NULL)
+    return TRUE;
+  msg = g_value_get_object (&values[0]);
+  request = g_hash_table_lookup (priv->requests, msg);
+  if (request == NULL)
+    return TRUE;
+  if (hint->signal_id == got_headers_signal)
+    got_headers (self, request);
+  else
+    request_done (self, msg);
+  return TRUE;
 }
 
 static void
@@ -334,10 +358,6 @@ request_started_cb (SoupServer        *server,
   request->self = self;
   request->msg = g_object_ref (msg);
   g_hash_table_replace (priv->requests, msg, request);
-
-  /* Disconnected when the entry goes (request_free). */
-  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
-  g_signal_connect (msg, "disconnected", G_CALLBACK (disconnected_cb), self);
 
   if (socket != NULL)
     g_hash_table_remove (priv->idle, socket);
@@ -514,6 +534,7 @@ aio_http_service_start_async (AioService          *service,
   priv->soup_listener = g_steal_pointer (&copy);
   g_clear_pointer (&priv->context, g_main_context_unref);
   priv->context = g_main_context_ref_thread_default ();
+  priv->thread = g_thread_self ();
   start_sweep (self);
 
   where = _aio_net_local_to_string (listener);
@@ -614,6 +635,11 @@ aio_http_service_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (priv->server, self);
       soup_server_disconnect (priv->server);
     }
+  if (priv->got_headers_hook != 0)
+    g_signal_remove_emission_hook (got_headers_signal, priv->got_headers_hook);
+  if (priv->disconnected_hook != 0)
+    g_signal_remove_emission_hook (disconnected_signal, priv->disconnected_hook);
+  priv->got_headers_hook = priv->disconnected_hook = 0;
   g_clear_pointer (&priv->requests, g_hash_table_unref);
   g_clear_pointer (&priv->idle, g_hash_table_unref);
   _aio_source_clear (&priv->drain_source);
@@ -726,6 +752,14 @@ aio_http_service_class_init (AioHttpServiceClass *klass)
   service_class->stop_async = aio_http_service_stop_async;
   klass->handle_request = aio_http_service_real_handle_request;
 
+  {
+    GTypeClass *message_class = g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);
+
+    got_headers_signal = g_signal_lookup ("got-headers", SOUP_TYPE_SERVER_MESSAGE);
+    disconnected_signal = g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE);
+    g_type_class_unref (message_class);
+  }
+
   /**
    * AioHttpService:unix-path:
    *
@@ -828,6 +862,8 @@ aio_http_service_init (AioHttpService *self)
   g_signal_connect (priv->server, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (priv->server, "request-finished", G_CALLBACK (request_finished_cb), self);
   g_signal_connect (priv->server, "request-aborted", G_CALLBACK (request_aborted_cb), self);
+  priv->got_headers_hook = g_signal_add_emission_hook (got_headers_signal, 0, message_hook, self, NULL);
+  priv->disconnected_hook = g_signal_add_emission_hook (disconnected_signal, 0, message_hook, self, NULL);
 }
 
 /**
