@@ -87,11 +87,14 @@ typedef struct
   gboolean           active;    /* its headers are read */
 } Request;
 
-/* A kept-alive connection between two requests: libsoup starts the next
- * request only when bytes arrive, so the wait is timed here. */
+/* A kept-alive connection: libsoup starts the next request only when bytes
+ * arrive, so the wait between two requests is timed here. One entry per
+ * connection, from its first response until it is seen closed (not one per
+ * request). */
 typedef struct
 {
   gint64          since;        /* when its last response was sent (monotonic) */
+  gboolean        waiting;      /* for its next request */
 } Idle;
 
 typedef struct
@@ -149,10 +152,15 @@ idle_watch (AioHttpService *self,
             GSocket        *socket)
 {
   AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
-  Idle *idle = g_new (Idle, 1);
+  Idle *idle = g_hash_table_lookup (priv->idle, socket);
 
+  if (idle == NULL)
+    {
+      idle = g_new (Idle, 1);
+      g_hash_table_insert (priv->idle, g_object_ref (socket), idle);
+    }
   idle->since = g_get_monotonic_time ();
-  g_hash_table_replace (priv->idle, g_object_ref (socket), idle);
+  idle->waiting = TRUE;
 }
 
 /* Closes the kept-alive connections waiting for a request. */
@@ -162,10 +170,12 @@ close_idle (AioHttpService *self)
   AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
   GHashTableIter iter;
   GSocket *socket;
+  Idle *idle;
 
   g_hash_table_iter_init (&iter, priv->idle);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &socket, NULL))
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &idle))
+    if (idle->waiting)
+      g_socket_shutdown (socket, TRUE, TRUE, NULL);
   g_hash_table_remove_all (priv->idle);
 }
 
@@ -233,22 +243,19 @@ sweep_cb (gpointer data)
       close_connection (late->pdata[i]);
     }
 
-  if (idle_usec > 0)
-    {
-      g_hash_table_iter_init (&iter, priv->idle);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &idle))
-        if (now - idle->since >= idle_usec)
-          {
-            if (!g_socket_is_closed (socket))
-              {
-                g_debug ("HTTP service '%s': closing a kept-alive connection idle for %g s",
-                         aio_service_get_name (AIO_SERVICE (self)), priv->idle_timeout);
-                aio_statistics_add (STAT_GROUP, "timeouts", 1);
-                g_socket_shutdown (socket, TRUE, TRUE, NULL);
-              }
-            g_hash_table_iter_remove (&iter);
-          }
-    }
+  /* Closed connections leave the list here, with or without an idle timeout. */
+  g_hash_table_iter_init (&iter, priv->idle);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &socket, (gpointer *) &idle))
+    if (g_socket_is_closed (socket))
+      g_hash_table_iter_remove (&iter);
+    else if (idle_usec > 0 && idle->waiting && now - idle->since >= idle_usec)
+      {
+        g_debug ("HTTP service '%s': closing a kept-alive connection idle for %g s",
+                 aio_service_get_name (AIO_SERVICE (self)), priv->idle_timeout);
+        aio_statistics_add (STAT_GROUP, "timeouts", 1);
+        g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        g_hash_table_iter_remove (&iter);
+      }
   return G_SOURCE_CONTINUE;
 }
 
@@ -360,7 +367,12 @@ request_started_cb (SoupServer        *server,
   g_hash_table_replace (priv->requests, msg, request);
 
   if (socket != NULL)
-    g_hash_table_remove (priv->idle, socket);
+    {
+      Idle *idle = g_hash_table_lookup (priv->idle, socket);
+
+      if (idle != NULL)
+        idle->waiting = FALSE;
+    }
   request->since = g_get_monotonic_time ();
 }
 
