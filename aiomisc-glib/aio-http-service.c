@@ -869,7 +869,10 @@ aio_http_service_init (AioHttpService *self)
   priv->max_body_size = DEFAULT_MAX_BODY_SIZE;
   priv->requests = g_hash_table_new_full (NULL, NULL, NULL, request_free);
   priv->idle = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
-  priv->server = soup_server_new ("server-header", "aiomisc-glib ", NULL);
+  /* No Server header (as a bare SoupServer): one header line less per
+   * response, and no version told to clients; "server-header" on the
+   * SoupServer sets one. */
+  priv->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (priv->server, NULL, default_cb, self, NULL);
   g_signal_connect (priv->server, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (priv->server, "request-finished", G_CALLBACK (request_finished_cb), self);
