@@ -991,12 +991,41 @@ def threaded(func):
 
 # Timers: periodic and cron jobs
 
-class _Job:
+def _error_key(error):
+    return (error.domain, error.code, error.message)
 
-    def __init__(self, func, args):
+
+class _Operation:
+
+    def __init__(self, func, args=()):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func, self.args = func, args
+        self.raised = {}
+
+    def __call__(self, task, cancellable, *data):
+        self.start(task, cancellable, self.args)
+
+    def start(self, task, cancellable, args,
+              to_gvalue=functools.partial(GObject.Value, GObject.TYPE_PYOBJECT)):
+        def finished(call):
+            exc = call.exception
+            if exc is None:
+                try:
+                    return task.return_value(to_gvalue(call.value))
+                except Exception as bad_value:
+                    exc = bad_value
+            error = _to_gerror(exc)
+            if not call.interrupted:
+                self.raised[_error_key(error)] = exc
+                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
+                    del self.raised[next(iter(self.raised))]
+            task.return_error(error)
+        _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
+            cancellable, finished)
+
+
+class _Job(_Operation):
 
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
@@ -1112,40 +1141,6 @@ def _exception_types(exceptions):
     if exceptions is None or isinstance(exceptions, tuple):
         return exceptions
     return (exceptions,) if isinstance(exceptions, type) else tuple(exceptions)
-
-
-def _error_key(error):
-    return (error.domain, error.code, error.message)
-
-
-class _Operation:
-
-    def __init__(self, func, args=()):
-        if not callable(func):
-            raise TypeError('%r is not callable' % (func,))
-        self.func, self.args = func, args
-        self.raised = {}
-
-    def __call__(self, task, cancellable, *data):
-        self.start(task, cancellable, self.args)
-
-    def start(self, task, cancellable, args,
-              to_gvalue=functools.partial(GObject.Value, GObject.TYPE_PYOBJECT)):
-        def finished(call):
-            exc = call.exception
-            if exc is None:
-                try:
-                    return task.return_value(to_gvalue(call.value))
-                except Exception as bad_value:
-                    exc = bad_value
-            error = _to_gerror(exc)
-            if not call.interrupted:
-                self.raised[_error_key(error)] = exc
-                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
-                    del self.raised[next(iter(self.raised))]
-            task.return_error(error)
-        _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
-            cancellable, finished)
 
 
 def _raised_by(operations, error):
@@ -1401,10 +1396,9 @@ def _protocol_hook(name):
         elif name == 'data_received':
             args = (bytes(args[0]),)  # PyGObject 3.42 passes the length too
         try:
-            if name in type(self)._aio_plain:
-                result = _protocol_call(self, name, *args)
-                return bool(result) if name == 'eof_received' else None
-            return False if name == 'eof_received' else None
+            plain = name in type(self)._aio_plain
+            result = _protocol_call(self, name, *args) if plain else None
+            return bool(result) if name == 'eof_received' else None
         finally:
             if name == 'connection_lost':
                 self._aio_transport = None  # the transport drops the protocol now
