@@ -345,11 +345,17 @@ def _complete_vfunc(obj, callback, invoker, error):
     invoker.defer(callback, obj, _return(Gio.Task.new(obj, None, None, None), error))
 
 
-def _call_error(call, what):
-    exc = call.exception
-    if exc is not None and not isinstance(exc, GLib.Error) and not call.interrupted:
-        _log_traceback(what, exc)
-    return None if exc is None else _to_gerror(exc)
+def _gerror(error, what, service=None):
+    # The GLib.Error for a call's failure; a Python exception is logged with
+    # its traceback and, for a service, noted as the cause of the error.
+    if error is None:
+        return None
+    gerror = _to_gerror(error)
+    if isinstance(error, BaseException) and gerror is not error:
+        if service is not None:
+            service._aio_exception = (gerror.message, error)
+        _log_traceback(what, error)
+    return gerror
 
 
 def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
@@ -358,8 +364,8 @@ def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
         invoker = _Invoker()
 
         def finished(call):
-            error = (_service_error(self, call.exception) if note_cause
-                     else _call_error(call, call.what))
+            what = 'Service %r' % self.props.name if note_cause else call.what
+            error = _gerror(call.exception, what, self if note_cause else None)
             _complete_vfunc(self, callback, invoker, error)
         _Call(getattr(self, method), args, lambda: describe(self, *args), optional,
               invoker).begin(cancellable, finished)
@@ -384,16 +390,6 @@ def _defines(cls, name):
 
 
 # Services
-
-def _service_error(service, error):
-    if error is None:
-        return None
-    gerror = _to_gerror(error)
-    if isinstance(error, BaseException) and gerror is not error:
-        service._aio_exception = (gerror.message, error)
-        _log_traceback('Service %r' % service.props.name, error)
-    return gerror
-
 
 class _Run:
     """One start of a Python service, until the service ends."""
@@ -446,7 +442,7 @@ class _Run:
         self.finished = True
         _disconnect_later(self.invoker, self.cancellable, self.cancel_id)
         _complete_vfunc(self.service, self.callback, self.invoker,
-                        _service_error(self.service, error))
+                        _gerror(error, 'Service %r' % self.service.props.name, self.service))
 
 
 def _do_start_async(self, cancellable, callback, *user_data):
@@ -1030,7 +1026,7 @@ class _Job(_Operation):
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
         _Call(self.func, self.args, what).begin(
-            task.get_cancellable(), lambda call: _return(task, _call_error(call, what)))
+            task.get_cancellable(), lambda call: _return(task, _gerror(call.exception, what)))
 
 
 def _set_props(obj, **values):
