@@ -345,11 +345,17 @@ def _complete_vfunc(obj, callback, invoker, error):
     invoker.defer(callback, obj, _return(Gio.Task.new(obj, None, None, None), error))
 
 
-def _call_error(call, what):
-    exc = call.exception
-    if exc is not None and not isinstance(exc, GLib.Error) and not call.interrupted:
-        _log_traceback(what, exc)
-    return None if exc is None else _to_gerror(exc)
+def _gerror(error, what, service=None):
+    # The GLib.Error for a call's failure; a Python exception is logged with
+    # its traceback and, for a service, noted as the cause of the error.
+    if error is None:
+        return None
+    gerror = _to_gerror(error)
+    if isinstance(error, BaseException) and gerror is not error:
+        if service is not None:
+            service._aio_exception = (gerror.message, error)
+        _log_traceback(what, error)
+    return gerror
 
 
 def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
@@ -358,8 +364,8 @@ def _async_vfunc(method, nargs, describe, note_cause=False, optional=0):
         invoker = _Invoker()
 
         def finished(call):
-            error = (_service_error(self, call.exception) if note_cause
-                     else _call_error(call, call.what))
+            what = 'Service %r' % self.props.name if note_cause else call.what
+            error = _gerror(call.exception, what, self if note_cause else None)
             _complete_vfunc(self, callback, invoker, error)
         _Call(getattr(self, method), args, lambda: describe(self, *args), optional,
               invoker).begin(cancellable, finished)
@@ -384,16 +390,6 @@ def _defines(cls, name):
 
 
 # Services
-
-def _service_error(service, error):
-    if error is None:
-        return None
-    gerror = _to_gerror(error)
-    if isinstance(error, BaseException) and gerror is not error:
-        service._aio_exception = (gerror.message, error)
-        _log_traceback('Service %r' % service.props.name, error)
-    return gerror
-
 
 class _Run:
     """One start of a Python service, until the service ends."""
@@ -446,7 +442,7 @@ class _Run:
         self.finished = True
         _disconnect_later(self.invoker, self.cancellable, self.cancel_id)
         _complete_vfunc(self.service, self.callback, self.invoker,
-                        _service_error(self.service, error))
+                        _gerror(error, 'Service %r' % self.service.props.name, self.service))
 
 
 def _do_start_async(self, cancellable, callback, *user_data):
@@ -991,17 +987,46 @@ def threaded(func):
 
 # Timers: periodic and cron jobs
 
-class _Job:
+def _error_key(error):
+    return (error.domain, error.code, error.message)
 
-    def __init__(self, func, args):
+
+class _Operation:
+
+    def __init__(self, func, args=()):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func, self.args = func, args
+        self.raised = {}
+
+    def __call__(self, task, cancellable, *data):
+        self.start(task, cancellable, self.args)
+
+    def start(self, task, cancellable, args,
+              to_gvalue=functools.partial(GObject.Value, GObject.TYPE_PYOBJECT)):
+        def finished(call):
+            exc = call.exception
+            if exc is None:
+                try:
+                    return task.return_value(to_gvalue(call.value))
+                except Exception as bad_value:
+                    exc = bad_value
+            error = _to_gerror(exc)
+            if not call.interrupted:
+                self.raised[_error_key(error)] = exc
+                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
+                    del self.raised[next(iter(self.raised))]
+            task.return_error(error)
+        _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
+            cancellable, finished)
+
+
+class _Job(_Operation):
 
     def __call__(self, owner, task, *user_data):
         what = '%s %r' % (type(owner).__name__, owner.props.name)
         _Call(self.func, self.args, what).begin(
-            task.get_cancellable(), lambda call: _return(task, _call_error(call, what)))
+            task.get_cancellable(), lambda call: _return(task, _gerror(call.exception, what)))
 
 
 def _set_props(obj, **values):
@@ -1112,40 +1137,6 @@ def _exception_types(exceptions):
     if exceptions is None or isinstance(exceptions, tuple):
         return exceptions
     return (exceptions,) if isinstance(exceptions, type) else tuple(exceptions)
-
-
-def _error_key(error):
-    return (error.domain, error.code, error.message)
-
-
-class _Operation:
-
-    def __init__(self, func, args=()):
-        if not callable(func):
-            raise TypeError('%r is not callable' % (func,))
-        self.func, self.args = func, args
-        self.raised = {}
-
-    def __call__(self, task, cancellable, *data):
-        self.start(task, cancellable, self.args)
-
-    def start(self, task, cancellable, args,
-              to_gvalue=functools.partial(GObject.Value, GObject.TYPE_PYOBJECT)):
-        def finished(call):
-            exc = call.exception
-            if exc is None:
-                try:
-                    return task.return_value(to_gvalue(call.value))
-                except Exception as bad_value:
-                    exc = bad_value
-            error = _to_gerror(exc)
-            if not call.interrupted:
-                self.raised[_error_key(error)] = exc
-                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
-                    del self.raised[next(iter(self.raised))]
-            task.return_error(error)
-        _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
-            cancellable, finished)
 
 
 def _raised_by(operations, error):
@@ -1401,10 +1392,9 @@ def _protocol_hook(name):
         elif name == 'data_received':
             args = (bytes(args[0]),)  # PyGObject 3.42 passes the length too
         try:
-            if name in type(self)._aio_plain:
-                result = _protocol_call(self, name, *args)
-                return bool(result) if name == 'eof_received' else None
-            return False if name == 'eof_received' else None
+            plain = name in type(self)._aio_plain
+            result = _protocol_call(self, name, *args) if plain else None
+            return bool(result) if name == 'eof_received' else None
         finally:
             if name == 'connection_lost':
                 self._aio_transport = None  # the transport drops the protocol now
