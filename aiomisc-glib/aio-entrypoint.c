@@ -13,6 +13,7 @@
 #include "aio-sd-notify-private.h"
 #include "aio-service-private.h"
 #include "aio-service-walk-private.h"
+#include "aio-task-private.h"
 #include "aio-thread-private.h"
 
 /**
@@ -231,11 +232,7 @@ aio_entrypoint_remove_signals (AioEntrypoint *self)
   GSource **sources[] = { &self->sigint_source, &self->sigterm_source };
 
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    if (*sources[i] != NULL)
-      {
-        g_source_destroy (*sources[i]);
-        g_clear_pointer (sources[i], g_source_unref);
-      }
+    _aio_source_clear (sources[i]);
 }
 
 static void aio_entrypoint_install_signals (AioEntrypoint *self);

@@ -159,14 +159,11 @@ _aio_source_clear (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
+/* Undoes _aio_cancellable_link(). */
 static inline void
 _aio_cancellable_unlink (GSource **source)
 {
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
+  _aio_source_clear (source);
 }
 
 G_END_DECLS

@@ -207,15 +207,6 @@ client_peer (Client *client)
 }
 
 static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 maybe_finish_stop (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
@@ -225,10 +216,10 @@ maybe_finish_stop (AioTcpServer *self)
     return;
 
   task = g_steal_pointer (&priv->stop_task);
-  clear_source (&priv->stop_cancel_source);
-  clear_source (&priv->drain_source);
+  _aio_source_clear (&priv->stop_cancel_source);
+  _aio_source_clear (&priv->drain_source);
   priv->reads_ended = FALSE;
-  clear_source (&priv->sweep_source);
+  _aio_source_clear (&priv->sweep_source);
   g_clear_object (&priv->clients_cancellable);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
@@ -805,7 +796,7 @@ restart_sweep (AioTcpServer *self)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  clear_source (&priv->sweep_source);
+  _aio_source_clear (&priv->sweep_source);
   maybe_start_sweep (self);
 }
 
@@ -1164,7 +1155,7 @@ aio_tcp_server_dispose (GObject *object)
   /* Clients reference the server: none is left here. */
   close_listener (self);
   /* A sweep not yet stopped by its own next tick (it holds no reference). */
-  clear_source (&priv->sweep_source);
+  _aio_source_clear (&priv->sweep_source);
 
   G_OBJECT_CLASS (aio_tcp_server_parent_class)->dispose (object);
 }
