@@ -30,6 +30,7 @@
 # include "aio-recurring-callback.h"
 # include "aio-stream-protocol.h"
 # include "aio-transport.h"
+# include "aio-stream-read.h"
 # include "aio-socket-server.h"
 # include "aio-tcp-server.h"
 # include "aio-udp-server.h"

@@ -9,7 +9,9 @@
  * to serve, as AioTcpServer offers:
  *
  * - --streams (the default): handle_client_async() gets the connection as a
- *   GIOStream and writes back what it reads, until the client closes;
+ *   GIOStream and writes back what it reads, until the client closes; it
+ *   reads with aio_stream_read_bytes_async(), which holds no buffer while
+ *   the client is idle;
  * - --protocol: an AioStreamProtocol whose data_received() writes the data
  *   back through the transport, without a GTask per read; it stops reading
  *   while the client does not read the echo (pause_writing).
@@ -48,13 +50,26 @@ struct _EchoServer
 
 G_DEFINE_FINAL_TYPE (EchoServer, echo_server, AIO_TYPE_TCP_SERVER)
 
-/* One client: read what arrives, write it all back, until the end. */
+/* One client: read what arrives, write it all back, until the end.
+ *
+ * aio_stream_read_bytes_async() waits for the client without a buffer and
+ * hands back what arrived as a GBytes: an idle client holds no read buffer
+ * (a 16 KiB buffer per client would be most of what a client costs). */
 typedef struct
 {
-  GInputStream  *input;
+  GIOStream     *stream;
   GOutputStream *output;
-  guint8         buffer[16384];
+  GBytes        *data;   /* being written back */
 } Echo;
+
+static void
+echo_free (gpointer data)
+{
+  Echo *echo = data;
+
+  g_clear_pointer (&echo->data, g_bytes_unref);
+  g_free (echo);
+}
 
 static void echo_read (GTask *task);
 
@@ -64,8 +79,10 @@ written_cb (GObject      *object,
             gpointer      user_data)
 {
   GTask *task = user_data;
+  Echo *echo = g_task_get_task_data (task);
   GError *error = NULL;
 
+  g_clear_pointer (&echo->data, g_bytes_unref);
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
       g_task_return_error (task, error);
@@ -83,22 +100,25 @@ read_cb (GObject      *object,
   GTask *task = user_data;
   Echo *echo = g_task_get_task_data (task);
   GError *error = NULL;
-  gssize n;
+  GBytes *data;
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-  if (n <= 0)
+  data = aio_stream_read_bytes_finish (G_IO_STREAM (object), result, &error);
+  if (data == NULL || g_bytes_get_size (data) == 0)
     {
       /* The end of the stream (the client closed), or an error. */
-      if (n < 0)
+      if (data == NULL)
         g_task_return_error (task, error);
       else
         g_task_return_boolean (task, TRUE);
+      g_clear_pointer (&data, g_bytes_unref);
       g_object_unref (task);
       return;
     }
 
-  g_output_stream_write_all_async (echo->output, echo->buffer, (gsize) n, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), written_cb, task);
+  echo->data = data;
+  g_output_stream_write_all_async (echo->output, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   written_cb, task);
 }
 
 static void
@@ -106,8 +126,8 @@ echo_read (GTask *task)
 {
   Echo *echo = g_task_get_task_data (task);
 
-  g_input_stream_read_async (echo->input, echo->buffer, sizeof echo->buffer, G_PRIORITY_DEFAULT,
-                             g_task_get_cancellable (task), read_cb, task);
+  aio_stream_read_bytes_async (echo->stream, AIO_STREAM_READ_MAX, G_PRIORITY_DEFAULT,
+                               g_task_get_cancellable (task), read_cb, task);
 }
 
 static void
@@ -118,13 +138,13 @@ echo_server_handle_client_async (AioTcpServer        *server,
                                  gpointer             user_data)
 {
   GTask *task = g_task_new (server, cancellable, callback, user_data);
-  Echo *echo = g_new (Echo, 1);
+  Echo *echo = g_new0 (Echo, 1);
 
-  /* The streams belong to @stream, which the server keeps until the task
-   * completes; it closes the connection afterwards. */
-  echo->input = g_io_stream_get_input_stream (stream);
+  /* @stream and its output stream belong to the server, which keeps them
+   * until the task completes; it closes the connection afterwards. */
+  echo->stream = stream;
   echo->output = g_io_stream_get_output_stream (stream);
-  g_task_set_task_data (task, echo, g_free);
+  g_task_set_task_data (task, echo, echo_free);
   echo_read (task);
 }
 
