@@ -278,6 +278,23 @@ test_properties (void)
                      ==, 0);
 }
 
+/* The same with handlers that read with aio_stream_read_bytes_async(). */
+static void
+test_silent_clients_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_silent_clients (GINT_TO_POINTER (FALSE));
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_trickle_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_trickle ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -288,6 +305,8 @@ main (int   argc,
   g_test_add_data_func ("/Aio/TcpServer/idle/silent-clients", GINT_TO_POINTER (FALSE), test_silent_clients);
   g_test_add_data_func ("/Aio/TcpServer/idle/silent-clients-protocol", GINT_TO_POINTER (TRUE), test_silent_clients);
   g_test_add_func ("/Aio/TcpServer/idle/trickle", test_trickle);
+  g_test_add_func ("/Aio/TcpServer/idle/silent-clients-read-bytes", test_silent_clients_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/idle/trickle-read-bytes", test_trickle_read_bytes);
   g_test_add_data_func ("/Aio/TcpServer/idle/thousand", GINT_TO_POINTER (FALSE), test_thousand_idle);
   g_test_add_data_func ("/Aio/TcpServer/idle/thousand-protocol", GINT_TO_POINTER (TRUE), test_thousand_idle);
   g_test_add_func ("/Aio/TcpServer/idle/properties", test_properties);

@@ -727,6 +727,7 @@ typedef struct
 {
   GIOStream *stream;
   guint8    *frame;
+  gsize      filled;   /* with aio_test_echo_read_bytes */
 } FramedOp;
 
 static void
@@ -783,11 +784,57 @@ framed_read_cb (GObject      *object,
                                    framed_written_cb, task);
 }
 
+/* The same with aio_stream_read_bytes_async(): the frame fills up from
+ * what each read returns. */
+static void
+framed_read_bytes_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  FramedOp *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) bytes = aio_stream_read_bytes_finish (G_IO_STREAM (object), result, &error);
+  gsize n;
+
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  n = g_bytes_get_size (bytes);
+  if (n == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  g_assert_cmpuint (op->filled + n, <=, FRAME_SIZE);
+  memcpy (op->frame + op->filled, g_bytes_get_data (bytes, NULL), n);
+  op->filled += n;
+  if (op->filled < FRAME_SIZE)
+    {
+      framed_read (task);
+      return;
+    }
+  op->filled = 0;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (op->stream), op->frame,
+                                   FRAME_SIZE, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   framed_written_cb, task);
+}
+
 static void
 framed_read (GTask *task)
 {
   FramedOp *op = g_task_get_task_data (task);
 
+  if (aio_test_echo_read_bytes)
+    {
+      aio_stream_read_bytes_async (op->stream, FRAME_SIZE - op->filled, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), framed_read_bytes_cb, task);
+      return;
+    }
   g_input_stream_read_all_async (g_io_stream_get_input_stream (op->stream), op->frame,
                                  FRAME_SIZE, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
                                  framed_read_cb, task);
@@ -1012,6 +1059,56 @@ test_drain_under_load (gconstpointer data)
 
   g_mutex_clear (&load.lock);
   g_cond_clear (&load.cond);
+}
+
+/* The streams path again, with handlers that read with
+ * aio_stream_read_bytes_async(). */
+static void
+test_echo_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_echo ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_unix_echo_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_unix_echo ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_many_clients_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_many_clients (GINT_TO_POINTER (FALSE));
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_max_connections_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_max_connections ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_drain_timeout_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_drain_timeout (GINT_TO_POINTER (FALSE));
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_drain_under_load_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_drain_under_load (GINT_TO_POINTER (FALSE));
+  aio_test_echo_read_bytes = FALSE;
 }
 
 /* Start errors name the value */
@@ -1280,6 +1377,12 @@ main (int   argc,
   g_test_add_func ("/Aio/TcpServer/drain-grace-protocol", test_drain_grace_protocol);
   g_test_add_data_func ("/Aio/TcpServer/drain-under-load", GINT_TO_POINTER (FALSE), test_drain_under_load);
   g_test_add_data_func ("/Aio/TcpServer/drain-under-load-protocol", GINT_TO_POINTER (TRUE), test_drain_under_load);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/echo", test_echo_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/unix-echo", test_unix_echo_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/many-clients", test_many_clients_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/max-connections", test_max_connections_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/drain-timeout", test_drain_timeout_read_bytes);
+  g_test_add_func ("/Aio/TcpServer/read-bytes/drain-under-load", test_drain_under_load_read_bytes);
   g_test_add_func ("/Aio/TcpServer/start-errors", test_start_errors);
   g_test_add_func ("/Aio/TcpServer/reuse-port", test_reuse_port);
   g_test_add_func ("/Aio/TcpServer/given-socket", test_given_socket);

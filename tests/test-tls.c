@@ -406,6 +406,24 @@ test_server_handshake_timeout (void)
   aio_test_service_stop (AIO_SERVICE (server));
 }
 
+/* The same with a handler that reads with aio_stream_read_bytes_async():
+ * the TLS connection's pollable input stream. */
+static void
+test_server_echo_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_server_echo ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
+static void
+test_server_client_cert_read_bytes (void)
+{
+  aio_test_echo_read_bytes = TRUE;
+  test_server_client_cert ();
+  aio_test_echo_read_bytes = FALSE;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -420,6 +438,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Tls/invalid-files", test_invalid_files);
   g_test_add_func ("/Aio/Tls/server-echo", test_server_echo);
   g_test_add_func ("/Aio/Tls/server-client-cert", test_server_client_cert);
+  g_test_add_func ("/Aio/Tls/server-echo-read-bytes", test_server_echo_read_bytes);
+  g_test_add_func ("/Aio/Tls/server-client-cert-read-bytes", test_server_client_cert_read_bytes);
   g_test_add_func ("/Aio/Tls/server-protocol-echo", test_server_protocol_echo);
   g_test_add_func ("/Aio/Tls/server-missing-files", test_server_missing_files);
   g_test_add_func ("/Aio/Tls/server-handshake-timeout", test_server_handshake_timeout);
