@@ -2,6 +2,9 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <sys/socket.h>
+
 #include "aiomisc-glib.h"
 
 /* One read buffer per thread, shared by every read this file makes there:
@@ -93,17 +96,44 @@ read_now (GTask *task)
     }
 
   buffer = read_buffer_acquire ();
-  /* A plain connection: the socket directly, as its input stream would. */
   if (socket != NULL)
-    n = g_socket_receive_with_blocking (socket, (char *) buffer, count, FALSE, NULL, &error);
-  else
-    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, count,
-                                                  NULL, &error);
-  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
-      read_buffer_release (buffer);
-      g_error_free (error);
-      return FALSE;
+      /* A plain connection: its socket directly, as its input stream
+       * would, but with no GError made when nothing is there. */
+      if (g_socket_is_closed (socket))
+        {
+          n = -1;
+          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Socket is already closed");
+        }
+      else
+        {
+          do
+            n = recv (g_socket_get_fd (socket), buffer, count, MSG_DONTWAIT);
+          while (n < 0 && errno == EINTR);
+          if (n < 0)
+            {
+              int errsv = errno;
+
+              if (errsv == EAGAIN || errsv == EWOULDBLOCK)
+                {
+                  read_buffer_release (buffer);
+                  return FALSE;
+                }
+              g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                           "Error receiving data: %s", g_strerror (errsv));
+            }
+        }
+    }
+  else
+    {
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, count,
+                                                    NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          read_buffer_release (buffer);
+          g_error_free (error);
+          return FALSE;
+        }
     }
   if (n >= 0)
     bytes = g_bytes_new (buffer, (gsize) n);
@@ -223,20 +253,24 @@ aio_stream_read_bytes_async (GIOStream           *stream,
     }
   g_task_set_task_data (task, GSIZE_TO_POINTER (MIN (count, AIO_STREAM_READ_MAX)), NULL);
 
-  if (count == 0 || read_now (task))
+  if (count == 0)
     {
-      if (count == 0)
-        {
-          g_input_stream_clear_pending (input);
-          g_task_return_pointer (task, g_bytes_new (NULL, 0), (GDestroyNotify) g_bytes_unref);
-        }
+      g_input_stream_clear_pending (input);
+      g_task_return_pointer (task, g_bytes_new (NULL, 0), (GDestroyNotify) g_bytes_unref);
       g_object_unref (task);
       return;
     }
 
-  /* Nothing yet: wait for the stream to be readable. A plain connection
-   * waits on its socket (one source, and one more for the cancellable),
-   * skipping the pollable stream's own source around it. */
+  /* What is there already is read at once (a TLS connection may also
+   * hold what it decrypted already); otherwise the read waits for the
+   * stream to be readable. A plain connection waits on its socket (one
+   * source, and one more for the cancellable), skipping the pollable
+   * stream's own source around it. */
+  if (read_now (task))
+    {
+      g_object_unref (task);
+      return;
+    }
   socket = plain_socket (stream, input);
   if (socket != NULL)
     {
