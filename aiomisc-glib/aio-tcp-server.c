@@ -172,10 +172,17 @@ typedef struct
     GCancellable      *cancellable; /* streams path with idle-timeout: the handler's own */
   };
   /* The peer, read at accept: it is still known for the log when the
-   * connection is reset. No allocation; formatted only when needed. */
-  struct sockaddr_storage peer;
+   * connection is reset. No allocation; formatted only when needed. An
+   * IPv4 or IPv6 address (a Unix peer's path, when it has one, does not
+   * fit and is asked for at log time): not a sockaddr_storage, four
+   * times the size, in every client. */
+  union {
+    struct sockaddr     sa;
+    struct sockaddr_in  in;
+    struct sockaddr_in6 in6;
+  } peer;
   socklen_t           peer_len;
-  /* In what the sockaddr leaves over: the sweeps since the accept (during
+  /* In what peer_len leaves over: the sweeps since the accept (during
    * the TLS handshake), since the last activity (protocol path), or, after
    * the drain timeout, since the last progress. */
   guint16             sweeps;
@@ -441,9 +448,17 @@ client_start (AioTcpServer *self,
 
   client = g_new0 (Client, 1);
   client->link.data = client;
-  client->peer_len = sizeof client->peer;
-  if (getpeername (g_socket_get_fd (socket), (struct sockaddr *) &client->peer, &client->peer_len) != 0)
-    client->peer_len = 0;
+  {
+    struct sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+
+    if (getpeername (g_socket_get_fd (socket), (struct sockaddr *) &peer, &peer_len) == 0 &&
+        peer_len <= sizeof client->peer)
+      {
+        memcpy (&client->peer, &peer, peer_len);
+        client->peer_len = peer_len;
+      }
+  }
   client->server = g_object_ref (self);
   client->connection = g_socket_connection_factory_create_connection (socket);
   client->handshaking = priv->tls_certificate != NULL;
@@ -565,7 +580,7 @@ client_idle_ms (Client *client)
   socklen_t len = sizeof info;
 
   if (client->peer_len == 0 ||
-      (client->peer.ss_family != AF_INET && client->peer.ss_family != AF_INET6))
+      (client->peer.sa.sa_family != AF_INET && client->peer.sa.sa_family != AF_INET6))
     return -1;
   if (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (client->connection)),
                   IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
@@ -617,7 +632,7 @@ client_progressed (Client *client,
     socklen_t len = sizeof info;
 
     if (client->peer_len == 0 ||
-        (client->peer.ss_family != AF_INET && client->peer.ss_family != AF_INET6))
+        (client->peer.sa.sa_family != AF_INET && client->peer.sa.sa_family != AF_INET6))
       return FALSE;
     if (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (client->connection)),
                     IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
