@@ -40,17 +40,19 @@ class EchoServer(Aio.TcpServer):
     """The streams path: one asynchronous handler per client."""
 
     def handle_client(self, stream, done):
-        reader, writer = stream.get_input_stream(), stream.get_output_stream()
+        writer = stream.get_output_stream()
 
         def read():
-            reader.read_bytes_async(65536, PRIORITY, done.cancellable, received)
+            # No buffer while the client is idle: what arrives is read into
+            # a buffer shared by the thread and handed over as GLib.Bytes.
+            Aio.stream_read_bytes_async(stream, 65536, PRIORITY, done.cancellable, received)
 
         def write(data):
             writer.write_bytes_async(data, PRIORITY, done.cancellable, written, data)
 
         def received(source, result):
             try:
-                data = source.read_bytes_finish(result)
+                data = Aio.stream_read_bytes_finish(source, result)
             except GLib.Error as error:   # a reset, or the stop's cancellation
                 return done.fail(error)
             if data.get_size() == 0:      # the client closed its side

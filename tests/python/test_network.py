@@ -19,18 +19,27 @@ PRIORITY = GLib.PRIORITY_DEFAULT
 class AsyncEcho(Aio.TcpServer):
     """The streams path, asynchronous: echoes until the client closes."""
 
+    # Read with Aio.stream_read_bytes_async (no buffer while waiting).
+    aio_read = False
+
     def handle_client(self, stream, done):
         reader, writer = stream.get_input_stream(), stream.get_output_stream()
 
         def read():
-            reader.read_bytes_async(65536, PRIORITY, done.cancellable, received)
+            if self.aio_read:
+                Aio.stream_read_bytes_async(stream, 65536, PRIORITY, done.cancellable, received)
+            else:
+                reader.read_bytes_async(65536, PRIORITY, done.cancellable, received)
 
         def write(data):
             writer.write_bytes_async(data, PRIORITY, done.cancellable, written, data)
 
         def received(source, result):
             try:
-                data = source.read_bytes_finish(result)
+                if self.aio_read:
+                    data = Aio.stream_read_bytes_finish(source, result)
+                else:
+                    data = source.read_bytes_finish(result)
             except GLib.Error as error:
                 return done.fail(error)
             if data.get_size() == 0:
@@ -50,6 +59,12 @@ class AsyncEcho(Aio.TcpServer):
                 read()
 
         read()
+
+
+class AioReadEcho(AsyncEcho):
+    """The same, reading with Aio.stream_read_bytes_async."""
+
+    aio_read = True
 
 
 class Greeter(Aio.TcpServer):
@@ -191,6 +206,20 @@ class StreamsPath(unittest.TestCase):
                     self.assertEqual(future.result()[0], messages)
             iterate_until(lambda: server.get_n_connections() == 0)
             self.assertEqual(server.get_state(), Aio.ServiceState.RUNNING)
+
+    def test_stream_read_bytes_echoes_concurrent_clients(self):
+        server = AioReadEcho(port=0)
+        big = bytes(range(256)) * 1024   # 256 KiB: several reads of at most 64 KiB
+        messages = [b'hello', b'\x00\xff' * 3, big]
+        with Aio.Entrypoint(server):
+            port = server.props.port
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                futures = [pool.submit(tcp_exchange, port, messages) for _ in range(4)]
+                iterate_until(lambda: all(f.done() for f in futures))
+                for future in futures:
+                    self.assertEqual(future.result()[0], messages)
+            iterate_until(lambda: server.get_n_connections() == 0)
+        self.assertEqual(Aio.STREAM_READ_MAX, 65536)
 
     def test_sync_handler_ends_the_client_when_it_returns(self):
         server = Greeter(port=0, refused=set())
