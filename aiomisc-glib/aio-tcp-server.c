@@ -85,6 +85,12 @@
  * }
  * ```
  *
+ * A handler that keeps many connections open reads best with
+ * [func@Aio.stream_read_bytes_async]: an idle connection then holds no
+ * read buffer (a buffer of its own per connection, such as the 16 KiB
+ * that GIO's own examples use, is most of what an open connection on the
+ * streams path costs; see examples/echo-server.c).
+ *
  * Since: 0.1
  */
 
