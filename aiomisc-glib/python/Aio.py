@@ -45,7 +45,7 @@ def _log_traceback(what, exc):
 
 
 def _describe(exc):
-    text = str(exc)
+    text = exc.message if isinstance(exc, GLib.Error) else str(exc)
     return '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
 
 
@@ -852,6 +852,12 @@ class Entrypoint(Aio.Entrypoint):
             self.run_forever()
         return True
 
+    def attach_application(self, application):
+        """Runs the services inside ``application`` (any Gio.Application)."""
+        # Connected first: logging is ready before the services start.
+        application.connect('startup', lambda app: self._aio_configure_logging())
+        Aio.Entrypoint.attach_application(self, application)
+
 
 @_export
 def run(main=None, *services, **kwargs):
@@ -900,35 +906,21 @@ class Context(Aio.Context):
         found, value = self.lookup(key)
         return value if found else default
 
-    def get_finish(self, result):
-        """Returns the value (raises ``GLib.Error`` if the wait failed)."""
-        ret = Aio.Context.get_finish(self, result)
-        return ret[-1] if isinstance(ret, tuple) else ret
-
     def wait(self, key, callback=None, *args, cancellable=None, on_error=None):
         """``callback(value, *args)`` once ``key`` is set; without a callback, an awaitable."""
         if callback is None:
             return _awaitable(lambda cb, eb: self.wait(key, cb, cancellable=cancellable,
                                                        on_error=eb))
-
-        def ready(context, result, *user_data):
-            try:
-                value = context.get_finish(result)
-            except GLib.Error as error:
-                if on_error is not None:
-                    on_error(error)
-                elif not error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
-                    _log(GLib.LogLevelFlags.LEVEL_WARNING,
-                         'Waiting for context key %r failed: %s' % (key, error.message))
-                return
-            callback(value, *args)
-        self.get_async(key, cancellable, ready)
+        self.get_async(key, cancellable, _ready(
+            self.get_finish, lambda value: callback(value, *args), on_error,
+            lambda: 'Waiting for context key %r' % key))
 
 
 # Threads: aiomisc's @threaded
 
-def _ready(finish, callback, errback, what, ops=()):
-    """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``."""
+def _ready(finish, callback, errback, what):
+    """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``;
+    without an errback, a failure other than a cancellation is logged."""
     if errback is None and isinstance(callback, _Done):
         errback = callback.fail
 
@@ -936,12 +928,12 @@ def _ready(finish, callback, errback, what, ops=()):
         try:
             value = finish(result)
         except BaseException as error:
-            exc = _raised_by(ops, error) if isinstance(error, GLib.Error) else None
+            exc = _RAISED.get(_error_key(error), error)
             if errback is not None:
-                errback(exc or error)
-            else:
-                _log(GLib.LogLevelFlags.LEVEL_WARNING,
-                     '%s failed: %s' % (what(), _describe(exc or error)))
+                errback(exc)
+            elif not (isinstance(error, GLib.Error) and
+                      error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)):
+                _log(GLib.LogLevelFlags.LEVEL_WARNING, '%s failed: %s' % (what(), _describe(exc)))
         else:
             if callback is not None:
                 callback(value)
@@ -988,7 +980,12 @@ def threaded(func):
 # Timers: periodic and cron jobs
 
 def _error_key(error):
-    return (error.domain, error.code, error.message)
+    return (error.domain, error.code, error.message) if isinstance(error, GLib.Error) else None
+
+
+# The exceptions raised by the operations below, by the GLib.Error that the
+# C side saw: the callbacks get the exception itself back.
+_RAISED = {}
 
 
 class _Operation:
@@ -997,7 +994,6 @@ class _Operation:
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func, self.args = func, args
-        self.raised = {}
 
     def __call__(self, task, cancellable, *data):
         self.start(task, cancellable, self.args)
@@ -1012,10 +1008,9 @@ class _Operation:
                 except Exception as bad_value:
                     exc = bad_value
             error = _to_gerror(exc)
-            if not call.interrupted:
-                self.raised[_error_key(error)] = exc
-                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
-                    del self.raised[next(iter(self.raised))]
+            _RAISED[_error_key(error)] = exc
+            if len(_RAISED) > 64:  # keep the recent ones
+                del _RAISED[next(iter(_RAISED))]
             task.return_error(error)
         _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
             cancellable, finished)
@@ -1139,26 +1134,17 @@ def _exception_types(exceptions):
     return (exceptions,) if isinstance(exceptions, type) else tuple(exceptions)
 
 
-def _raised_by(operations, error):
-    for op in list(operations):
-        exc = op.raised.get(_error_key(error))
-        if exc is not None:
-            return exc
-    return None
-
-
 @_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
-    op = _Operation(func, args)
-    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable, callback=_ready(
-        Aio.timeout_full_finish, callback, errback, lambda: 'timeout(%s)' % _func_name(func),
-        (op,)))
+    Aio.timeout_full_async(clock, seconds, _Operation(func, args), cancellable=cancellable,
+                           callback=_ready(Aio.timeout_full_finish, callback, errback,
+                                           lambda: 'timeout(%s)' % _func_name(func)))
 
 
-def _giveup_func(giveup, exceptions, operations):
+def _giveup_func(giveup, exceptions):
     def func(error, *user_data):
-        exc = _raised_by(operations, error)
+        exc = _RAISED.get(_error_key(error))
         if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
             return True
         return bool(giveup(exc if exc is not None else error)) if giveup else False
@@ -1174,25 +1160,16 @@ class Backoff(Aio.Backoff):
         props.update(attempt_timeout=attempt_timeout or 0.0, deadline=deadline or 0.0,
                      pause=pause, max_tries=-1 if max_tries is None else max_tries)
         super().__init__(**_object_props(Aio.Backoff, props))
-        self._aio_operations = set()
         if giveup is not None or exceptions is not None:
-            self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions),
-                                              self._aio_operations))
+            self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions)))
 
     def run(self, func, *args, callback=None, errback=None, cancellable=None):
         """Runs ``func(*args)`` until it succeeds or the limits are reached."""
         self._aio_run(func, args, callback, errback, cancellable, 'Backoff of %s')
 
     def _aio_run(self, func, args, callback, errback, cancellable, what):
-        op = _Operation(func, args)
-        operations = getattr(self, '_aio_operations', set())
-        operations.add(op)
-
-        def finish(result):
-            operations.discard(op)
-            return self.run_finish(result)
-        self.run_async(op, cancellable=cancellable, callback=_ready(
-            finish, callback, errback, lambda: what % _func_name(func), (op,)))
+        self.run_async(_Operation(func, args), cancellable=cancellable, callback=_ready(
+            self.run_finish, callback, errback, lambda: what % _func_name(func)))
 
 
 @_export
@@ -1207,6 +1184,8 @@ def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
 class CircuitBreaker(Aio.CircuitBreaker):
     """aiomisc's ``CircuitBreaker(error_ratio, response_time, exceptions=None)``."""
 
+    _aio_counted = BaseException  # the exceptions that count as failures
+
     def __init__(self, error_ratio=None, response_time=None, exceptions=None, **props):
         if error_ratio is not None:
             props['error_ratio'] = error_ratio
@@ -1214,40 +1193,27 @@ class CircuitBreaker(Aio.CircuitBreaker):
             props['response_time'] = response_time
         super().__init__(**_object_props(Aio.CircuitBreaker, props))
         if exceptions is not None:
-            exceptions, raised = _exception_types(exceptions), self._aio_raised
-
-            def counts(error, *user_data):
-                last = getattr(raised, 'last', None)
-                return last is None or last[0] != _error_key(error) or \
-                    isinstance(last[1], exceptions)
-            self.set_filter_func(counts)
-
-    @property
-    def _aio_raised(self):
-        # Per thread: what the function of the current call raised.
-        return self.__dict__.setdefault('_aio_raised_local', threading.local())
+            self._aio_counted = _exception_types(exceptions)
 
     def call(self, func, *args, **kwargs):
         """Returns what ``func(*args, **kwargs)`` returns, or raises; any thread may call."""
-        raised = self._aio_raised
         state = {}
 
         def guarded(*user_data):
             try:
                 state['value'] = func(*args, **kwargs)
             except BaseException as exc:
-                error = _to_gerror(exc)
-                raised.last = (_error_key(error), exc)
-                raise error
+                state['raised'] = exc
+                # An exception that does not count is, for the breaker, a call that worked.
+                if isinstance(exc, self._aio_counted):
+                    raise _to_gerror(exc)
         try:
             Aio.CircuitBreaker.call(self, guarded)
-        except GLib.Error as error:
-            last, raised.last = getattr(raised, 'last', None), None
-            if last is not None and last[0] == _error_key(error):
-                raise last[1] from None
-            raise
-        finally:
-            raised.last = None
+        except GLib.Error:
+            if 'raised' not in state:
+                raise  # refused: AIO_ERROR_CIRCUIT_BROKEN
+        if 'raised' in state:
+            raise state['raised']
         return state.get('value')
 
 
@@ -1265,7 +1231,7 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
                      cancellable=cancellable, callback=_ready(
                          lambda result: tuple(Aio.select_finish(result)), callback, errback,
-                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs)), ops))
+                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs))))
 
 
 class _Batch:
@@ -1318,20 +1284,14 @@ class Aggregator(Aio.Aggregator):
         key = batch.add(item)
         self.call_async(key, cancellable, _ready(
             lambda result: batch.finish(key.unpack(), self.call_finish, result), callback,
-            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func), (batch.op,)))
+            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func)))
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
 
 def _format_address(address):
-    if isinstance(address, Gio.InetSocketAddress):
-        host = address.get_address().to_string()
-        if address.get_family() == Gio.SocketFamily.IPV6:
-            host = '[%s]' % host
-        return '%s:%d' % (host, address.get_port())
-    if isinstance(address, Gio.UnixSocketAddress):
-        return address.get_path() or '(unnamed)'
-    return '?' if address is None else str(address)
+    # GLib's "host:port" ("[host]:port" for IPv6), or the path of a Unix socket
+    return '?' if address is None else address.to_string()
 
 
 def _peer_of(stream):
@@ -1467,13 +1427,3 @@ class TcpClient(Aio.TcpClient):
 _do_handle_connection_async = _async_vfunc(
     'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
     % self.props.name, note_cause=True)
-
-
-def _attach_application(self, application):
-    """Runs the services inside ``application`` (any Gio.Application)."""
-    # Connected first: logging is ready before the services start.
-    application.connect('startup', lambda app: self._aio_configure_logging())
-    Aio.Entrypoint.attach_application(self, application)
-
-
-Entrypoint.attach_application = _attach_application
