@@ -11,7 +11,6 @@ import contextlib
 import functools
 import inspect
 import logging
-import math
 import signal
 import threading
 import traceback
@@ -567,12 +566,9 @@ def _property_value(pspec, key, value):
         if isinstance(value, bool) or not isinstance(value, (int, kind)):
             raise TypeError('Invalid %s %r: expected %s'
                             % (key, value, 'an int' if uint else 'a number of seconds'))
-        if not math.isfinite(value) or (uint and not 0 <= value < 2 ** 32):
-            raise ValueError('Invalid %s %r: %s' % (key, value, 'out of range' if uint
-                                                      else 'expected a finite number'))
-        if not pspec.minimum <= value <= pspec.maximum:
+        if not pspec.minimum <= value <= pspec.maximum:  # also false for NaN
             raise ValueError('Invalid %s %r: out of range %r–%r'
-                             % (pspec.name, value, pspec.minimum, pspec.maximum))
+                             % (key, value, pspec.minimum, pspec.maximum))
         return kind(value)
     return value
 
@@ -627,32 +623,6 @@ class _GLibLogHandler(logging.Handler):
         Aio.log_flush()
 
 
-class _Signals:
-
-    def __init__(self, context, on_signal):
-        self.saved = {}
-        if threading.current_thread() is threading.main_thread():
-            self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        self.sources = []
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            source = GLib.unix_signal_source_new(signum)
-            # Below the entrypoint's own watch (run_forever): when both see
-            # a signal, the C one handles (and logs) it first.
-            source.set_priority(source.get_priority() + 1)
-            source.set_callback(lambda *args: on_signal() or GLib.SOURCE_CONTINUE)
-            source.attach(context)
-            self.sources.append(source)
-
-    def restore(self):
-        # GLib resets a signal to SIG_DFL when its last watch is finalized:
-        # drop the sources first, then restore Python's handlers.
-        while self.sources:
-            self.sources.pop().destroy()
-        for signum, handler in self.saved.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-
-
 def _on_context(context, begin=None, until=None):
     # begin() with context as the thread default, then iterate it until until().
     # Not MainContext.iteration: PyGObject >= 3.50's pauses the asyncio loop.
@@ -671,7 +641,8 @@ def _on_context(context, begin=None, until=None):
 class Entrypoint(Aio.Entrypoint):
     """``Aio.Entrypoint(*services, **kwargs)``: see docs/python.md."""
 
-    _aio_signals = _aio_phase = _aio_start_cancellable = None
+    _aio_phase = None
+    _aio_handlers = {}  # Python's SIGINT and SIGTERM handlers, while GLib's are installed
 
     def __init__(self, *services, **kwargs):
         props = _object_props(Aio.Entrypoint, kwargs)
@@ -729,72 +700,34 @@ class Entrypoint(Aio.Entrypoint):
                 break
         return error
 
-    def _aio_cancel_start(self, why):
-        cancellable = self._aio_start_cancellable
-        if self._aio_phase == 'starting' and not cancellable.is_cancelled():
-            _log(GLib.LogLevelFlags.LEVEL_INFO, '%s while starting; cancelling the start' % why)
-            cancellable.cancel()
-
-    def _aio_on_signal(self):
-        # SIGINT/SIGTERM from start() to the end of stop(); during
-        # run_forever() the C watch handles them first.
-        if self._aio_phase == 'starting':
-            self._aio_cancel_start('Received a signal')
-        elif self._aio_phase != 'stopping':
-            _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal; the entrypoint will quit')
-            Aio.Entrypoint.quit(self)
-
-    def quit(self):
-        """Makes ``run_forever()`` return, as SIGINT does; any thread may call."""
-        if self._aio_phase == 'starting':
-            self._aio_invoker.invoke(self._aio_cancel_start, 'Quit')
-        Aio.Entrypoint.quit(self)
-
-    def _aio_sync(self, begin, finish, cancellable=None):
-        result = {}
-
-        def callback(entrypoint, res, *user_data):
-            try:
-                result['ok'] = finish(res)
-            except GLib.Error as error:
-                result['error'] = error
-        _on_context(self._aio_context(), lambda: begin(cancellable, callback), lambda: result)
-        if 'error' in result:
-            raise self._aio_with_cause(result['error'])
-
     def _aio_release(self):
-        self._aio_phase = None
-        signals, self._aio_signals = self._aio_signals, None
-        if signals is not None:
-            signals.restore()
+        # After the stop (or a failed start) dropped GLib's signal watches,
+        # which reset the signals to SIG_DFL.
+        for signum, handler in self._aio_handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+        self._aio_handlers = {}
         self._aio_loops.close()
 
     def start(self):
         """Configures logging and starts every service; blocks until they are up."""
         self._aio_configure_logging()
-        if self._aio_signals is None:
-            self._aio_signals = _Signals(self._aio_context(), self._aio_on_signal)
-        self._aio_phase = 'starting'
-        self._aio_start_cancellable = Gio.Cancellable()
-        self._aio_invoker = _Invoker(self._aio_context())
+        if threading.current_thread() is threading.main_thread():
+            self._aio_handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self._aio_sync(self.start_async, self.start_finish, self._aio_start_cancellable)
-        except BaseException as error:
+            Aio.Entrypoint.start(self)
+        except GLib.Error as error:
             self._aio_release()
-            if self._aio_start_cancellable.is_cancelled() and isinstance(error, GLib.Error):
-                raise _cancelled_error('The start was cancelled by a signal or a quit; '
-                                       'the services that started were stopped') from error
-            raise
+            raise self._aio_with_cause(error)
         finally:
-            self._aio_start_cancellable = None
             Aio.log_flush()
-        self._aio_phase = 'started'
 
     def stop(self):
         """Stops every service; blocks until they are stopped."""
-        self._aio_phase = 'stopping'
         try:
-            self._aio_sync(self.stop_async, self.stop_finish)
+            Aio.Entrypoint.stop(self)
+        except GLib.Error as error:
+            raise self._aio_with_cause(error)
         finally:
             Aio.log_flush()
             self._aio_release()

@@ -68,11 +68,11 @@ class Keywords(unittest.TestCase):
             Aio.Entrypoint('not a service')
 
     def test_out_of_range_values_are_value_errors(self):
-        with self.assertRaisesRegex(ValueError, 'pool-size 0'):
+        with self.assertRaisesRegex(ValueError, 'pool_size 0: out of range 1–1024'):
             Aio.Entrypoint(pool_size=0)
         with self.assertRaisesRegex(ValueError, 'pool_size -1'):
             Aio.Entrypoint(pool_size=-1)
-        with self.assertRaisesRegex(ValueError, 'shutdown-timeout'):
+        with self.assertRaisesRegex(ValueError, 'shutdown_timeout -1'):
             Aio.Entrypoint(shutdown_timeout=-1)
         with self.assertRaisesRegex(ValueError, 'log_flush_interval'):
             Aio.Entrypoint(log_flush_interval=float('nan'))
