@@ -849,9 +849,20 @@ class Context(Aio.Context):
             lambda: 'Waiting for context key %r' % key))
 
 
-# Threads: aiomisc's @threaded
+# Results as callback(value) or errback(exception)
 
-def _ready(finish, callback, errback, what):
+def _error_key(error):
+    return (error.domain, error.code, error.message) if isinstance(error, GLib.Error) else None
+
+
+def _raised_by(operations, error, default=None):
+    # The exception behind the GLib.Error that the C side saw, if an
+    # operation (_Operation) raised it: callbacks get the exception itself.
+    key = _error_key(error)
+    return next((op.raised[key] for op in list(operations) if key in op.raised), default)
+
+
+def _ready(finish, callback, errback, what, ops=()):
     """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``;
     without an errback, a failure other than a cancellation is logged."""
     if errback is None and isinstance(callback, _Done):
@@ -861,7 +872,7 @@ def _ready(finish, callback, errback, what):
         try:
             value = finish(result)
         except BaseException as error:
-            exc = _RAISED.get(_error_key(error), error)
+            exc = _raised_by(ops, error, error)
             if errback is not None:
                 errback(exc)
             elif not (isinstance(error, GLib.Error) and
@@ -872,6 +883,8 @@ def _ready(finish, callback, errback, what):
                 callback(value)
     return ready
 
+
+# Threads: aiomisc's @threaded
 
 @_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
@@ -912,21 +925,13 @@ def threaded(func):
 
 # Timers: periodic and cron jobs
 
-def _error_key(error):
-    return (error.domain, error.code, error.message) if isinstance(error, GLib.Error) else None
-
-
-# The exceptions raised by the operations below, by the GLib.Error that the
-# C side saw: the callbacks get the exception itself back.
-_RAISED = {}
-
-
 class _Operation:
 
     def __init__(self, func, args=()):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func, self.args = func, args
+        self.raised = {}  # _error_key() -> the exception, for _raised_by()
 
     def __call__(self, task, cancellable, *data):
         self.start(task, cancellable, self.args)
@@ -941,9 +946,10 @@ class _Operation:
                 except Exception as bad_value:
                     exc = bad_value
             error = _to_gerror(exc)
-            _RAISED[_error_key(error)] = exc
-            if len(_RAISED) > 64:  # keep the recent ones
-                del _RAISED[next(iter(_RAISED))]
+            if not call.interrupted:
+                self.raised[_error_key(error)] = exc
+                if len(self.raised) > 64:  # a long-lived operation: keep the recent ones
+                    del self.raised[next(iter(self.raised))]
             task.return_error(error)
         _Call(self.func, args, lambda: 'The operation %s' % _func_name(self.func)).begin(
             cancellable, finished)
@@ -1070,14 +1076,15 @@ def _exception_types(exceptions):
 @_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
-    Aio.timeout_full_async(clock, seconds, _Operation(func, args), cancellable=cancellable,
-                           callback=_ready(Aio.timeout_full_finish, callback, errback,
-                                           lambda: 'timeout(%s)' % _func_name(func)))
+    op = _Operation(func, args)
+    Aio.timeout_full_async(clock, seconds, op, cancellable=cancellable, callback=_ready(
+        Aio.timeout_full_finish, callback, errback, lambda: 'timeout(%s)' % _func_name(func),
+        (op,)))
 
 
-def _giveup_func(giveup, exceptions):
+def _giveup_func(giveup, exceptions, operations):
     def func(error, *user_data):
-        exc = _RAISED.get(_error_key(error))
+        exc = _raised_by(operations, error)
         if exc is not None and exceptions is not None and not isinstance(exc, exceptions):
             return True
         return bool(giveup(exc if exc is not None else error)) if giveup else False
@@ -1093,16 +1100,25 @@ class Backoff(Aio.Backoff):
         props.update(attempt_timeout=attempt_timeout or 0.0, deadline=deadline or 0.0,
                      pause=pause, max_tries=-1 if max_tries is None else max_tries)
         super().__init__(**_object_props(Aio.Backoff, props))
+        self._aio_operations = set()  # those of the runs in flight
         if giveup is not None or exceptions is not None:
-            self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions)))
+            self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions),
+                                              self._aio_operations))
 
     def run(self, func, *args, callback=None, errback=None, cancellable=None):
         """Runs ``func(*args)`` until it succeeds or the limits are reached."""
         self._aio_run(func, args, callback, errback, cancellable, 'Backoff of %s')
 
     def _aio_run(self, func, args, callback, errback, cancellable, what):
-        self.run_async(_Operation(func, args), cancellable=cancellable, callback=_ready(
-            self.run_finish, callback, errback, lambda: what % _func_name(func)))
+        op = _Operation(func, args)
+        operations = self.__dict__.setdefault('_aio_operations', set())
+        operations.add(op)
+
+        def finish(result):
+            operations.discard(op)
+            return self.run_finish(result)
+        self.run_async(op, cancellable=cancellable, callback=_ready(
+            finish, callback, errback, lambda: what % _func_name(func), (op,)))
 
 
 @_export
@@ -1164,7 +1180,7 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
                      cancellable=cancellable, callback=_ready(
                          lambda result: tuple(Aio.select_finish(result)), callback, errback,
-                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs))))
+                         lambda: 'select(%s)' % ', '.join(map(_func_name, funcs)), ops))
 
 
 class _Batch:
@@ -1217,7 +1233,7 @@ class Aggregator(Aio.Aggregator):
         key = batch.add(item)
         self.call_async(key, cancellable, _ready(
             lambda result: batch.finish(key.unpack(), self.call_finish, result), callback,
-            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func)))
+            errback, lambda: 'Aggregator of %s' % _func_name(batch.op.func), (batch.op,)))
 
 
 # Network: TCP and UDP servers, stream protocols, TCP clients
