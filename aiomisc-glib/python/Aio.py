@@ -44,7 +44,9 @@ def _log_traceback(what, exc):
 
 
 def _describe(exc):
-    text = exc.message if isinstance(exc, GLib.Error) else str(exc)
+    if isinstance(exc, GLib.Error):
+        return exc.message
+    text = str(exc)
     return '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
 
 
