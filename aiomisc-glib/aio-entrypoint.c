@@ -1675,16 +1675,17 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
  * signal or [method@Aio.Entrypoint.quit] during the start cancels it (a
  * start may never end, e.g. a client waiting for its server): every service
  * whose start was invoked is stopped, unless its start failed with an error
- * other than cancellation, and the start fails, with %G_IO_ERROR_CANCELLED
- * for a start that was cancelled. A quit asked for before the start lets it
- * complete, and the next [method@Aio.Entrypoint.run_forever] returns at
- * once.
+ * other than cancellation, and the start fails with %G_IO_ERROR_CANCELLED.
+ * A quit asked for before the start lets it complete, and the next
+ * [method@Aio.Entrypoint.run_forever] returns at once.
  *
  * Does not touch logging: [method@Aio.Entrypoint.run] does.
  *
  * Returns: %TRUE if every service started; %FALSE with the error of the
- *   service that failed to start (the start is then over: there is nothing
- *   to stop)
+ *   service that failed to start (prefixed with its name),
+ *   %G_IO_ERROR_CANCELLED, or an error of
+ *   [method@Aio.Entrypoint.start_async]. A failed start is over: what did
+ *   start was stopped, and there is nothing to stop
  *
  * Since: 0.2
  */
@@ -1693,6 +1694,13 @@ aio_entrypoint_start (AioEntrypoint  *self,
                       GError        **error)
 {
   g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  /* Before the signal watches: those of a running entrypoint stay. */
+  if (self->state != EP_IDLE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The entrypoint is already running");
+      return FALSE;
+    }
 
   aio_entrypoint_install_signals (self);
   if (!aio_entrypoint_run_sync (self, FALSE, error))

@@ -631,6 +631,12 @@ test_steps (void)
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_RUNNING);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ordinary)), ==, AIO_SERVICE_STATE_RUNNING);
   g_assert_true (aio_entrypoint_get_current () == ep);
+  /* A second start fails at once and leaves the first one alone. */
+  g_assert_false (aio_entrypoint_start (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_false (forever->start_was_cancelled);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_RUNNING);
   /* ...and run_forever() then returns at once. */
   g_assert_true (aio_entrypoint_run_forever (ep, &error));
   g_assert_no_error (error);
