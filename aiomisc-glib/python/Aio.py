@@ -713,13 +713,15 @@ class Entrypoint(Aio.Entrypoint):
 
     def start(self):
         """Configures logging and starts every service; blocks until they are up."""
+        running = Aio.Entrypoint.get_current() == self  # then the start fails at once
         self._aio_configure_logging()
-        if threading.current_thread() is threading.main_thread():
+        if threading.current_thread() is threading.main_thread() and not running:
             self._aio_handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             Aio.Entrypoint.start(self)
         except GLib.Error as error:
-            self._aio_release()
+            if not running:
+                self._aio_release()
             raise self._aio_with_cause(error)
         finally:
             Aio.log_flush()
