@@ -1176,11 +1176,8 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     if not funcs:
         raise TypeError('Aio.select() needs at least one function')
     ops = [_Operation(func) for func in funcs]
-    flags = Aio.SelectFlags.NONE
-    if not cancel:
-        flags |= Aio.SelectFlags.NO_CANCEL
-    if not wait:
-        flags |= Aio.SelectFlags.NO_WAIT
+    flags = ((Aio.SelectFlags.NONE if cancel else Aio.SelectFlags.NO_CANCEL) |
+             (Aio.SelectFlags.NONE if wait else Aio.SelectFlags.NO_WAIT))
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
                      cancellable=cancellable, callback=_ready(
                          lambda result: tuple(Aio.select_finish(result)), callback, errback,
