@@ -703,8 +703,8 @@ class Entrypoint(Aio.Entrypoint):
         return error
 
     def _aio_release(self):
-        # After the stop (or a failed start) dropped GLib's signal watches,
-        # which reset the signals to SIG_DFL.
+        # Python's handlers come back once the stop (or a failed start)
+        # dropped the entrypoint's GLib signal watches, which left SIG_DFL.
         for signum, handler in self._aio_handlers.items():
             if handler is not None:
                 signal.signal(signum, handler)
