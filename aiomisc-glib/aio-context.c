@@ -295,7 +295,7 @@ aio_context_get_async (AioContext          *self,
  *
  * Finishes [method@Aio.Context.get_async].
  *
- * Returns: %TRUE if @value was set
+ * Returns: (skip): %TRUE if @value was set, %FALSE with @error set
  *
  * Since: 0.1
  */

@@ -1660,6 +1660,91 @@ aio_entrypoint_run_sync (AioEntrypoint  *self,
   return sync.ok;
 }
 
+/**
+ * aio_entrypoint_start:
+ * @self: an entrypoint
+ * @error: return location for a #GError
+ *
+ * Starts every service as [method@Aio.Entrypoint.start_async] does, and
+ * returns once they are up, iterating the main context of the entrypoint
+ * meanwhile: the first step of aiomisc's `with entrypoint(...) as loop:`,
+ * before [method@Aio.Entrypoint.run_forever] and
+ * [method@Aio.Entrypoint.stop].
+ *
+ * SIGINT and SIGTERM are handled from now until the stop completes. A
+ * signal or [method@Aio.Entrypoint.quit] during the start cancels it (a
+ * start may never end, e.g. a client waiting for its server): every service
+ * whose start was invoked is stopped, unless its start failed with an error
+ * other than cancellation, and the start fails with %G_IO_ERROR_CANCELLED.
+ * A quit asked for before the start lets it complete, and the next
+ * [method@Aio.Entrypoint.run_forever] returns at once.
+ *
+ * Does not touch logging: [method@Aio.Entrypoint.run] does.
+ *
+ * Returns: %TRUE if every service started; %FALSE with the error of the
+ *   service that failed to start (prefixed with its name),
+ *   %G_IO_ERROR_CANCELLED, or an error of
+ *   [method@Aio.Entrypoint.start_async]. A failed start is over: what did
+ *   start was stopped, and there is nothing to stop
+ *
+ * Since: 0.2
+ */
+gboolean
+aio_entrypoint_start (AioEntrypoint  *self,
+                      GError        **error)
+{
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  /* Before the signal watches: those of a running entrypoint stay. */
+  if (self->state != EP_IDLE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The entrypoint is already running");
+      return FALSE;
+    }
+
+  aio_entrypoint_install_signals (self);
+  if (!aio_entrypoint_run_sync (self, FALSE, error))
+    {
+      aio_entrypoint_remove_signals (self);
+      g_atomic_int_set (&self->quit_requested, FALSE);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * aio_entrypoint_stop:
+ * @self: an entrypoint
+ * @error: return location for a #GError
+ *
+ * Stops every service as [method@Aio.Entrypoint.stop_async] does, and
+ * returns once they are stopped (or the shutdown timeout passed), iterating
+ * the main context of the entrypoint meanwhile: the last step of aiomisc's
+ * `with entrypoint(...)`. A signal during the stop is ignored rather than
+ * killing the process; SIGINT and SIGTERM are no longer handled after it.
+ *
+ * Returns: %TRUE if every service stopped cleanly in time; %FALSE with
+ *   %AIO_ERROR_SHUTDOWN_TIMEOUT naming the services that did not stop in
+ *   time, or the error of a service that failed to stop
+ *
+ * Since: 0.2
+ */
+gboolean
+aio_entrypoint_stop (AioEntrypoint  *self,
+                     GError        **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (AIO_IS_ENTRYPOINT (self), FALSE);
+
+  ok = aio_entrypoint_run_sync (self, TRUE, error);
+  /* The signal watches went with the stop; a quit asked for meanwhile is spent. */
+  g_atomic_int_set (&self->quit_requested, FALSE);
+
+  return ok;
+}
+
 typedef struct
 {
   gboolean  done;
@@ -1754,11 +1839,8 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
   aio_entrypoint_setup_logging (self);
 
   /* A signal during the start cancels it (what started is stopped). */
-  aio_entrypoint_install_signals (self);
-
-  if (!aio_entrypoint_run_sync (self, FALSE, error))
+  if (!aio_entrypoint_start (self, error))
     {
-      aio_entrypoint_remove_signals (self);
       aio_log_flush ();
       return FALSE;
     }
@@ -1800,8 +1882,7 @@ aio_entrypoint_run_main (AioEntrypoint  *self,
       run_error = g_steal_pointer (&main_result->error);
     }
 
-  aio_entrypoint_run_sync (self, TRUE, &stop_error);
-  g_atomic_int_set (&self->quit_requested, FALSE);
+  aio_entrypoint_stop (self, &stop_error);
   aio_log_flush ();
 
   if (run_error != NULL)

@@ -71,6 +71,12 @@ gboolean       aio_entrypoint_stop_finish   (AioEntrypoint        *self,
                                              GAsyncResult         *result,
                                              GError              **error);
 AIO_AVAILABLE_IN_ALL
+gboolean       aio_entrypoint_start         (AioEntrypoint        *self,
+                                             GError              **error);
+AIO_AVAILABLE_IN_ALL
+gboolean       aio_entrypoint_stop          (AioEntrypoint        *self,
+                                             GError              **error);
+AIO_AVAILABLE_IN_ALL
 gboolean       aio_entrypoint_run           (AioEntrypoint        *self,
                                              GError              **error);
 AIO_AVAILABLE_IN_ALL

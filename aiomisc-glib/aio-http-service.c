@@ -19,9 +19,9 @@
  * An HTTP/1.1 server on libsoup 3's #SoupServer, as a service.
  *
  * It listens where [class@Aio.SocketServer] says (an address and port, a
- * Unix socket at [property@Aio.HttpService:unix-path], a given or a socket
+ * Unix socket at [property@Aio.SocketServer:unix-path], a given or a socket
  * activated one), with HTTPS when
- * [property@Aio.HttpService:tls-certificate-file] is set. Requests go to the
+ * [property@Aio.SocketServer:tls-certificate-file] is set. Requests go to the
  * handlers added with [method@Aio.HttpService.add_handler] (by path prefix,
  * the longest wins) and the rest to the `handle_request` virtual method
  * (default: 404). The #SoupServer is at
@@ -56,9 +56,6 @@ static guint disconnected_signal;
 typedef struct
 {
   /* properties */
-  char        *unix_path;
-  char        *tls_certificate_file;
-  char        *tls_key_file;
   double       drain_timeout;
   double       header_timeout;
   double       idle_timeout;
@@ -109,9 +106,6 @@ G_DEFINE_TYPE_WITH_PRIVATE (AioHttpService, aio_http_service, AIO_TYPE_SOCKET_SE
 
 enum {
   PROP_0,
-  PROP_UNIX_PATH,
-  PROP_TLS_CERTIFICATE_FILE,
-  PROP_TLS_KEY_FILE,
   PROP_DRAIN_TIMEOUT,
   PROP_HEADER_TIMEOUT,
   PROP_IDLE_TIMEOUT,
@@ -450,12 +444,13 @@ load_tls (AioHttpService   *self,
           GTlsCertificate **certificate,
           GError          **error)
 {
-  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
+  AioSocketServer *server = AIO_SOCKET_SERVER (self);
   g_autofree char *owner = g_strdup_printf ("HTTP service '%s'", aio_service_get_name (AIO_SERVICE (self)));
   g_autoptr(GTlsDatabase) database = NULL;
 
   return _aio_tls_load_files (owner, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                              priv->tls_certificate_file, priv->tls_key_file, NULL,
+                              aio_socket_server_get_tls_certificate_file (server),
+                              aio_socket_server_get_tls_key_file (server), NULL,
                               certificate, &database, error);
 }
 
@@ -524,8 +519,8 @@ aio_http_service_start_async (AioService          *service,
       return;
     }
 
-  listener = _aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
-                                        SOMAXCONN, priv->unix_path, &error);
+  listener = aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
+                                       SOMAXCONN, &error);
   if (listener == NULL)
     {
       g_task_return_error (task, error);
@@ -664,19 +659,6 @@ aio_http_service_dispose (GObject *object)
 }
 
 static void
-aio_http_service_finalize (GObject *object)
-{
-  AioHttpService *self = AIO_HTTP_SERVICE (object);
-  AioHttpServicePrivate *priv = aio_http_service_get_instance_private (self);
-
-  g_free (priv->unix_path);
-  g_free (priv->tls_certificate_file);
-  g_free (priv->tls_key_file);
-
-  G_OBJECT_CLASS (aio_http_service_parent_class)->finalize (object);
-}
-
-static void
 aio_http_service_get_property (GObject    *object,
                                guint       prop_id,
                                GValue     *value,
@@ -687,15 +669,6 @@ aio_http_service_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_UNIX_PATH:
-      g_value_set_string (value, priv->unix_path);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string (value, priv->tls_certificate_file);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_value_set_string (value, priv->tls_key_file);
-      break;
     case PROP_DRAIN_TIMEOUT:
       g_value_set_double (value, priv->drain_timeout);
       break;
@@ -723,15 +696,6 @@ aio_http_service_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_UNIX_PATH:
-      aio_http_service_set_unix_path (self, g_value_get_string (value));
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      aio_http_service_set_tls_certificate_file (self, g_value_get_string (value));
-      break;
-    case PROP_TLS_KEY_FILE:
-      aio_http_service_set_tls_key_file (self, g_value_get_string (value));
-      break;
     case PROP_DRAIN_TIMEOUT:
       aio_http_service_set_drain_timeout (self, g_value_get_double (value));
       break;
@@ -757,7 +721,6 @@ aio_http_service_class_init (AioHttpServiceClass *klass)
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = aio_http_service_dispose;
-  object_class->finalize = aio_http_service_finalize;
   object_class->get_property = aio_http_service_get_property;
   object_class->set_property = aio_http_service_set_property;
   service_class->start_async = aio_http_service_start_async;
@@ -771,40 +734,6 @@ aio_http_service_class_init (AioHttpServiceClass *klass)
     disconnected_signal = g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE);
     g_type_class_unref (message_class);
   }
-
-  /**
-   * AioHttpService:unix-path:
-   *
-   * The path of a Unix socket to listen on instead of an address and port
-   * (a stale socket file there is replaced; the file is removed at stop).
-   *
-   * Since: 0.2
-   */
-  properties[PROP_UNIX_PATH] =
-    g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
-
-  /**
-   * AioHttpService:tls-certificate-file:
-   *
-   * A PEM file with the server certificate (and its key, unless
-   * [property@Aio.HttpService:tls-key-file] is set): when set, the service
-   * speaks HTTPS.
-   *
-   * Since: 0.2
-   */
-  properties[PROP_TLS_CERTIFICATE_FILE] =
-    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL, flags);
-
-  /**
-   * AioHttpService:tls-key-file:
-   *
-   * A PEM file with the private key of
-   * [property@Aio.HttpService:tls-certificate-file].
-   *
-   * Since: 0.2
-   */
-  properties[PROP_TLS_KEY_FILE] =
-    g_param_spec_string ("tls-key-file", NULL, NULL, NULL, flags);
 
   /**
    * AioHttpService:drain-timeout:
@@ -1028,26 +957,6 @@ aio_http_service_get_active_requests (AioHttpService *self)
   return n;
 }
 
-#define STRING_PROPERTY(name, field, PROP)                                        \
-const char *                                                                      \
-aio_http_service_get_##name (AioHttpService *self)                                \
-{                                                                                 \
-  g_return_val_if_fail (AIO_IS_HTTP_SERVICE (self), NULL);                        \
-  return ((AioHttpServicePrivate *) aio_http_service_get_instance_private (self))->field; \
-}                                                                                 \
-void                                                                              \
-aio_http_service_set_##name (AioHttpService *self, const char *value)             \
-{                                                                                 \
-  AioHttpServicePrivate *priv;                                                    \
-  g_return_if_fail (AIO_IS_HTTP_SERVICE (self));                                  \
-  priv = aio_http_service_get_instance_private (self);                            \
-  if (g_strcmp0 (priv->field, value) == 0)                                        \
-    return;                                                                       \
-  g_free (priv->field);                                                           \
-  priv->field = g_strdup (value);                                                 \
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);                   \
-}
-
 #define NUMBER_PROPERTY(name, type, field, PROP)                                  \
 type                                                                              \
 aio_http_service_get_##name (AioHttpService *self)                                \
@@ -1068,70 +977,6 @@ aio_http_service_set_##name (AioHttpService *self, type value)                  
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP]);               \
     }                                                                             \
 }
-
-/**
- * aio_http_service_get_unix_path:
- * @self: an #AioHttpService
- *
- * Gets the unix path.
- *
- * Returns: (nullable): the value of [property@Aio.HttpService:unix-path]
- *
- * Since: 0.2
- */
-/**
- * aio_http_service_set_unix_path:
- * @self: an #AioHttpService
- * @path: (nullable): the new value
- *
- * Sets [property@Aio.HttpService:unix-path]; it applies at the next start.
- *
- * Since: 0.2
- */
-STRING_PROPERTY (unix_path, unix_path, PROP_UNIX_PATH)
-
-/**
- * aio_http_service_get_tls_certificate_file:
- * @self: an #AioHttpService
- *
- * Gets the tls certificate file.
- *
- * Returns: (nullable): the value of [property@Aio.HttpService:tls-certificate-file]
- *
- * Since: 0.2
- */
-/**
- * aio_http_service_set_tls_certificate_file:
- * @self: an #AioHttpService
- * @file: (nullable) (type filename): the new value
- *
- * Sets [property@Aio.HttpService:tls-certificate-file]; it applies at the
- * next start.
- *
- * Since: 0.2
- */
-STRING_PROPERTY (tls_certificate_file, tls_certificate_file, PROP_TLS_CERTIFICATE_FILE)
-
-/**
- * aio_http_service_get_tls_key_file:
- * @self: an #AioHttpService
- *
- * Gets the tls key file.
- *
- * Returns: (nullable): the value of [property@Aio.HttpService:tls-key-file]
- *
- * Since: 0.2
- */
-/**
- * aio_http_service_set_tls_key_file:
- * @self: an #AioHttpService
- * @file: (nullable) (type filename): the new value
- *
- * Sets [property@Aio.HttpService:tls-key-file]; it applies at the next start.
- *
- * Since: 0.2
- */
-STRING_PROPERTY (tls_key_file, tls_key_file, PROP_TLS_KEY_FILE)
 
 /**
  * aio_http_service_get_drain_timeout:

@@ -95,21 +95,6 @@ AIO_AVAILABLE_IN_0_2
 guint           aio_http_service_get_active_requests      (AioHttpService  *self);
 
 AIO_AVAILABLE_IN_0_2
-const char     *aio_http_service_get_unix_path            (AioHttpService  *self);
-AIO_AVAILABLE_IN_0_2
-void            aio_http_service_set_unix_path            (AioHttpService  *self,
-                                                           const char      *path);
-AIO_AVAILABLE_IN_0_2
-const char     *aio_http_service_get_tls_certificate_file (AioHttpService  *self);
-AIO_AVAILABLE_IN_0_2
-void            aio_http_service_set_tls_certificate_file (AioHttpService  *self,
-                                                           const char      *file);
-AIO_AVAILABLE_IN_0_2
-const char     *aio_http_service_get_tls_key_file         (AioHttpService  *self);
-AIO_AVAILABLE_IN_0_2
-void            aio_http_service_set_tls_key_file         (AioHttpService  *self,
-                                                           const char      *file);
-AIO_AVAILABLE_IN_0_2
 double          aio_http_service_get_drain_timeout        (AioHttpService  *self);
 AIO_AVAILABLE_IN_0_2
 void            aio_http_service_set_drain_timeout        (AioHttpService  *self,

@@ -7,6 +7,7 @@
 #include "aiomisc-glib.h"
 #include "aio-net-private.h"
 #include "aio-socket-server-private.h"
+#include "aio-tls-private.h"
 
 /**
  * AioSocketServer:
@@ -29,7 +30,7 @@
  * socket); the socket inherited through systemd socket activation
  * (`LISTEN_FDS`, `LISTEN_PID`, `LISTEN_FDNAMES`) named
  * [property@Aio.SocketServer:activation-name]; a Unix socket path, for
- * the servers that have one ([property@Aio.TcpServer:unix-path]); the only
+ * stream servers ([property@Aio.SocketServer:unix-path]); the only
  * inherited socket, if exactly one socket of the right type was passed; a
  * new socket bound to [property@Aio.SocketServer:address] and
  * [property@Aio.SocketServer:port] (with `SO_REUSEADDR` for TCP, and
@@ -43,6 +44,13 @@
  * `soup_server_listen_socket()`, gets it from
  * [method@Aio.SocketServer.listen] too.
  *
+ * ## TLS
+ *
+ * [property@Aio.SocketServer:tls-certificate-file] and
+ * [property@Aio.SocketServer:tls-key-file] are read by the stream servers
+ * that speak TLS, [class@Aio.TcpServer] and [class@Aio.HttpService]; a
+ * datagram server refuses them, as it refuses a Unix socket path.
+ *
  * Since: 0.2
  */
 
@@ -54,6 +62,9 @@ typedef struct
   GSocket       *socket;
   char          *activation_name;
   gboolean       reuse_port;
+  char          *unix_path;
+  char          *tls_certificate_file;
+  char          *tls_key_file;
 
   /* while listening */
   GSocket       *listener;
@@ -72,59 +83,15 @@ enum {
   PROP_SOCKET,
   PROP_ACTIVATION_NAME,
   PROP_REUSE_PORT,
+  PROP_UNIX_PATH,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
 #define DEFAULT_ADDRESS "127.0.0.1"
-
-GSocket *
-_aio_socket_server_listen (AioSocketServer  *self,
-                           GSocketType       type,
-                           int               backlog,
-                           const char       *unix_path,
-                           GError          **error)
-{
-  AioSocketServerPrivate *priv = PRIV (self);
-  AioNetListenOptions options = {
-    .address = priv->address,
-    .port = priv->port,
-    .unix_path = unix_path,
-    .socket = priv->socket,
-    .activation_name = priv->activation_name,
-    .backlog = backlog,
-    .reuse_port = priv->reuse_port,
-  };
-  guint port;
-
-  if (priv->listener != NULL)
-    {
-      g_autofree char *where = _aio_net_local_to_string (priv->listener);
-
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "Server '%s' already listens on %s",
-                   aio_service_get_name (AIO_SERVICE (self)), where);
-      return NULL;
-    }
-
-  priv->listener = _aio_net_listen (&options, type, &priv->listener_owned, error);
-  if (priv->listener == NULL)
-    return NULL;
-
-  if (priv->listener_owned && unix_path != NULL &&
-      g_socket_get_family (priv->listener) == G_SOCKET_FAMILY_UNIX)
-    priv->bound_unix_path = g_strdup (unix_path);
-
-  port = _aio_net_get_local_port (priv->listener);
-  if (port != 0 && port != priv->port)
-    {
-      priv->port = port;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-    }
-
-  return priv->listener;
-}
 
 GSocket *
 _aio_socket_server_peek_listener (AioSocketServer *self)
@@ -164,8 +131,14 @@ aio_socket_server_listen (AioSocketServer  *self,
                           int               backlog,
                           GError          **error)
 {
+  AioSocketServerPrivate *priv;
+  AioNetListenOptions options;
+  const char *refused = NULL;
+  guint port;
+
   g_return_val_if_fail (AIO_IS_SOCKET_SERVER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  priv = PRIV (self);
 
   if (type != G_SOCKET_TYPE_STREAM && type != G_SOCKET_TYPE_DATAGRAM)
     {
@@ -182,7 +155,61 @@ aio_socket_server_listen (AioSocketServer  *self,
       return NULL;
     }
 
-  return _aio_socket_server_listen (self, type, backlog, NULL, error);
+  /* A Unix datagram socket would need peers with paths, and DTLS is not
+   * offered: a datagram server refuses both rather than ignore them. */
+  if (type == G_SOCKET_TYPE_DATAGRAM)
+    {
+      if (priv->unix_path != NULL)
+        refused = "unix-path";
+      else if (_aio_tls_file_is_set (priv->tls_certificate_file))
+        refused = "tls-certificate-file";
+      else if (_aio_tls_file_is_set (priv->tls_key_file))
+        refused = "tls-key-file";
+    }
+  if (refused != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Server '%s': %s is set, but a datagram server serves neither a Unix socket path nor TLS",
+                   aio_service_get_name (AIO_SERVICE (self)), refused);
+      return NULL;
+    }
+
+  options = (AioNetListenOptions) {
+    .address = priv->address,
+    .port = priv->port,
+    .unix_path = type == G_SOCKET_TYPE_STREAM ? priv->unix_path : NULL,
+    .socket = priv->socket,
+    .activation_name = priv->activation_name,
+    .backlog = backlog,
+    .reuse_port = priv->reuse_port,
+  };
+
+  if (priv->listener != NULL)
+    {
+      g_autofree char *where = _aio_net_local_to_string (priv->listener);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "Server '%s' already listens on %s",
+                   aio_service_get_name (AIO_SERVICE (self)), where);
+      return NULL;
+    }
+
+  priv->listener = _aio_net_listen (&options, type, &priv->listener_owned, error);
+  if (priv->listener == NULL)
+    return NULL;
+
+  if (priv->listener_owned && options.unix_path != NULL &&
+      g_socket_get_family (priv->listener) == G_SOCKET_FAMILY_UNIX)
+    priv->bound_unix_path = g_strdup (options.unix_path);
+
+  port = _aio_net_get_local_port (priv->listener);
+  if (port != 0 && port != priv->port)
+    {
+      priv->port = port;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+    }
+
+  return priv->listener;
 }
 
 /**
@@ -251,6 +278,9 @@ aio_socket_server_finalize (GObject *object)
   g_free (priv->address);
   g_clear_object (&priv->socket);
   g_free (priv->activation_name);
+  g_free (priv->unix_path);
+  g_free (priv->tls_certificate_file);
+  g_free (priv->tls_key_file);
 
   G_OBJECT_CLASS (aio_socket_server_parent_class)->finalize (object);
 }
@@ -279,6 +309,15 @@ aio_socket_server_get_property (GObject    *object,
       break;
     case PROP_REUSE_PORT:
       g_value_set_boolean (value, priv->reuse_port);
+      break;
+    case PROP_UNIX_PATH:
+      g_value_set_string (value, priv->unix_path);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, priv->tls_certificate_file);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_value_set_string (value, priv->tls_key_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -309,6 +348,15 @@ aio_socket_server_set_property (GObject      *object,
       break;
     case PROP_REUSE_PORT:
       aio_socket_server_set_reuse_port (self, g_value_get_boolean (value));
+      break;
+    case PROP_UNIX_PATH:
+      aio_socket_server_set_unix_path (self, g_value_get_string (value));
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      aio_socket_server_set_tls_certificate_file (self, g_value_get_string (value));
+      break;
+    case PROP_TLS_KEY_FILE:
+      aio_socket_server_set_tls_key_file (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -392,6 +440,47 @@ aio_socket_server_class_init (AioSocketServerClass *klass)
    */
   properties[PROP_REUSE_PORT] =
     g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE, flags);
+
+  /**
+   * AioSocketServer:unix-path:
+   *
+   * The path of a Unix stream socket to serve on instead of an address
+   * and a port. A stale socket file is removed before binding and the file
+   * is removed on stop; a path where another process listens is an error.
+   * A datagram server ([class@Aio.UdpServer]) refuses it: its start fails
+   * with %G_IO_ERROR_NOT_SUPPORTED.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_UNIX_PATH] =
+    g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
+
+  /**
+   * AioSocketServer:tls-certificate-file:
+   *
+   * A PEM file with the server certificate (and its chain); setting it
+   * makes [class@Aio.TcpServer] speak TLS and [class@Aio.HttpService]
+   * HTTPS. The private key is in [property@Aio.SocketServer:tls-key-file],
+   * or in this file when that is not set. An unreadable or invalid file
+   * fails the start with an error naming it. An empty string is the same
+   * as %NULL (no TLS). A datagram server refuses it: its start fails with
+   * %G_IO_ERROR_NOT_SUPPORTED.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TLS_CERTIFICATE_FILE] =
+    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL, flags);
+
+  /**
+   * AioSocketServer:tls-key-file:
+   *
+   * A PEM file with the private key of
+   * [property@Aio.SocketServer:tls-certificate-file].
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TLS_KEY_FILE] =
+    g_param_spec_string ("tls-key-file", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -586,4 +675,106 @@ aio_socket_server_set_reuse_port (AioSocketServer *self,
     return;
   PRIV (self)->reuse_port = !!reuse_port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
+}
+
+/**
+ * aio_socket_server_get_unix_path:
+ * @self: a socket server
+ *
+ * Gets [property@Aio.SocketServer:unix-path].
+ *
+ * Returns: (nullable) (type filename): the path of the Unix socket
+ *
+ * Since: 0.2
+ */
+const char *
+aio_socket_server_get_unix_path (AioSocketServer *self)
+{
+  g_return_val_if_fail (AIO_IS_SOCKET_SERVER (self), NULL);
+  return PRIV (self)->unix_path;
+}
+
+/**
+ * aio_socket_server_set_unix_path:
+ * @self: a socket server
+ * @path: (nullable) (type filename): the path of a Unix stream socket, or %NULL
+ *
+ * Sets [property@Aio.SocketServer:unix-path]; it applies at the next start.
+ *
+ * Since: 0.2
+ */
+void
+aio_socket_server_set_unix_path (AioSocketServer *self,
+                                const char      *path)
+{
+  g_return_if_fail (AIO_IS_SOCKET_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->unix_path, path, properties[PROP_UNIX_PATH]);
+}
+
+/**
+ * aio_socket_server_get_tls_certificate_file:
+ * @self: a socket server
+ *
+ * Gets [property@Aio.SocketServer:tls-certificate-file].
+ *
+ * Returns: (nullable) (type filename): the certificate file
+ *
+ * Since: 0.2
+ */
+const char *
+aio_socket_server_get_tls_certificate_file (AioSocketServer *self)
+{
+  g_return_val_if_fail (AIO_IS_SOCKET_SERVER (self), NULL);
+  return PRIV (self)->tls_certificate_file;
+}
+
+/**
+ * aio_socket_server_set_tls_certificate_file:
+ * @self: a socket server
+ * @file: (nullable) (type filename): a PEM certificate file, or %NULL for no TLS
+ *
+ * Sets [property@Aio.SocketServer:tls-certificate-file]; it applies at the next start.
+ *
+ * Since: 0.2
+ */
+void
+aio_socket_server_set_tls_certificate_file (AioSocketServer *self,
+                                           const char      *file)
+{
+  g_return_if_fail (AIO_IS_SOCKET_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_certificate_file, file, properties[PROP_TLS_CERTIFICATE_FILE]);
+}
+
+/**
+ * aio_socket_server_get_tls_key_file:
+ * @self: a socket server
+ *
+ * Gets [property@Aio.SocketServer:tls-key-file].
+ *
+ * Returns: (nullable) (type filename): the private key file
+ *
+ * Since: 0.2
+ */
+const char *
+aio_socket_server_get_tls_key_file (AioSocketServer *self)
+{
+  g_return_val_if_fail (AIO_IS_SOCKET_SERVER (self), NULL);
+  return PRIV (self)->tls_key_file;
+}
+
+/**
+ * aio_socket_server_set_tls_key_file:
+ * @self: a socket server
+ * @file: (nullable) (type filename): a PEM private key file, or %NULL
+ *
+ * Sets [property@Aio.SocketServer:tls-key-file]; it applies at the next start.
+ *
+ * Since: 0.2
+ */
+void
+aio_socket_server_set_tls_key_file (AioSocketServer *self,
+                                   const char      *file)
+{
+  g_return_if_fail (AIO_IS_SOCKET_SERVER (self));
+  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_key_file, file, properties[PROP_TLS_KEY_FILE]);
 }

@@ -73,5 +73,20 @@ gboolean    aio_socket_server_get_reuse_port      (AioSocketServer  *self);
 AIO_AVAILABLE_IN_0_2
 void        aio_socket_server_set_reuse_port      (AioSocketServer  *self,
                                                    gboolean          reuse_port);
+AIO_AVAILABLE_IN_0_2
+const char *aio_socket_server_get_unix_path       (AioSocketServer  *self);
+AIO_AVAILABLE_IN_0_2
+void        aio_socket_server_set_unix_path       (AioSocketServer  *self,
+                                                   const char       *path);
+AIO_AVAILABLE_IN_0_2
+const char *aio_socket_server_get_tls_certificate_file (AioSocketServer  *self);
+AIO_AVAILABLE_IN_0_2
+void        aio_socket_server_set_tls_certificate_file (AioSocketServer  *self,
+                                                   const char       *file);
+AIO_AVAILABLE_IN_0_2
+const char *aio_socket_server_get_tls_key_file    (AioSocketServer  *self);
+AIO_AVAILABLE_IN_0_2
+void        aio_socket_server_set_tls_key_file    (AioSocketServer  *self,
+                                                   const char       *file);
 
 G_END_DECLS

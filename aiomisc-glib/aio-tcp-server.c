@@ -20,7 +20,7 @@
  * A TCP (or Unix stream socket) server service: aiomisc's `TCPServer`.
  *
  * Its start binds the socket (see [class@Aio.SocketServer] for where it
- * comes from; a Unix stream socket at [property@Aio.TcpServer:unix-path]
+ * comes from; a Unix stream socket at [property@Aio.SocketServer:unix-path]
  * is served too) and starts accepting; it fails with a #GError that names
  * the value at fault for a port in use (`address:port`), a bad address, or
  * an unreadable TLS file. After the start,
@@ -59,7 +59,7 @@
  *
  * ## TLS
  *
- * With [property@Aio.TcpServer:tls-certificate-file] set, every client is
+ * With [property@Aio.SocketServer:tls-certificate-file] set, every client is
  * wrapped in a #GTlsServerConnection and its handshake completes before the
  * handler or the protocol sees the connection; a failed handshake is
  * logged and the client dropped. [property@Aio.TcpServer:tls-ca-file]
@@ -118,13 +118,10 @@
 typedef struct
 {
   /* properties */
-  char          *unix_path;
   int            backlog;
   guint          max_connections;
   double         drain_timeout;
   GType          protocol_type;
-  char          *tls_certificate_file;
-  char          *tls_key_file;
   char          *tls_ca_file;
   gboolean       require_client_cert;
   double         idle_timeout;
@@ -150,13 +147,10 @@ G_DEFINE_TYPE_WITH_PRIVATE (AioTcpServer, aio_tcp_server, AIO_TYPE_SOCKET_SERVER
 
 enum {
   PROP_0,
-  PROP_UNIX_PATH,
   PROP_BACKLOG,
   PROP_MAX_CONNECTIONS,
   PROP_DRAIN_TIMEOUT,
   PROP_PROTOCOL_TYPE,
-  PROP_TLS_CERTIFICATE_FILE,
-  PROP_TLS_KEY_FILE,
   PROP_TLS_CA_FILE,
   PROP_REQUIRE_CLIENT_CERT,
   PROP_IDLE_TIMEOUT,
@@ -951,12 +945,13 @@ load_tls (AioTcpServer  *self,
           GError       **error)
 {
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
+  const char *certificate_file = aio_socket_server_get_tls_certificate_file (AIO_SOCKET_SERVER (self));
+  const char *key_file = aio_socket_server_get_tls_key_file (AIO_SOCKET_SERVER (self));
   g_autofree char *owner = g_strdup_printf ("Server '%s'", aio_service_get_name (AIO_SERVICE (self)));
 
   /* Without a certificate the server is plain TCP: the other TLS settings
    * then are a mistake (a key alone is refused by _aio_tls_load_files). */
-  if (!_aio_tls_file_is_set (priv->tls_certificate_file) &&
-      !_aio_tls_file_is_set (priv->tls_key_file))
+  if (!_aio_tls_file_is_set (certificate_file) && !_aio_tls_file_is_set (key_file))
     {
       if (_aio_tls_file_is_set (priv->tls_ca_file))
         {
@@ -974,7 +969,7 @@ load_tls (AioTcpServer  *self,
     }
 
   return _aio_tls_load_files (owner, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                              priv->tls_certificate_file, priv->tls_key_file,
+                              certificate_file, key_file,
                               priv->tls_ca_file, &priv->tls_certificate, &priv->tls_database,
                               error);
 }
@@ -1018,8 +1013,8 @@ aio_tcp_server_start_async (AioService          *service,
       return;
     }
 
-  listener = _aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
-                                        priv->backlog, priv->unix_path, &error);
+  listener = aio_socket_server_listen (AIO_SOCKET_SERVER (self), G_SOCKET_TYPE_STREAM,
+                                       priv->backlog, &error);
   if (listener == NULL)
     {
       g_clear_object (&priv->tls_certificate);
@@ -1187,9 +1182,6 @@ aio_tcp_server_finalize (GObject *object)
   AioTcpServer *self = AIO_TCP_SERVER (object);
   AioTcpServerPrivate *priv = aio_tcp_server_get_instance_private (self);
 
-  g_free (priv->unix_path);
-  g_free (priv->tls_certificate_file);
-  g_free (priv->tls_key_file);
   g_free (priv->tls_ca_file);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
@@ -1210,9 +1202,6 @@ aio_tcp_server_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_UNIX_PATH:
-      g_value_set_string (value, priv->unix_path);
-      break;
     case PROP_BACKLOG:
       g_value_set_int (value, priv->backlog);
       break;
@@ -1224,12 +1213,6 @@ aio_tcp_server_get_property (GObject    *object,
       break;
     case PROP_PROTOCOL_TYPE:
       g_value_set_gtype (value, priv->protocol_type);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string (value, priv->tls_certificate_file);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_value_set_string (value, priv->tls_key_file);
       break;
     case PROP_TLS_CA_FILE:
       g_value_set_string (value, priv->tls_ca_file);
@@ -1258,9 +1241,6 @@ aio_tcp_server_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_UNIX_PATH:
-      aio_tcp_server_set_unix_path (self, g_value_get_string (value));
-      break;
     case PROP_BACKLOG:
       aio_tcp_server_set_backlog (self, g_value_get_int (value));
       break;
@@ -1272,12 +1252,6 @@ aio_tcp_server_set_property (GObject      *object,
       break;
     case PROP_PROTOCOL_TYPE:
       aio_tcp_server_set_protocol_type (self, g_value_get_gtype (value));
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      aio_tcp_server_set_tls_certificate_file (self, g_value_get_string (value));
-      break;
-    case PROP_TLS_KEY_FILE:
-      aio_tcp_server_set_tls_key_file (self, g_value_get_string (value));
       break;
     case PROP_TLS_CA_FILE:
       aio_tcp_server_set_tls_ca_file (self, g_value_get_string (value));
@@ -1314,18 +1288,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
   klass->handle_client_async = aio_tcp_server_real_handle_client_async;
   klass->handle_client_finish = aio_tcp_server_real_handle_client_finish;
   klass->create_protocol = aio_tcp_server_real_create_protocol;
-
-  /**
-   * AioTcpServer:unix-path:
-   *
-   * The path of a Unix stream socket to serve on instead of an address
-   * and a port. A stale socket file is removed before binding and the file
-   * is removed on stop; a path where another process listens is an error.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_UNIX_PATH] =
-    g_param_spec_string ("unix-path", NULL, NULL, NULL, flags);
 
   /**
    * AioTcpServer:backlog:
@@ -1394,32 +1356,6 @@ aio_tcp_server_class_init (AioTcpServerClass *klass)
    */
   properties[PROP_PROTOCOL_TYPE] =
     g_param_spec_gtype ("protocol-type", NULL, NULL, G_TYPE_NONE, flags);
-
-  /**
-   * AioTcpServer:tls-certificate-file:
-   *
-   * A PEM file with the server certificate (and its chain); setting it
-   * makes the server speak TLS. The private key is in
-   * [property@Aio.TcpServer:tls-key-file], or in this file when that is not
-   * set. An unreadable or invalid file fails the start with an error
-   * naming it. An empty string is the same as %NULL (no TLS), as for the
-   * other file properties.
-   *
-   * Since: 0.1
-   */
-  properties[PROP_TLS_CERTIFICATE_FILE] =
-    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL, flags);
-
-  /**
-   * AioTcpServer:tls-key-file:
-   *
-   * A PEM file with the private key of
-   * [property@Aio.TcpServer:tls-certificate-file].
-   *
-   * Since: 0.1
-   */
-  properties[PROP_TLS_KEY_FILE] =
-    g_param_spec_string ("tls-key-file", NULL, NULL, NULL, flags);
 
   /**
    * AioTcpServer:tls-ca-file:
@@ -1603,40 +1539,6 @@ aio_tcp_server_create_protocol (AioTcpServer *self)
 #define PRIV(self) ((AioTcpServerPrivate *) aio_tcp_server_get_instance_private (self))
 
 /**
- * aio_tcp_server_get_unix_path:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:unix-path].
- *
- * Returns: (nullable) (type filename): the path of the Unix socket
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_unix_path (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->unix_path;
-}
-
-/**
- * aio_tcp_server_set_unix_path:
- * @self: a TCP server
- * @path: (nullable) (type filename): the path of the Unix socket, or %NULL
- *
- * Sets [property@Aio.TcpServer:unix-path]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_unix_path (AioTcpServer *self,
-                              const char   *path)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->unix_path, path, properties[PROP_UNIX_PATH]);
-}
-
-/**
  * aio_tcp_server_get_backlog:
  * @self: a TCP server
  *
@@ -1796,76 +1698,6 @@ aio_tcp_server_set_protocol_type (AioTcpServer *self,
     return;
   PRIV (self)->protocol_type = protocol_type;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL_TYPE]);
-}
-
-/**
- * aio_tcp_server_get_tls_certificate_file:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:tls-certificate-file].
- *
- * Returns: (nullable) (type filename): the certificate file
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_tls_certificate_file (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->tls_certificate_file;
-}
-
-/**
- * aio_tcp_server_set_tls_certificate_file:
- * @self: a TCP server
- * @file: (nullable) (type filename): a PEM certificate file, or %NULL for
- *   no TLS
- *
- * Sets [property@Aio.TcpServer:tls-certificate-file]; it applies at the
- * next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_tls_certificate_file (AioTcpServer *self,
-                                         const char   *file)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_certificate_file, file, properties[PROP_TLS_CERTIFICATE_FILE]);
-}
-
-/**
- * aio_tcp_server_get_tls_key_file:
- * @self: a TCP server
- *
- * Gets [property@Aio.TcpServer:tls-key-file].
- *
- * Returns: (nullable) (type filename): the private key file
- *
- * Since: 0.1
- */
-const char *
-aio_tcp_server_get_tls_key_file (AioTcpServer *self)
-{
-  g_return_val_if_fail (AIO_IS_TCP_SERVER (self), NULL);
-  return PRIV (self)->tls_key_file;
-}
-
-/**
- * aio_tcp_server_set_tls_key_file:
- * @self: a TCP server
- * @file: (nullable) (type filename): a PEM private key file, or %NULL
- *
- * Sets [property@Aio.TcpServer:tls-key-file]; it applies at the next start.
- *
- * Since: 0.1
- */
-void
-aio_tcp_server_set_tls_key_file (AioTcpServer *self,
-                                 const char   *file)
-{
-  g_return_if_fail (AIO_IS_TCP_SERVER (self));
-  _aio_net_set_string (G_OBJECT (self), &PRIV (self)->tls_key_file, file, properties[PROP_TLS_KEY_FILE]);
 }
 
 /**

@@ -77,11 +77,6 @@ AIO_AVAILABLE_IN_ALL
 AioStreamProtocol *aio_tcp_server_create_protocol      (AioTcpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
 
 AIO_AVAILABLE_IN_ALL
-const char        *aio_tcp_server_get_unix_path        (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_unix_path        (AioTcpServer         *self,
-                                                        const char           *path);
-AIO_AVAILABLE_IN_ALL
 int                aio_tcp_server_get_backlog          (AioTcpServer         *self);
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_backlog          (AioTcpServer         *self,
@@ -101,16 +96,6 @@ GType              aio_tcp_server_get_protocol_type    (AioTcpServer         *se
 AIO_AVAILABLE_IN_ALL
 void               aio_tcp_server_set_protocol_type    (AioTcpServer         *self,
                                                         GType                 protocol_type);
-AIO_AVAILABLE_IN_ALL
-const char        *aio_tcp_server_get_tls_certificate_file (AioTcpServer     *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_tls_certificate_file (AioTcpServer     *self,
-                                                            const char       *file);
-AIO_AVAILABLE_IN_ALL
-const char        *aio_tcp_server_get_tls_key_file     (AioTcpServer         *self);
-AIO_AVAILABLE_IN_ALL
-void               aio_tcp_server_set_tls_key_file     (AioTcpServer         *self,
-                                                        const char           *file);
 AIO_AVAILABLE_IN_ALL
 const char        *aio_tcp_server_get_tls_ca_file      (AioTcpServer         *self);
 AIO_AVAILABLE_IN_ALL

@@ -33,10 +33,9 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <stdio.h>
-#include <string.h>
-
 #include <aiomisc-glib.h>
+
+#include "print-listening.h"
 
 /* The streams path */
 
@@ -233,24 +232,6 @@ echo_protocol_init (EchoProtocol *self)
 {
 }
 
-/* Tells where the server listens, once the entrypoint has started it. */
-static void
-post_start (AioEntrypoint *entrypoint,
-            gpointer       user_data)
-{
-  AioTcpServer *server = user_data;
-  const char *address = aio_socket_server_get_address (AIO_SOCKET_SERVER (server));
-  guint port = aio_socket_server_get_port (AIO_SOCKET_SERVER (server));
-
-  if (aio_tcp_server_get_unix_path (server) != NULL)
-    g_print ("listening on %s\n", aio_tcp_server_get_unix_path (server));
-  else if (strchr (address, ':') != NULL)
-    g_print ("listening on [%s]:%u\n", address, port);
-  else
-    g_print ("listening on %s:%u\n", address, port);
-  fflush (stdout);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -318,7 +299,7 @@ main (int   argc,
 
   entrypoint = aio_entrypoint_new ();
   aio_entrypoint_add_service (entrypoint, AIO_SERVICE (server));
-  g_signal_connect (entrypoint, "post-start", G_CALLBACK (post_start), server);
+  g_signal_connect (entrypoint, "post-start", G_CALLBACK (print_listening), server);
 
   if (!aio_entrypoint_run (entrypoint, &error))
     {

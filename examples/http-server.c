@@ -24,6 +24,8 @@
 
 #include <aiomisc-glib.h>
 
+#include "print-listening.h"
+
 static void
 hello (AioHttpService    *service,
        SoupServerMessage *msg,
@@ -76,24 +78,6 @@ slow (AioHttpService    *service,
   fflush (stdout);
 }
 
-/* Tells where the service listens, once the entrypoint has started it. */
-static void
-post_start (AioEntrypoint *entrypoint,
-            gpointer       user_data)
-{
-  AioHttpService *service = user_data;
-  const char *address = aio_socket_server_get_address (AIO_SOCKET_SERVER (service));
-  guint port = aio_socket_server_get_port (AIO_SOCKET_SERVER (service));
-
-  if (aio_http_service_get_unix_path (service) != NULL)
-    g_print ("listening on %s\n", aio_http_service_get_unix_path (service));
-  else if (strchr (address, ':') != NULL)
-    g_print ("listening on [%s]:%u\n", address, port);
-  else
-    g_print ("listening on %s:%u\n", address, port);
-  fflush (stdout);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -142,7 +126,7 @@ main (int   argc,
   aio_entrypoint_add_service (entrypoint, AIO_SERVICE (service));
   /* /metrics, /healthz and /readyz on the same port */
   aio_metrics_service_mount (service, entrypoint);
-  g_signal_connect (entrypoint, "post-start", G_CALLBACK (post_start), service);
+  g_signal_connect (entrypoint, "post-start", G_CALLBACK (print_listening), service);
 
   if (!aio_entrypoint_run (entrypoint, &error))
     {

@@ -542,7 +542,7 @@ quit_when_running_cb (AioService *service, GParamSpec *pspec, AioEntrypoint *ep)
 }
 
 static void
-test_rule_quit_during_start (void)
+check_rule_quit_during_start (gboolean steps)
 {
   g_autoptr(AioEntrypoint) ep = new_entrypoint ();
   g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
@@ -561,7 +561,10 @@ test_rule_quit_during_start (void)
   aio_entrypoint_add_service (ep, AIO_SERVICE (never));
   g_signal_connect (fast, "notify::state", G_CALLBACK (quit_when_running_cb), ep);
 
-  g_assert_false (aio_entrypoint_run (ep, &error));
+  if (steps)
+    g_assert_false (aio_entrypoint_start (ep, &error));
+  else
+    g_assert_false (aio_entrypoint_run (ep, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (fast->stop_calls, ==, 1);
   g_assert_cmpuint (deaf->stop_calls, ==, 1);
@@ -571,7 +574,81 @@ test_rule_quit_during_start (void)
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (never)), ==, AIO_SERVICE_STATE_STOPPED);
   g_signal_handlers_disconnect_by_data (fast, ep);
+  g_assert_null (aio_entrypoint_get_current ());
+
+  if (steps)
+    {
+      /* The failed start spent the quit: the entrypoint starts again, and
+       * runs until the next quit. */
+      g_clear_error (&error);
+      deaf->start_delay_ms = never->start_delay_ms = 0;
+      g_assert_true (aio_entrypoint_start (ep, &error));
+      g_assert_no_error (error);
+      g_assert_true (aio_entrypoint_get_current () == ep);
+      aio_entrypoint_quit (ep);
+      g_assert_true (aio_entrypoint_run_forever (ep, &error));
+      g_assert_true (aio_entrypoint_stop (ep, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (never->stop_calls, ==, 2);
+      g_assert_cmpint (aio_service_get_state (AIO_SERVICE (never)), ==, AIO_SERVICE_STATE_STOPPED);
+    }
   aio_test_events_clear ();
+}
+
+static void
+test_rule_quit_during_start (void)
+{
+  check_rule_quit_during_start (FALSE);
+}
+
+/* aio_entrypoint_start() and aio_entrypoint_stop(), the steps of run(). */
+static void
+test_steps_quit_during_start (void)
+{
+  check_rule_quit_during_start (TRUE);
+}
+
+static void
+test_steps (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) forever = aio_test_service_new ("forever");
+  g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
+  g_autoptr(GError) error = NULL;
+
+  /* Stopping an idle entrypoint succeeds at once. */
+  g_assert_true (aio_entrypoint_stop (ep, &error));
+  g_assert_no_error (error);
+
+  forever->mode = TEST_MODE_LONG_RUNNING;
+  ordinary->start_delay_ms = 20;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (forever));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (ordinary));
+  /* A quit asked for before the start lets it complete... */
+  aio_entrypoint_quit (ep);
+  g_assert_true (aio_entrypoint_start (ep, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ordinary)), ==, AIO_SERVICE_STATE_RUNNING);
+  g_assert_true (aio_entrypoint_get_current () == ep);
+  /* A second start fails at once and leaves the first one alone. */
+  g_assert_false (aio_entrypoint_start (ep, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_false (forever->start_was_cancelled);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (forever)), ==, AIO_SERVICE_STATE_RUNNING);
+  /* ...and run_forever() then returns at once. */
+  g_assert_true (aio_entrypoint_run_forever (ep, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (forever->stop_calls, ==, 0);
+
+  g_assert_true (aio_entrypoint_stop (ep, &error));
+  g_assert_no_error (error);
+  g_assert_true (forever->start_was_cancelled);
+  g_assert_cmpuint (forever->stop_calls, ==, 1);
+  g_assert_cmpuint (ordinary->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ordinary)), ==, AIO_SERVICE_STATE_STOPPED);
+  g_assert_null (aio_entrypoint_get_current ());
 }
 
 static void
@@ -873,6 +950,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/start-warning", test_start_warning);
   g_test_add_func ("/Aio/Entrypoint/start-timeout", test_start_timeout);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/quit-during-start", test_rule_quit_during_start);
+  g_test_add_func ("/Aio/Entrypoint/steps", test_steps);
+  g_test_add_func ("/Aio/Entrypoint/steps/quit-during-start", test_steps_quit_during_start);
   g_test_add_func ("/Aio/Entrypoint/run-runtime-failure", test_run_runtime_failure);
   g_test_add_func ("/Aio/Entrypoint/run-main", test_run_main);
   g_test_add_func ("/Aio/Entrypoint/aio-run", test_aio_run);

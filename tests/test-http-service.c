@@ -125,8 +125,8 @@ http_exchange_full (AioHttpService  *service,
   char *response;
 
   ex.port = aio_socket_server_get_port (AIO_SOCKET_SERVER (service));
-  ex.unix_path = aio_http_service_get_unix_path (service);
-  ex.tls = aio_http_service_get_tls_certificate_file (service) != NULL;
+  ex.unix_path = aio_socket_server_get_unix_path (AIO_SOCKET_SERVER (service));
+  ex.tls = aio_socket_server_get_tls_certificate_file (AIO_SOCKET_SERVER (service)) != NULL;
   ex.request = request;
   ex.half_close = half_close;
   exchange_finish (&ex, exchange_start (&ex));
@@ -262,7 +262,7 @@ test_hello_unix (void)
   g_autofree char *dir = g_dir_make_tmp ("aio-http-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "http.sock", NULL);
 
-  aio_http_service_set_unix_path (service, path);
+  aio_socket_server_set_unix_path (AIO_SOCKET_SERVER (service), path);
   start (service);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   assert_hello (service);
@@ -286,14 +286,14 @@ test_hello_tls (void)
   g_test_skip ("LeakSanitizer crashes on GnuTLS's dynamic TLS in libsoup's handshake thread");
   return;
 #endif
-  aio_http_service_set_tls_certificate_file (service, certs->server_cert);
-  aio_http_service_set_tls_key_file (service, certs->server_key);
+  aio_socket_server_set_tls_certificate_file (AIO_SOCKET_SERVER (service), certs->server_cert);
+  aio_socket_server_set_tls_key_file (AIO_SOCKET_SERVER (service), certs->server_key);
   start (service);
   assert_hello (service);
   aio_test_service_stop (AIO_SERVICE (service));
 
   /* A missing certificate file fails the start with an error naming it. */
-  aio_http_service_set_tls_certificate_file (bad, "/nonexistent/cert.pem");
+  aio_socket_server_set_tls_certificate_file (AIO_SOCKET_SERVER (bad), "/nonexistent/cert.pem");
   g_assert_false (aio_test_service_start (AIO_SERVICE (bad), &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "/nonexistent/cert.pem"));

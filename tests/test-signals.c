@@ -41,8 +41,10 @@ log_info_to_stdout (void)
   g_setenv ("G_MESSAGES_DEBUG", "Aio", TRUE);
 }
 
+/* With @steps, aio_entrypoint_start(), run_forever() and stop() instead of
+ * aio_entrypoint_run(). */
 static int
-run_child (int signum, gboolean twice)
+run_child (int signum, gboolean twice, gboolean steps)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT,
                                               "log-config", FALSE, NULL);
@@ -65,7 +67,9 @@ run_child (int signum, gboolean twice)
     g_signal_connect (ep, "pre-stop", G_CALLBACK (second_signal_cb), GINT_TO_POINTER (signum));
 
   log_info_to_stdout ();
-  if (!aio_entrypoint_run (ep, &error))
+  if (steps ? !aio_entrypoint_start (ep, &error) || !aio_entrypoint_run_forever (ep, &error) ||
+              !aio_entrypoint_stop (ep, &error)
+            : !aio_entrypoint_run (ep, &error))
     {
       g_printerr ("run failed: %s\n", error->message);
       return 1;
@@ -77,10 +81,10 @@ run_child (int signum, gboolean twice)
 }
 
 static void
-check_signal (int signum, gboolean twice)
+check_signal (int signum, gboolean twice, gboolean steps)
 {
   if (g_test_subprocess ())
-    exit (run_child (signum, twice));
+    exit (run_child (signum, twice, steps));
 
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -103,25 +107,38 @@ check_signal (int signum, gboolean twice)
 static void
 test_sigterm (void)
 {
-  check_signal (SIGTERM, FALSE);
+  check_signal (SIGTERM, FALSE, FALSE);
 }
 
 static void
 test_sigint (void)
 {
-  check_signal (SIGINT, FALSE);
+  check_signal (SIGINT, FALSE, FALSE);
 }
 
 static void
 test_second_sigterm (void)
 {
-  check_signal (SIGTERM, TRUE);
+  check_signal (SIGTERM, TRUE, FALSE);
 }
 
 static void
 test_second_sigint (void)
 {
-  check_signal (SIGINT, TRUE);
+  check_signal (SIGINT, TRUE, FALSE);
+}
+
+/* aio_entrypoint_start(), run_forever() and stop(): the same. */
+static void
+test_steps_sigint (void)
+{
+  check_signal (SIGINT, FALSE, TRUE);
+}
+
+static void
+test_steps_second_sigterm (void)
+{
+  check_signal (SIGTERM, TRUE, TRUE);
 }
 
 /* A signal while a start is still pending cancels it: the services that did
@@ -135,7 +152,7 @@ signal_when_starting_cb (AioService *service, GParamSpec *pspec, gpointer data)
 }
 
 static int
-run_pending_start_child (int signum, gboolean ignore_cancel)
+run_pending_start_child (int signum, gboolean ignore_cancel, gboolean steps)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
   g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
@@ -157,7 +174,7 @@ run_pending_start_child (int signum, gboolean ignore_cancel)
   g_signal_connect (pending, "notify::state", G_CALLBACK (signal_when_starting_cb),
                     GINT_TO_POINTER (signum));
 
-  if (aio_entrypoint_run (ep, &error))
+  if (steps ? aio_entrypoint_start (ep, &error) : aio_entrypoint_run (ep, &error))
     return 0;
   g_print ("run failed: %s\n", error->message);
   g_print ("cancelled %d\n", g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
@@ -169,10 +186,10 @@ run_pending_start_child (int signum, gboolean ignore_cancel)
 /* The lifecycle rule: stop runs for both services, the one whose start
  * honoured the cancellation and the one whose start ignored it. */
 static void
-check_signal_while_starting (int signum, gboolean ignore_cancel)
+check_signal_while_starting (int signum, gboolean ignore_cancel, gboolean steps)
 {
   if (g_test_subprocess ())
-    exit (run_pending_start_child (signum, ignore_cancel));
+    exit (run_pending_start_child (signum, ignore_cancel, steps));
 
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
@@ -188,25 +205,38 @@ check_signal_while_starting (int signum, gboolean ignore_cancel)
 static void
 test_sigterm_while_starting (void)
 {
-  check_signal_while_starting (SIGTERM, FALSE);
+  check_signal_while_starting (SIGTERM, FALSE, FALSE);
 }
 
 static void
 test_sigint_while_starting (void)
 {
-  check_signal_while_starting (SIGINT, FALSE);
+  check_signal_while_starting (SIGINT, FALSE, FALSE);
 }
 
 static void
 test_sigterm_while_starting_ignored (void)
 {
-  check_signal_while_starting (SIGTERM, TRUE);
+  check_signal_while_starting (SIGTERM, TRUE, FALSE);
 }
 
 static void
 test_sigint_while_starting_ignored (void)
 {
-  check_signal_while_starting (SIGINT, TRUE);
+  check_signal_while_starting (SIGINT, TRUE, FALSE);
+}
+
+/* The same with aio_entrypoint_start(): it fails as cancelled. */
+static void
+test_steps_sigint_while_starting (void)
+{
+  check_signal_while_starting (SIGINT, FALSE, TRUE);
+}
+
+static void
+test_steps_sigterm_while_starting_ignored (void)
+{
+  check_signal_while_starting (SIGTERM, TRUE, TRUE);
 }
 
 static const char *argv0;
@@ -281,6 +311,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Signals/sigint-while-starting-ignored",
                    test_sigint_while_starting_ignored);
   g_test_add_func ("/Aio/Signals/shutdown-timeout-exit-70", test_exit_code_on_timeout);
+  g_test_add_func ("/Aio/Signals/steps/sigint", test_steps_sigint);
+  g_test_add_func ("/Aio/Signals/steps/second-sigterm", test_steps_second_sigterm);
+  g_test_add_func ("/Aio/Signals/steps/sigint-while-starting", test_steps_sigint_while_starting);
+  g_test_add_func ("/Aio/Signals/steps/sigterm-while-starting-ignored",
+                   test_steps_sigterm_while_starting_ignored);
 
   return g_test_run ();
 }

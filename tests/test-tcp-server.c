@@ -112,7 +112,7 @@ test_unix_echo (void)
   g_socket_close (stale, NULL);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 
-  aio_tcp_server_set_unix_path (AIO_TCP_SERVER (server), path);
+  aio_socket_server_set_unix_path (AIO_SOCKET_SERVER (server), path);
   aio_test_service_start (AIO_SERVICE (server), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (aio_socket_server_get_port (AIO_SOCKET_SERVER (server)), ==, 0);
@@ -121,7 +121,7 @@ test_unix_echo (void)
   aio_test_wait_until (&server->n_done, 1);
 
   /* A live socket is not taken over. */
-  aio_tcp_server_set_unix_path (AIO_TCP_SERVER (other), path);
+  aio_socket_server_set_unix_path (AIO_SOCKET_SERVER (other), path);
   g_assert_false (aio_test_service_start (AIO_SERVICE (other), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_assert_nonnull (strstr (error->message, path));
@@ -133,7 +133,7 @@ test_unix_echo (void)
   /* A file that is not a socket is never removed. */
   g_file_set_contents (file, "data", -1, &error);
   g_assert_no_error (error);
-  aio_tcp_server_set_unix_path (AIO_TCP_SERVER (other), file);
+  aio_socket_server_set_unix_path (AIO_SOCKET_SERVER (other), file);
   g_assert_false (aio_test_service_start (AIO_SERVICE (other), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_assert_nonnull (strstr (error->message, file));
@@ -1147,7 +1147,7 @@ test_start_errors (void)
   g_assert_nonnull (strstr (error->message, "300.1.2.3"));
   g_clear_error (&error);
 
-  aio_tcp_server_set_tls_certificate_file (AIO_TCP_SERVER (tls), missing);
+  aio_socket_server_set_tls_certificate_file (AIO_SOCKET_SERVER (tls), missing);
   g_assert_false (aio_test_service_start (AIO_SERVICE (tls), &error));
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_test_message ("no TLS backend: %s", error->message);

@@ -256,6 +256,31 @@ test_start_errors (void)
   aio_test_service_stop (AIO_SERVICE (first));
 }
 
+/* unix-path and the TLS files are AioSocketServer's, for the stream
+ * servers: a datagram server refuses each, naming it, and binds nothing. */
+static void
+test_stream_only_properties (void)
+{
+  const char *names[] = { "unix-path", "tls-certificate-file", "tls-key-file" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(AioUdpServer) server = aio_udp_server_new (NULL, 0);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *value = NULL;
+
+      g_object_set (server, names[i], "/nonexistent/file", NULL);
+      g_object_get (server, names[i], &value, NULL);
+      g_assert_cmpstr (value, ==, "/nonexistent/file");
+
+      g_assert_false (aio_test_service_start (AIO_SERVICE (server), &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, names[i]));
+      g_assert_nonnull (strstr (error->message, aio_service_get_name (AIO_SERVICE (server))));
+      g_assert_null (aio_socket_server_get_listener (AIO_SOCKET_SERVER (server)));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -268,6 +293,7 @@ main (int   argc,
   g_test_add_func ("/Aio/UdpServer/receive-error", test_receive_error);
   g_test_add_func ("/Aio/UdpServer/reuse-port", test_reuse_port);
   g_test_add_func ("/Aio/UdpServer/start-errors", test_start_errors);
+  g_test_add_func ("/Aio/UdpServer/stream-only-properties", test_stream_only_properties);
 
   return g_test_run ();
 }

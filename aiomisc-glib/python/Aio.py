@@ -11,7 +11,6 @@ import contextlib
 import functools
 import inspect
 import logging
-import math
 import signal
 import threading
 import traceback
@@ -45,6 +44,8 @@ def _log_traceback(what, exc):
 
 
 def _describe(exc):
+    if isinstance(exc, GLib.Error):
+        return exc.message
     text = str(exc)
     return '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
 
@@ -567,12 +568,9 @@ def _property_value(pspec, key, value):
         if isinstance(value, bool) or not isinstance(value, (int, kind)):
             raise TypeError('Invalid %s %r: expected %s'
                             % (key, value, 'an int' if uint else 'a number of seconds'))
-        if not math.isfinite(value) or (uint and not 0 <= value < 2 ** 32):
-            raise ValueError('Invalid %s %r: %s' % (key, value, 'out of range' if uint
-                                                      else 'expected a finite number'))
-        if not pspec.minimum <= value <= pspec.maximum:
+        if not pspec.minimum <= value <= pspec.maximum:  # also false for NaN
             raise ValueError('Invalid %s %r: out of range %r–%r'
-                             % (pspec.name, value, pspec.minimum, pspec.maximum))
+                             % (key, value, pspec.minimum, pspec.maximum))
         return kind(value)
     return value
 
@@ -627,32 +625,6 @@ class _GLibLogHandler(logging.Handler):
         Aio.log_flush()
 
 
-class _Signals:
-
-    def __init__(self, context, on_signal):
-        self.saved = {}
-        if threading.current_thread() is threading.main_thread():
-            self.saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        self.sources = []
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            source = GLib.unix_signal_source_new(signum)
-            # Below the entrypoint's own watch (run_forever): when both see
-            # a signal, the C one handles (and logs) it first.
-            source.set_priority(source.get_priority() + 1)
-            source.set_callback(lambda *args: on_signal() or GLib.SOURCE_CONTINUE)
-            source.attach(context)
-            self.sources.append(source)
-
-    def restore(self):
-        # GLib resets a signal to SIG_DFL when its last watch is finalized:
-        # drop the sources first, then restore Python's handlers.
-        while self.sources:
-            self.sources.pop().destroy()
-        for signum, handler in self.saved.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-
-
 def _on_context(context, begin=None, until=None):
     # begin() with context as the thread default, then iterate it until until().
     # Not MainContext.iteration: PyGObject >= 3.50's pauses the asyncio loop.
@@ -671,7 +643,8 @@ def _on_context(context, begin=None, until=None):
 class Entrypoint(Aio.Entrypoint):
     """``Aio.Entrypoint(*services, **kwargs)``: see docs/python.md."""
 
-    _aio_signals = _aio_phase = _aio_start_cancellable = None
+    _aio_phase = None
+    _aio_handlers = {}  # Python's SIGINT and SIGTERM handlers, while GLib's are installed
 
     def __init__(self, *services, **kwargs):
         props = _object_props(Aio.Entrypoint, kwargs)
@@ -729,72 +702,36 @@ class Entrypoint(Aio.Entrypoint):
                 break
         return error
 
-    def _aio_cancel_start(self, why):
-        cancellable = self._aio_start_cancellable
-        if self._aio_phase == 'starting' and not cancellable.is_cancelled():
-            _log(GLib.LogLevelFlags.LEVEL_INFO, '%s while starting; cancelling the start' % why)
-            cancellable.cancel()
-
-    def _aio_on_signal(self):
-        # SIGINT/SIGTERM from start() to the end of stop(); during
-        # run_forever() the C watch handles them first.
-        if self._aio_phase == 'starting':
-            self._aio_cancel_start('Received a signal')
-        elif self._aio_phase != 'stopping':
-            _log(GLib.LogLevelFlags.LEVEL_INFO, 'Received a signal; the entrypoint will quit')
-            Aio.Entrypoint.quit(self)
-
-    def quit(self):
-        """Makes ``run_forever()`` return, as SIGINT does; any thread may call."""
-        if self._aio_phase == 'starting':
-            self._aio_invoker.invoke(self._aio_cancel_start, 'Quit')
-        Aio.Entrypoint.quit(self)
-
-    def _aio_sync(self, begin, finish, cancellable=None):
-        result = {}
-
-        def callback(entrypoint, res, *user_data):
-            try:
-                result['ok'] = finish(res)
-            except GLib.Error as error:
-                result['error'] = error
-        _on_context(self._aio_context(), lambda: begin(cancellable, callback), lambda: result)
-        if 'error' in result:
-            raise self._aio_with_cause(result['error'])
-
     def _aio_release(self):
-        self._aio_phase = None
-        signals, self._aio_signals = self._aio_signals, None
-        if signals is not None:
-            signals.restore()
+        # Python's handlers come back once the stop (or a failed start)
+        # dropped the entrypoint's GLib signal watches, which left SIG_DFL.
+        for signum, handler in self._aio_handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+        self._aio_handlers = {}
         self._aio_loops.close()
 
     def start(self):
         """Configures logging and starts every service; blocks until they are up."""
+        running = Aio.Entrypoint.get_current() == self  # then the start fails at once
         self._aio_configure_logging()
-        if self._aio_signals is None:
-            self._aio_signals = _Signals(self._aio_context(), self._aio_on_signal)
-        self._aio_phase = 'starting'
-        self._aio_start_cancellable = Gio.Cancellable()
-        self._aio_invoker = _Invoker(self._aio_context())
+        if threading.current_thread() is threading.main_thread() and not running:
+            self._aio_handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self._aio_sync(self.start_async, self.start_finish, self._aio_start_cancellable)
-        except BaseException as error:
-            self._aio_release()
-            if self._aio_start_cancellable.is_cancelled() and isinstance(error, GLib.Error):
-                raise _cancelled_error('The start was cancelled by a signal or a quit; '
-                                       'the services that started were stopped') from error
-            raise
+            Aio.Entrypoint.start(self)
+        except GLib.Error as error:
+            if not running:
+                self._aio_release()
+            raise self._aio_with_cause(error)
         finally:
-            self._aio_start_cancellable = None
             Aio.log_flush()
-        self._aio_phase = 'started'
 
     def stop(self):
         """Stops every service; blocks until they are stopped."""
-        self._aio_phase = 'stopping'
         try:
-            self._aio_sync(self.stop_async, self.stop_finish)
+            Aio.Entrypoint.stop(self)
+        except GLib.Error as error:
+            raise self._aio_with_cause(error)
         finally:
             Aio.log_flush()
             self._aio_release()
@@ -852,6 +789,12 @@ class Entrypoint(Aio.Entrypoint):
             self.run_forever()
         return True
 
+    def attach_application(self, application):
+        """Runs the services inside ``application`` (any Gio.Application)."""
+        # Connected first: logging is ready before the services start.
+        application.connect('startup', lambda app: self._aio_configure_logging())
+        Aio.Entrypoint.attach_application(self, application)
+
 
 @_export
 def run(main=None, *services, **kwargs):
@@ -900,35 +843,32 @@ class Context(Aio.Context):
         found, value = self.lookup(key)
         return value if found else default
 
-    def get_finish(self, result):
-        """Returns the value (raises ``GLib.Error`` if the wait failed)."""
-        ret = Aio.Context.get_finish(self, result)
-        return ret[-1] if isinstance(ret, tuple) else ret
-
     def wait(self, key, callback=None, *args, cancellable=None, on_error=None):
         """``callback(value, *args)`` once ``key`` is set; without a callback, an awaitable."""
         if callback is None:
             return _awaitable(lambda cb, eb: self.wait(key, cb, cancellable=cancellable,
                                                        on_error=eb))
-
-        def ready(context, result, *user_data):
-            try:
-                value = context.get_finish(result)
-            except GLib.Error as error:
-                if on_error is not None:
-                    on_error(error)
-                elif not error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED):
-                    _log(GLib.LogLevelFlags.LEVEL_WARNING,
-                         'Waiting for context key %r failed: %s' % (key, error.message))
-                return
-            callback(value, *args)
-        self.get_async(key, cancellable, ready)
+        self.get_async(key, cancellable, _ready(
+            self.get_finish, lambda value: callback(value, *args), on_error,
+            lambda: 'Waiting for context key %r' % key))
 
 
-# Threads: aiomisc's @threaded
+# Results as callback(value) or errback(exception)
+
+def _error_key(error):
+    return (error.domain, error.code, error.message) if isinstance(error, GLib.Error) else None
+
+
+def _raised_by(operations, error, default=None):
+    # The exception behind the GLib.Error that the C side saw, if an
+    # operation (_Operation) raised it: callbacks get the exception itself.
+    key = _error_key(error)
+    return next((op.raised[key] for op in list(operations) if key in op.raised), default)
+
 
 def _ready(finish, callback, errback, what, ops=()):
-    """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``."""
+    """An AsyncReadyCallback: ``callback(finish(result))`` or ``errback(exception)``;
+    without an errback, a failure other than a cancellation is logged."""
     if errback is None and isinstance(callback, _Done):
         errback = callback.fail
 
@@ -936,17 +876,19 @@ def _ready(finish, callback, errback, what, ops=()):
         try:
             value = finish(result)
         except BaseException as error:
-            exc = _raised_by(ops, error) if isinstance(error, GLib.Error) else None
+            exc = _raised_by(ops, error, error)
             if errback is not None:
-                errback(exc or error)
-            else:
-                _log(GLib.LogLevelFlags.LEVEL_WARNING,
-                     '%s failed: %s' % (what(), _describe(exc or error)))
+                errback(exc)
+            elif not (isinstance(error, GLib.Error) and
+                      error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)):
+                _log(GLib.LogLevelFlags.LEVEL_WARNING, '%s failed: %s' % (what(), _describe(exc)))
         else:
             if callback is not None:
                 callback(value)
     return ready
 
+
+# Threads: aiomisc's @threaded
 
 @_export
 def run_in_thread(func, *args, callback=None, errback=None, cancellable=None):
@@ -987,17 +929,13 @@ def threaded(func):
 
 # Timers: periodic and cron jobs
 
-def _error_key(error):
-    return (error.domain, error.code, error.message)
-
-
 class _Operation:
 
     def __init__(self, func, args=()):
         if not callable(func):
             raise TypeError('%r is not callable' % (func,))
         self.func, self.args = func, args
-        self.raised = {}
+        self.raised = {}  # _error_key() -> the exception, for _raised_by()
 
     def __call__(self, task, cancellable, *data):
         self.start(task, cancellable, self.args)
@@ -1139,14 +1077,6 @@ def _exception_types(exceptions):
     return (exceptions,) if isinstance(exceptions, type) else tuple(exceptions)
 
 
-def _raised_by(operations, error):
-    for op in list(operations):
-        exc = op.raised.get(_error_key(error))
-        if exc is not None:
-            return exc
-    return None
-
-
 @_export
 def timeout(seconds, func, *args, callback=None, errback=None, cancellable=None, clock=None):
     """aiomisc's ``timeout``: ``func(*args)`` cancelled with ``TIMED_OUT`` after ``seconds``."""
@@ -1174,7 +1104,7 @@ class Backoff(Aio.Backoff):
         props.update(attempt_timeout=attempt_timeout or 0.0, deadline=deadline or 0.0,
                      pause=pause, max_tries=-1 if max_tries is None else max_tries)
         super().__init__(**_object_props(Aio.Backoff, props))
-        self._aio_operations = set()
+        self._aio_operations = set()  # those of the runs in flight
         if giveup is not None or exceptions is not None:
             self.set_giveup_func(_giveup_func(giveup, _exception_types(exceptions),
                                               self._aio_operations))
@@ -1185,7 +1115,7 @@ class Backoff(Aio.Backoff):
 
     def _aio_run(self, func, args, callback, errback, cancellable, what):
         op = _Operation(func, args)
-        operations = getattr(self, '_aio_operations', set())
+        operations = self.__dict__.setdefault('_aio_operations', set())
         operations.add(op)
 
         def finish(result):
@@ -1207,6 +1137,8 @@ def retry(func, *args, max_tries=3, pause=0.1, exceptions=None, giveup=None,
 class CircuitBreaker(Aio.CircuitBreaker):
     """aiomisc's ``CircuitBreaker(error_ratio, response_time, exceptions=None)``."""
 
+    _aio_counted = BaseException  # the exceptions that count as failures
+
     def __init__(self, error_ratio=None, response_time=None, exceptions=None, **props):
         if error_ratio is not None:
             props['error_ratio'] = error_ratio
@@ -1214,40 +1146,27 @@ class CircuitBreaker(Aio.CircuitBreaker):
             props['response_time'] = response_time
         super().__init__(**_object_props(Aio.CircuitBreaker, props))
         if exceptions is not None:
-            exceptions, raised = _exception_types(exceptions), self._aio_raised
-
-            def counts(error, *user_data):
-                last = getattr(raised, 'last', None)
-                return last is None or last[0] != _error_key(error) or \
-                    isinstance(last[1], exceptions)
-            self.set_filter_func(counts)
-
-    @property
-    def _aio_raised(self):
-        # Per thread: what the function of the current call raised.
-        return self.__dict__.setdefault('_aio_raised_local', threading.local())
+            self._aio_counted = _exception_types(exceptions)
 
     def call(self, func, *args, **kwargs):
         """Returns what ``func(*args, **kwargs)`` returns, or raises; any thread may call."""
-        raised = self._aio_raised
         state = {}
 
         def guarded(*user_data):
             try:
                 state['value'] = func(*args, **kwargs)
             except BaseException as exc:
-                error = _to_gerror(exc)
-                raised.last = (_error_key(error), exc)
-                raise error
+                state['raised'] = exc
+                # An exception that does not count is, for the breaker, a call that worked.
+                if isinstance(exc, self._aio_counted):
+                    raise _to_gerror(exc)
         try:
             Aio.CircuitBreaker.call(self, guarded)
-        except GLib.Error as error:
-            last, raised.last = getattr(raised, 'last', None), None
-            if last is not None and last[0] == _error_key(error):
-                raise last[1] from None
-            raise
-        finally:
-            raised.last = None
+        except GLib.Error:
+            if 'raised' not in state:
+                raise  # refused: AIO_ERROR_CIRCUIT_BROKEN
+        if 'raised' in state:
+            raise state['raised']
         return state.get('value')
 
 
@@ -1257,11 +1176,8 @@ def select(*funcs, callback=None, errback=None, cancellable=None, cancel=True, w
     if not funcs:
         raise TypeError('Aio.select() needs at least one function')
     ops = [_Operation(func) for func in funcs]
-    flags = Aio.SelectFlags.NONE
-    if not cancel:
-        flags |= Aio.SelectFlags.NO_CANCEL
-    if not wait:
-        flags |= Aio.SelectFlags.NO_WAIT
+    flags = ((Aio.SelectFlags.NONE if cancel else Aio.SelectFlags.NO_CANCEL) |
+             (Aio.SelectFlags.NONE if wait else Aio.SelectFlags.NO_WAIT))
     Aio.select_async(len(ops), flags, lambda task, i, c, *data: ops[i].start(task, c, ()),
                      cancellable=cancellable, callback=_ready(
                          lambda result: tuple(Aio.select_finish(result)), callback, errback,
@@ -1324,14 +1240,8 @@ class Aggregator(Aio.Aggregator):
 # Network: TCP and UDP servers, stream protocols, TCP clients
 
 def _format_address(address):
-    if isinstance(address, Gio.InetSocketAddress):
-        host = address.get_address().to_string()
-        if address.get_family() == Gio.SocketFamily.IPV6:
-            host = '[%s]' % host
-        return '%s:%d' % (host, address.get_port())
-    if isinstance(address, Gio.UnixSocketAddress):
-        return address.get_path() or '(unnamed)'
-    return '?' if address is None else str(address)
+    # GLib's "host:port" ("[host]:port" for IPv6), or the path of a Unix socket
+    return '?' if address is None else address.to_string()
 
 
 def _peer_of(stream):
@@ -1467,13 +1377,3 @@ class TcpClient(Aio.TcpClient):
 _do_handle_connection_async = _async_vfunc(
     'handle_connection', 1, lambda self, connection: 'Client %r: the connection handler'
     % self.props.name, note_cause=True)
-
-
-def _attach_application(self, application):
-    """Runs the services inside ``application`` (any Gio.Application)."""
-    # Connected first: logging is ready before the services start.
-    application.connect('startup', lambda app: self._aio_configure_logging())
-    Aio.Entrypoint.attach_application(self, application)
-
-
-Entrypoint.attach_application = _attach_application

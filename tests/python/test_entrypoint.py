@@ -5,6 +5,8 @@
 # SPDX-License-Identifier: MIT
 
 import logging
+import os
+import signal
 import unittest
 
 import aiotest
@@ -68,11 +70,11 @@ class Keywords(unittest.TestCase):
             Aio.Entrypoint('not a service')
 
     def test_out_of_range_values_are_value_errors(self):
-        with self.assertRaisesRegex(ValueError, 'pool-size 0'):
+        with self.assertRaisesRegex(ValueError, 'pool_size 0: out of range 1–1024'):
             Aio.Entrypoint(pool_size=0)
         with self.assertRaisesRegex(ValueError, 'pool_size -1'):
             Aio.Entrypoint(pool_size=-1)
-        with self.assertRaisesRegex(ValueError, 'shutdown-timeout'):
+        with self.assertRaisesRegex(ValueError, 'shutdown_timeout -1'):
             Aio.Entrypoint(shutdown_timeout=-1)
         with self.assertRaisesRegex(ValueError, 'log_flush_interval'):
             Aio.Entrypoint(log_flush_interval=float('nan'))
@@ -114,6 +116,19 @@ class ContextManager(unittest.TestCase):
             with ep:
                 pass
         self.assertEqual(len(log), 4)
+
+    def test_a_second_start_fails_and_leaves_the_running_one_alone(self):
+        log = []
+        handler = signal.getsignal(signal.SIGINT)
+        with Aio.Entrypoint(Recorder(name='a', log=log), log_config=False) as ep:
+            with self.assertRaises(GLib.Error) as caught:
+                ep.start()
+            self.assertTrue(caught.exception.matches(IO_ERROR, Gio.IOErrorEnum.BUSY))
+            # SIGINT still goes to the entrypoint, not to KeyboardInterrupt.
+            os.kill(os.getpid(), signal.SIGINT)
+            ep.run_forever()
+        self.assertEqual(log, [('start', 'a'), ('stop', 'a', None)])
+        self.assertIs(signal.getsignal(signal.SIGINT), handler)
 
     def test_hooks_run_around_the_steps(self):
         hooks = []

@@ -111,6 +111,19 @@ class TimeoutTest(unittest.TestCase):
 
         self.assertEqual(Aio.run(main, log_config=False), 'through done')
 
+    def test_without_errback_a_failure_is_logged_but_not_a_cancellation(self):
+        cancellable = Gio.Cancellable()
+        lines = []
+        with captured_stderr(lines):
+            Aio.timeout(60.0, Hanging(), cancellable=cancellable)
+            cancellable.cancel()
+            Aio.timeout(0.0, Hanging())
+            drain()
+            Aio.log_flush()
+        failures = [line for line in lines if 'timeout(' in line]
+        self.assertEqual(len(failures), 1, lines)
+        self.assertIn('failed: Operation timed out', failures[0])
+
 
 class RetryTest(unittest.TestCase):
 
