@@ -148,12 +148,90 @@ read_now (GTask *task)
   return TRUE;
 }
 
-static gboolean
-socket_ready_cb (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      user_data)
+/* The wait of a plain connection: one source polling the socket, woken by
+ * the cancellable through its ready time (g_source_set_ready_time() may be
+ * called from any thread), rather than a socket source with a cancellable
+ * source as its child: one GSource per waiting read instead of two. */
+typedef struct
 {
-  return read_now (user_data) ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+  GSource       source;
+  GTask        *task;         /* strong, until the read completed */
+  GCancellable *cancellable;  /* strong, while cancel_id is connected */
+  gulong        cancel_id;
+} ReadSource;
+
+static void
+read_source_cancelled_cb (GCancellable *cancellable,
+                          gpointer      user_data)
+{
+  g_source_set_ready_time (user_data, 0);
+}
+
+static void
+read_source_disconnect (ReadSource *self)
+{
+  /* Waits for a handler running in another thread: none runs after it. */
+  if (self->cancel_id != 0)
+    g_cancellable_disconnect (self->cancellable, self->cancel_id);
+  self->cancel_id = 0;
+  g_clear_object (&self->cancellable);
+}
+
+static gboolean
+read_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  ReadSource *self = (ReadSource *) source;
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  if (task == NULL)
+    return G_SOURCE_REMOVE;
+  if (!read_now (task))
+    {
+      /* Woken with nothing to read: wait on. */
+      self->task = g_steal_pointer (&task);
+      g_source_set_ready_time (source, -1);
+      return G_SOURCE_CONTINUE;
+    }
+  read_source_disconnect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+read_source_finalize (GSource *source)
+{
+  ReadSource *self = (ReadSource *) source;
+
+  read_source_disconnect (self);
+  g_clear_object (&self->task);
+}
+
+static GSourceFuncs read_source_funcs = {
+  .dispatch = read_source_dispatch,
+  .finalize = read_source_finalize,
+};
+
+static GSource *
+read_source_new (GTask   *task,
+                 GSocket *socket)
+{
+  GSource *source = g_source_new (&read_source_funcs, sizeof (ReadSource));
+  ReadSource *self = (ReadSource *) source;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  self->task = g_object_ref (task);
+  g_source_add_unix_fd (source, g_socket_get_fd (socket), G_IO_IN);
+  if (cancellable != NULL)
+    {
+      self->cancellable = g_object_ref (cancellable);
+      /* Already cancelled: the callback runs now, and the id is 0. */
+      self->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (read_source_cancelled_cb),
+                                               source, NULL);
+      if (self->cancel_id == 0)
+        g_clear_object (&self->cancellable);
+    }
+  return source;
 }
 
 static gboolean
@@ -263,9 +341,9 @@ aio_stream_read_bytes_async (GIOStream           *stream,
 
   /* What is there already is read at once (a TLS connection may also
    * hold what it decrypted already); otherwise the read waits for the
-   * stream to be readable. A plain connection waits on its socket (one
-   * source, and one more for the cancellable), skipping the pollable
-   * stream's own source around it. */
+   * stream to be readable. A plain connection waits on its socket with one
+   * source (see ReadSource), skipping the pollable stream's own source, the
+   * socket source inside it and the cancellable's. */
   if (read_now (task))
     {
       g_object_unref (task);
@@ -274,8 +352,8 @@ aio_stream_read_bytes_async (GIOStream           *stream,
   socket = plain_socket (stream, input);
   if (socket != NULL)
     {
-      source = g_socket_create_source (socket, G_IO_IN, cancellable);
-      g_source_set_callback (source, G_SOURCE_FUNC (socket_ready_cb), task, g_object_unref);
+      source = read_source_new (task, socket);
+      g_object_unref (task);
     }
   else
     {

@@ -211,6 +211,46 @@ test_cancel (gconstpointer data)
   close (peer);
 }
 
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* A waiting read cancelled from another thread ends on its own. */
+static void
+test_cancel_from_thread (gconstpointer data)
+{
+  StreamNew stream_new = data;
+  int peer;
+  g_autoptr(GIOStream) stream = stream_new (&peer);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  GBytes *bytes;
+
+  aio_stream_read_bytes_async (stream, 100, G_PRIORITY_DEFAULT, cancellable,
+                               aio_test_async_result_cb, &result);
+  g_main_context_iteration (NULL, FALSE);
+  thread = g_thread_new ("aio-test-cancel", cancel_thread, cancellable);
+  aio_test_wait_result (&result);
+  g_thread_join (thread);
+  bytes = aio_stream_read_bytes_finish (stream, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (bytes);
+  g_clear_error (&error);
+
+  /* The cancellable is done with: what comes next is read. */
+  write_peer (peer, "after");
+  bytes = read_bytes (stream, 100, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, "after");
+  g_bytes_unref (bytes);
+  close (peer);
+}
+
 /* A read returns what arrived, however large @count, in pieces of at most
  * AIO_STREAM_READ_MAX bytes; nothing is lost or reordered. */
 static void
@@ -336,10 +376,14 @@ main (int    argc,
   g_test_add_data_func ("/Aio/StreamRead/socket/pending-and-closed", socket_stream_new,
                         test_pending_and_closed);
   g_test_add_data_func ("/Aio/StreamRead/socket/cancel", socket_stream_new, test_cancel);
+  g_test_add_data_func ("/Aio/StreamRead/socket/cancel-from-thread", socket_stream_new,
+                        test_cancel_from_thread);
   g_test_add_data_func ("/Aio/StreamRead/pollable/read", pollable_stream_new, test_read);
   g_test_add_data_func ("/Aio/StreamRead/pollable/pending-and-closed", pollable_stream_new,
                         test_pending_and_closed);
   g_test_add_data_func ("/Aio/StreamRead/pollable/cancel", pollable_stream_new, test_cancel);
+  g_test_add_data_func ("/Aio/StreamRead/pollable/cancel-from-thread", pollable_stream_new,
+                        test_cancel_from_thread);
   g_test_add_func ("/Aio/StreamRead/large", test_large);
   g_test_add_func ("/Aio/StreamRead/not-pollable", test_not_pollable);
   g_test_add_func ("/Aio/StreamRead/thread", test_thread);
