@@ -19,8 +19,8 @@
  *                      Echo record)
  *   aio read pending   aio_stream_read_bytes_async() waiting, with a
  *                      cancellable shared by all connections (as the
- *                      server's), after one 64-byte echo: its GTask, the
- *                      socket's GSource and the cancellable's
+ *                      server's), after one 64-byte echo: its GTask, its
+ *                      GSource and the cancellable's signal handler
  *
  * With "gio", the last layer is replaced by the way the example read
  * before:
