@@ -21,25 +21,40 @@
  * g_thread_pool_free (pool, FALSE, TRUE) runs every job that reached it and
  * then returns.
  *
+ * The job is its own result: an AioThreadResult, a minimal final GObject
+ * implementing GAsyncResult, is what the worker runs and what the callback
+ * gets. It replaces a GTask per job: GTask's properties, its notify of
+ * "completed", its task data and its idle-return machinery cost more than
+ * the thread hop itself (see bench/run-thread-callgrind.py), and none of it
+ * is needed here, because the callback only ever runs from the dispatch of
+ * the completion queue (below), never from inside the _async call.
+ *
  * A job's life is a tiny state machine on an atomic int: QUEUED -> RUNNING
  * (a worker picked it up and will run the function) or QUEUED -> CANCELLED
  * (the cancellable fired first: the operation completes at once with
  * G_IO_ERROR_CANCELLED, and the worker that eventually dequeues the job only
- * releases it). Exactly one side wins the compare-and-exchange, so the task
- * is returned exactly once and the function never runs after a cancellation
- * was reported. The data's destroy notify always runs on the worker, exactly
- * once.
+ * releases it). Exactly one side wins the compare-and-exchange, so the job
+ * is completed exactly once and the function never runs after a
+ * cancellation was reported. Once the function ran, its outcome is what the
+ * caller gets, even if the cancellable fired meanwhile: a result we cannot
+ * free must not be dropped. The data's destroy notify always runs on the
+ * worker, exactly once.
  *
- * Completion is batched. A worker that finished a job does not return the
- * GTask itself (that would cost one idle GSource and one wake-up of the
- * caller's main context per job); it appends the job to the completion
- * queue of the task's main context, an AioCompletions GSource attached to
- * that context (one per context, found through a table keyed by the
- * context). Only the append that finds the queue empty wakes the context
+ * References on the job: the completion owns the one it is created with
+ * (dropped after the callback ran); with a cancellable, the worker owns a
+ * second one, because the cancellation may complete the job while it is
+ * still queued. Without a cancellable, only the worker completes the job,
+ * and it touches it no more once it handed it over.
+ *
+ * Completion is batched. A worker that finished a job appends it to the
+ * completion queue of the caller's main context, an AioCompletions GSource
+ * attached to that context (one per context, found through a table keyed
+ * by the context, and through a one-entry cache per submitting thread).
+ * Only the append that finds the queue empty wakes the context
  * (g_source_set_ready_time (0)). The dispatch takes everything queued,
- * counts it in the statistics, and returns every task from inside the
- * dispatch, where GTask runs the callback at once: a burst of N jobs that
- * finish together costs one wake-up instead of N.
+ * counts it in the statistics and runs every callback, with the job's
+ * context as the thread-default one: a burst of N jobs that finish together
+ * costs one wake-up instead of N.
  */
 
 typedef enum {
@@ -48,38 +63,113 @@ typedef enum {
   AIO_JOB_CANCELLED,
 } AioJobState;
 
-typedef struct _AioJob AioJob;
+typedef struct _AioCompletions AioCompletions;
 
-struct _AioJob
+#define AIO_TYPE_THREAD_RESULT (aio_thread_result_get_type ())
+G_DECLARE_FINAL_TYPE (AioThreadResult, aio_thread_result, AIO, THREAD_RESULT, GObject)
+
+struct _AioThreadResult
 {
+  GObject         parent_instance;
+
+  /* What to run; set before submission. */
   union {
     AioThreadFunc      pointer;
     AioThreadValueFunc value;
   } func;
   gpointer        data;
   GDestroyNotify  destroy;
-  GTask          *task;          /* owned */
-  GCancellable   *cancellable;   /* borrowed from task */
+  GCancellable   *cancellable;   /* owned, nullable */
   gulong          cancelled_id;
   gint            state;         /* AioJobState, atomic */
-  guint           is_value : 1;
+  gboolean        is_value;
 
-  /* The outcome, set by the worker, returned on the caller's context. */
-  GSource        *completions;   /* owned: the AioCompletions of the task's context */
-  AioJob         *next;            /* in AioCompletions.head */
-  gpointer        result;        /* or a boxed GValue */
+  /* Where to complete. */
+  gpointer             source_tag;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  GMainContext        *context;  /* owned: the caller's thread-default one */
+  AioCompletions      *completions; /* borrowed: attached to context */
+  AioThreadResult     *next;     /* in AioCompletions.head */
+
+  /* The outcome, set by the worker (or the cancellation), handed over
+   * by the finish function. */
+  gpointer        result;
+  GValue          value;         /* instead of result, if is_value */
   GError         *error;
   gint64          elapsed;       /* µs the function ran */
+  gboolean        completed;     /* the callback was called */
+  gboolean        propagated;    /* the finish function was called */
 };
 
-/* The completion queue of one main context. */
-typedef struct
+static void aio_thread_result_async_result_iface_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AioThreadResult, aio_thread_result, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      aio_thread_result_async_result_iface_init))
+
+static void
+aio_thread_result_finalize (GObject *object)
 {
-  GSource       source;
-  GMainContext *context;         /* borrowed: it owns the source */
-  GMutex        lock;
-  AioJob       *head, *tail;     /* under lock */
-} AioCompletions;
+  AioThreadResult *self = AIO_THREAD_RESULT (object);
+
+  /* Not propagated: the value is freed; a pointer result is dropped, as
+   * GTask did (the function gave no way to free it). */
+  if (G_IS_VALUE (&self->value))
+    g_value_unset (&self->value);
+  g_clear_error (&self->error);
+  g_clear_object (&self->cancellable);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (aio_thread_result_parent_class)->finalize (object);
+}
+
+static void
+aio_thread_result_class_init (AioThreadResultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aio_thread_result_finalize;
+}
+
+static void
+aio_thread_result_init (AioThreadResult *self)
+{
+}
+
+static gpointer
+aio_thread_result_get_user_data (GAsyncResult *result)
+{
+  return AIO_THREAD_RESULT (result)->user_data;
+}
+
+static GObject *
+aio_thread_result_get_source_object (GAsyncResult *result)
+{
+  return NULL;
+}
+
+static gboolean
+aio_thread_result_is_tagged (GAsyncResult *result,
+                             gpointer      source_tag)
+{
+  return AIO_THREAD_RESULT (result)->source_tag == source_tag;
+}
+
+static void
+aio_thread_result_async_result_iface_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = aio_thread_result_get_user_data;
+  iface->get_source_object = aio_thread_result_get_source_object;
+  iface->is_tagged = aio_thread_result_is_tagged;
+}
+
+/* The completion queue of one main context. */
+struct _AioCompletions
+{
+  GSource          source;
+  GMainContext    *context;      /* borrowed: it owns the source */
+  GMutex           lock;
+  AioThreadResult *head, *tail;  /* under lock; each holds a reference */
+};
 
 struct _AioWorkerPool
 {
@@ -93,28 +183,17 @@ static AioWorkerPool *default_pool;   /* owned, created once, never freed */
 G_LOCK_DEFINE_STATIC (default_pool);
 
 /* GMainContext -> AioCompletions (borrowed: a source leaves the table when
- * it is finalized, when its context goes away). */
+ * it is finalized; one that is destroyed, because its context went away,
+ * is replaced on the next lookup). */
 static GHashTable    *completions_table;
 G_LOCK_DEFINE_STATIC (completions_table);
 
-static void
-aio_value_free (gpointer value)
-{
-  g_value_unset (value);
-  g_free (value);
-}
+/* The last completion queue a thread submitted to (a reference). */
+static void aio_completions_cache_free (gpointer data);
+static GPrivate completions_cache = G_PRIVATE_INIT (aio_completions_cache_free);
 
 static void
-aio_job_free (AioJob *job)
-{
-  g_clear_pointer (&job->completions, g_source_unref);
-  g_clear_error (&job->error);
-  g_clear_object (&job->task);
-  g_free (job);
-}
-
-static void
-aio_job_release_data (AioJob *job)
+aio_job_release_data (AioThreadResult *job)
 {
   GDestroyNotify destroy = g_steal_pointer (&job->destroy);
 
@@ -128,27 +207,14 @@ aio_job_release_data (AioJob *job)
     destroy (g_steal_pointer (&job->data));
 }
 
-/* Runs in whichever thread cancels the cancellable (or in the submitting
- * thread, from g_cancellable_connect(), if it was cancelled already). */
-static void
-aio_job_cancelled_cb (GCancellable *cancellable,
-                      gpointer      user_data)
-{
-  AioJob *job = user_data;
-
-  if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
-    g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Operation was cancelled");
-}
-
 /* The "thread_pool" group of the statistics: calls, errors, sum_time (s). */
 static void
-aio_completions_count (AioJob *batch)
+aio_completions_count (AioThreadResult *batch)
 {
   guint calls = 0, errors = 0;
   gint64 elapsed = 0;
 
-  for (AioJob *job = batch; job != NULL; job = job->next)
+  for (AioThreadResult *job = batch; job != NULL; job = job->next)
     {
       calls++;
       errors += job->error != NULL;
@@ -161,13 +227,38 @@ aio_completions_count (AioJob *batch)
     aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_ERRORS, errors);
 }
 
+/* Calls the callback of @job, with its context as the thread-default one
+ * (the thread iterating it need not have pushed it). */
+static void
+aio_job_return (AioThreadResult *job)
+{
+  GMainContext *current;
+  gboolean push;
+
+  job->completed = TRUE;
+  if (job->callback == NULL)
+    return;
+
+  current = g_main_context_get_thread_default ();
+  if (current == NULL)
+    push = job->context != g_main_context_default ();
+  else
+    push = job->context != current;
+
+  if (G_UNLIKELY (push))
+    g_main_context_push_thread_default (job->context);
+  job->callback (NULL, G_ASYNC_RESULT (job), job->user_data);
+  if (G_UNLIKELY (push))
+    g_main_context_pop_thread_default (job->context);
+}
+
 static gboolean
 aio_completions_dispatch (GSource     *source,
                           GSourceFunc  callback,
                           gpointer     user_data)
 {
   AioCompletions *self = (AioCompletions *) source;
-  AioJob *batch;
+  AioThreadResult *batch;
 
   /* Disarm first: a job queued after the list is taken re-arms it. */
   g_source_set_ready_time (source, -1);
@@ -180,19 +271,12 @@ aio_completions_dispatch (GSource     *source,
 
   while (batch != NULL)
     {
-      AioJob *job = batch;
+      AioThreadResult *job = batch;
 
       batch = job->next;
-      /* From inside a dispatch of the task's context, GTask runs the
-       * callback right here (unless the task was created in this very
-       * iteration, then in an idle). */
-      if (job->error != NULL)
-        g_task_return_error (job->task, g_steal_pointer (&job->error));
-      else if (job->is_value)
-        g_task_return_pointer (job->task, g_steal_pointer (&job->result), aio_value_free);
-      else
-        g_task_return_pointer (job->task, g_steal_pointer (&job->result), NULL);
-      aio_job_free (job);
+      job->next = NULL;
+      aio_job_return (job);
+      g_object_unref (job);
     }
 
   return G_SOURCE_CONTINUE;
@@ -203,8 +287,8 @@ aio_completions_finalize (GSource *source)
 {
   AioCompletions *self = (AioCompletions *) source;
 
-  /* Only when the context goes away: every job holds a reference on its
-   * task, which holds one on the context, so nothing is queued. */
+  /* Only when the context went away: every job holds a reference on its
+   * context, so nothing is queued. */
   g_assert (self->head == NULL);
   G_LOCK (completions_table);
   if (g_hash_table_lookup (completions_table, self->context) == self)
@@ -218,19 +302,39 @@ static GSourceFuncs aio_completions_funcs = {
   .finalize = aio_completions_finalize,
 };
 
+static void
+aio_completions_cache_free (gpointer data)
+{
+  if (data != NULL)
+    g_source_unref (data);
+}
+
+/* Whether @self is the live completion queue of @context. A queue whose
+ * context was finalized is destroyed, and a new context may have been
+ * allocated at the same address: then @self is destroyed, not live. */
+static inline gboolean
+aio_completions_is_for (AioCompletions *self,
+                        GMainContext   *context)
+{
+  return self != NULL && self->context == context && !g_source_is_destroyed (&self->source);
+}
+
 /* The completion queue of @context, created on first use. Called on the
- * submitting thread, which holds a reference on @context. Returns a new
- * reference. */
-static GSource *
+ * submitting thread, which holds a reference on @context (and the context
+ * holds the queue). */
+static AioCompletions *
 aio_completions_get (GMainContext *context)
 {
-  AioCompletions *self;
+  AioCompletions *self = g_private_get (&completions_cache);
+
+  if (G_LIKELY (aio_completions_is_for (self, context)))
+    return self;
 
   G_LOCK (completions_table);
   if (G_UNLIKELY (completions_table == NULL))
     completions_table = g_hash_table_new (NULL, NULL);
   self = g_hash_table_lookup (completions_table, context);
-  if (self == NULL)
+  if (!aio_completions_is_for (self, context))
     {
       self = (AioCompletions *) g_source_new (&aio_completions_funcs, sizeof (AioCompletions));
       self->context = context;
@@ -239,23 +343,28 @@ aio_completions_get (GMainContext *context)
       g_source_set_priority (&self->source, G_PRIORITY_DEFAULT);
       g_source_attach (&self->source, context);
       g_hash_table_insert (completions_table, context, self);
-      /* The context owns it from now on; the job takes its own reference. */
+      /* The context owns it from now on; the cache takes its own reference. */
       g_source_unref (&self->source);
     }
+  /* Replacing the cached one may finalize it, which takes the table lock:
+   * unlock first. */
   g_source_ref (&self->source);
   G_UNLOCK (completions_table);
+  g_private_replace (&completions_cache, self);
 
-  return &self->source;
+  return self;
 }
 
-/* On the worker: hands @job over to the main context of its task. */
+/* Hands @job over to the main context of its caller, with the reference
+ * the completion owns. Called on a worker, or wherever the cancellable
+ * fired. */
 static void
-aio_job_complete (AioJob *job)
+aio_job_complete (AioThreadResult *job)
 {
   /* Once @job is queued, the dispatch may free it (and with it the last
-   * reference on the context) at any moment: keep our own references. */
-  AioCompletions *self = (AioCompletions *) g_steal_pointer (&job->completions);
-  GMainContext *context = g_main_context_ref (self->context);
+   * reference on the context) at any moment: keep our own reference. */
+  AioCompletions *self = job->completions;
+  GMainContext *context = g_main_context_ref (job->context);
   gboolean wake;
 
   g_mutex_lock (&self->lock);
@@ -269,24 +378,50 @@ aio_job_complete (AioJob *job)
 
   if (wake)
     g_source_set_ready_time (&self->source, 0);
-  g_source_unref (&self->source);
   g_main_context_unref (context);
+}
+
+/* Runs in whichever thread cancels the cancellable (or in the submitting
+ * thread, from g_cancellable_connect(), if it was cancelled already). */
+static void
+aio_job_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  AioThreadResult *job = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
+    {
+      job->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "Operation was cancelled");
+      aio_job_complete (job);
+    }
+}
+
+/* The worker's side is done with @job: drops its reference, if it has
+ * one (only with a cancellable, see the design notes). */
+static inline void
+aio_job_worker_done (AioThreadResult *job,
+                     gboolean         has_ref)
+{
+  if (has_ref)
+    g_object_unref (job);
 }
 
 static void
 aio_job_run (gpointer job_data,
              gpointer pool_data)
 {
-  AioJob *job = job_data;
+  AioThreadResult *job = job_data;
+  gboolean has_ref = job->cancellable != NULL;
   GError *error = NULL;
   gint64 started;
 
   if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
     {
-      /* Cancelled while queued: already reported, do not run. */
+      /* Cancelled while queued: already completed, do not run. */
       aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CANCELLED, 1);
       aio_job_release_data (job);
-      aio_job_free (job);
+      aio_job_worker_done (job, has_ref);
       return;
     }
 
@@ -299,17 +434,10 @@ aio_job_run (gpointer job_data,
       job->func.value (job->data, job->cancellable, &value, &error);
       if (error != NULL)
         g_value_unset (&value);
+      else if (G_IS_VALUE (&value))
+        job->value = value;   /* a GValue may be moved bitwise */
       else
-        {
-          GValue *boxed = g_new0 (GValue, 1);
-
-          /* A GValue may be moved bitwise; "no value" reads as NULL. */
-          if (G_IS_VALUE (&value))
-            *boxed = value;
-          else
-            g_value_init (boxed, G_TYPE_POINTER);
-          job->result = boxed;
-        }
+        g_value_init (&job->value, G_TYPE_POINTER);   /* "no value" reads as NULL */
     }
   else
     {
@@ -319,7 +447,16 @@ aio_job_run (gpointer job_data,
   job->elapsed = g_get_monotonic_time () - started;
   job->error = error;
   aio_job_release_data (job);
-  aio_job_complete (job);
+  if (has_ref)
+    {
+      aio_job_complete (job);
+      g_object_unref (job);
+    }
+  else
+    {
+      /* Not to be touched any more. */
+      aio_job_complete (job);
+    }
 }
 
 static guint
@@ -414,7 +551,7 @@ aio_worker_pool_get_default (GError **error)
 }
 
 static void
-aio_job_submit (AioJob *job)
+aio_job_submit (AioThreadResult *job)
 {
   GError *error = NULL;
   gboolean pushed = FALSE;
@@ -439,38 +576,46 @@ aio_job_submit (AioJob *job)
   if (G_UNLIKELY (!pushed))
     {
       /* Exclusive pools never fail to push; only the creation of the
-       * default pool can fail. */
+       * default pool can fail. No worker will ever see the job: do its
+       * part here. */
+      gboolean has_ref = job->cancellable != NULL;
+
+      aio_job_release_data (job);
       if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
-        g_task_return_error (job->task, error);
+        {
+          job->error = g_steal_pointer (&error);
+          aio_job_complete (job);
+        }
       else
         g_clear_error (&error);
-      aio_job_release_data (job);
-      aio_job_free (job);
+      aio_job_worker_done (job, has_ref);
     }
 }
 
 static void
-aio_job_start (AioJob              *job,
+aio_job_start (AioThreadResult     *job,
                gpointer             source_tag,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
 {
-  job->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, source_tag);
-  /* Once the function ran, its outcome is what the caller gets, even if
-   * the cancellable fired meanwhile: a result we cannot free must not be
-   * dropped. Cancellation before the function started is handled by the
-   * job's state machine. */
-  g_task_set_check_cancellable (job->task, FALSE);
-  job->cancellable = g_task_get_cancellable (job->task);
-  job->completions = aio_completions_get (g_task_get_context (job->task));
+  job->source_tag = source_tag;
+  job->callback = callback;
+  job->user_data = user_data;
+  job->context = g_main_context_ref_thread_default ();
+  job->completions = aio_completions_get (job->context);
   job->state = AIO_JOB_QUEUED;
 
-  if (job->cancellable != NULL)
-    job->cancelled_id = g_cancellable_connect (job->cancellable,
-                                               G_CALLBACK (aio_job_cancelled_cb),
-                                               job, NULL);
+  if (cancellable != NULL)
+    {
+      job->cancellable = g_object_ref (cancellable);
+      /* The worker's reference: the cancellation may complete the job
+       * (and drop the completion's reference) while it is queued. */
+      g_object_ref (job);
+      job->cancelled_id = g_cancellable_connect (cancellable,
+                                                 G_CALLBACK (aio_job_cancelled_cb),
+                                                 job, NULL);
+    }
 
   aio_job_submit (job);
 }
@@ -519,12 +664,12 @@ aio_run_in_thread_async (AioThreadFunc        func,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  AioJob *job;
+  AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_new0 (AioJob, 1);
+  job = g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
   job->func.pointer = func;
   job->data = data;
   job->destroy = destroy;
@@ -547,11 +692,22 @@ gpointer
 aio_run_in_thread_finish (GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_async, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  AioThreadResult *self;
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (AIO_IS_THREAD_RESULT (result), NULL);
+  self = (AioThreadResult *) result;
+  g_return_val_if_fail (self->source_tag == aio_run_in_thread_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (self->completed && !self->propagated, NULL);
+
+  self->propagated = TRUE;
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return NULL;
+    }
+
+  return g_steal_pointer (&self->result);
 }
 
 /**
@@ -598,12 +754,12 @@ aio_run_in_thread_value_async (AioThreadValueFunc   func,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  AioJob *job;
+  AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_new0 (AioJob, 1);
+  job = g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
   job->func.value = func;
   job->is_value = TRUE;
   job->data = data;
@@ -631,23 +787,29 @@ aio_run_in_thread_value_finish (GAsyncResult  *result,
                                 GValue        *value,
                                 GError       **error)
 {
-  GValue *boxed;
+  AioThreadResult *self;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_value_async, FALSE);
+  g_return_val_if_fail (AIO_IS_THREAD_RESULT (result), FALSE);
+  self = (AioThreadResult *) result;
+  g_return_val_if_fail (self->source_tag == aio_run_in_thread_value_async, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (self->completed && !self->propagated, FALSE);
 
-  boxed = g_task_propagate_pointer (G_TASK (result), error);
-  if (boxed == NULL)
-    return FALSE;
+  self->propagated = TRUE;
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return FALSE;
+    }
 
   if (value != NULL)
     {
-      *value = *boxed;
-      g_free (boxed);
+      /* Moved bitwise: the result no longer holds it. */
+      *value = self->value;
+      self->value = (GValue) G_VALUE_INIT;
     }
   else
-    aio_value_free (boxed);
+    g_value_unset (&self->value);
 
   return TRUE;
 }

@@ -22,6 +22,14 @@
  * 2. Throughput: bursts of jobs submitted at once, until all completed.
  *
  * Usage: bench-thread [ROUNDS [JOBS_PER_ROUND]]
+ *        bench-thread --count METHOD JOBS [BURST]
+ *
+ * The second form is for callgrind (run-thread-callgrind.py): after the
+ * same warm-up it runs JOBS jobs of METHOD only (aio, raw or gtask), in
+ * bursts of BURST (default 1000; 1 = one round trip at a time), and prints
+ * nothing but a line at the end. The instructions per job are the
+ * difference between two such runs of different JOBS, divided by the
+ * difference of JOBS: start-up, warm-up and shutdown cancel out.
  */
 #include <aiomisc-glib.h>
 
@@ -216,6 +224,46 @@ percentile_us (GArray *sorted,
   return g_array_index (sorted, gint64, index) / 1000.0;
 }
 
+/* bench-thread --count METHOD JOBS [BURST] */
+static int
+count_main (int    argc,
+            char **argv)
+{
+  Method method = N_METHODS;
+  guint n_jobs, burst;
+
+  if (argc < 4)
+    {
+      fprintf (stderr, "usage: %s --count aio|raw|gtask JOBS [BURST]\n", argv[0]);
+      return 2;
+    }
+  for (guint m = 0; m < N_METHODS; m++)
+    if (g_str_equal (argv[2], method_names[m]))
+      method = m;
+  n_jobs = (guint) atoi (argv[3]);
+  burst = argc > 4 ? (guint) atoi (argv[4]) : 1000;
+  if (method == N_METHODS || burst == 0)
+    {
+      fprintf (stderr, "usage: %s --count aio|raw|gtask JOBS [BURST]\n", argv[0]);
+      return 2;
+    }
+
+  /* The same warm-up for every JOBS: threads started, allocators primed. */
+  run_latency (method, 200, NULL);
+  run_burst (method, 1000);
+
+  for (guint done = 0; done < n_jobs; done += burst)
+    {
+      if (burst == 1)
+        run_latency (method, 1, NULL);
+      else
+        run_burst (method, MIN (burst, n_jobs - done));
+    }
+
+  printf ("%s: %u jobs in bursts of %u\n", method_names[method], n_jobs, burst);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -231,7 +279,9 @@ main (int    argc,
   gint64 burst_cpu_ns[N_METHODS] = { 0 };
   gint64 t0 = now_ns ();
 
-  if (rounds == 0 || per_round == 0)
+  gboolean count = argc > 1 && g_str_equal (argv[1], "--count");
+
+  if (!count && (rounds == 0 || per_round == 0))
     {
       fprintf (stderr, "usage: %s [ROUNDS [JOBS_PER_ROUND]]\n", argv[0]);
       return 2;
@@ -247,6 +297,19 @@ main (int    argc,
   /* The default pool of aio_run_in_thread_async() has n_threads threads;
    * the raw baseline gets as many. */
   raw_pool = g_thread_pool_new (raw_job, ctx, (gint) n_threads, TRUE, NULL);
+
+  if (count)
+    {
+      int ret = count_main (argc, argv);
+
+      g_thread_pool_free (raw_pool, FALSE, TRUE);
+      while (g_main_context_iteration (ctx, FALSE))
+        ;
+      g_main_context_release (ctx);
+      g_main_context_pop_thread_default (ctx);
+      g_main_context_unref (ctx);
+      return ret;
+    }
 
   for (guint m = 0; m < N_METHODS; m++)
     samples[m] = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rounds * per_round);
