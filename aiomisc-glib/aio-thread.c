@@ -6,6 +6,8 @@
 #include "aio-statistics-private.h"
 #include "aio-thread-private.h"
 
+#include <string.h>
+
 /*
  * Design notes
  *
@@ -108,26 +110,35 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (AioThreadResult, aio_thread_result, G_TYPE_OBJECT
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
                                                       aio_thread_result_async_result_iface_init))
 
-static void
-aio_thread_result_finalize (GObject *object)
-{
-  AioThreadResult *self = AIO_THREAD_RESULT (object);
+static guint notify_signal_id;
 
+/* Drops what the job holds, back to the state of a new object. */
+static void
+aio_thread_result_clear (AioThreadResult *self)
+{
   /* Not propagated: the value is freed; a pointer result is dropped, as
    * GTask did (the function gave no way to free it). */
-  if (G_IS_VALUE (&self->value))
+  if (self->value.g_type != G_TYPE_INVALID)
     g_value_unset (&self->value);
   g_clear_error (&self->error);
   g_clear_object (&self->cancellable);
-  g_main_context_unref (self->context);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  memset (&self->func, 0, sizeof *self - G_STRUCT_OFFSET (AioThreadResult, func));
+}
 
-  G_OBJECT_CLASS (aio_thread_result_parent_class)->finalize (object);
+static void
+aio_thread_result_finalize (GObject *object)
+{
+  aio_thread_result_clear ((AioThreadResult *) object);
+
+  ((GObjectClass *) aio_thread_result_parent_class)->finalize (object);
 }
 
 static void
 aio_thread_result_class_init (AioThreadResultClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = aio_thread_result_finalize;
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
 }
 
 static void
@@ -188,9 +199,87 @@ G_LOCK_DEFINE_STATIC (default_pool);
 static GHashTable    *completions_table;
 G_LOCK_DEFINE_STATIC (completions_table);
 
-/* The last completion queue a thread submitted to (a reference). */
-static void aio_completions_cache_free (gpointer data);
-static GPrivate completions_cache = G_PRIVATE_INIT (aio_completions_cache_free);
+/* What a thread keeps between jobs: the last completion queue it
+ * submitted to, and results whose callback ran that nobody else holds,
+ * to be reused (see aio_job_release()). */
+#define AIO_MAX_SPARE_RESULTS 1024
+
+typedef struct
+{
+  AioCompletions  *completions;  /* a reference, nullable */
+  AioThreadResult *spare;        /* owned, linked by next */
+  guint            n_spare;
+} AioThreadCache;
+
+static void aio_thread_cache_free (gpointer data);
+static GPrivate thread_cache = G_PRIVATE_INIT (aio_thread_cache_free);
+
+static inline AioThreadCache *
+aio_thread_cache_get (void)
+{
+  AioThreadCache *cache = g_private_get (&thread_cache);
+
+  if (G_UNLIKELY (cache == NULL))
+    {
+      cache = g_new0 (AioThreadCache, 1);
+      g_private_set (&thread_cache, cache);
+    }
+
+  return cache;
+}
+
+/* A new result, or a spare one: either way a single reference and every
+ * field zero. */
+static AioThreadResult *
+aio_thread_result_new (AioThreadCache *cache)
+{
+  AioThreadResult *self = cache->spare;
+
+  if (self == NULL)
+    return g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
+
+  cache->spare = g_steal_pointer (&self->next);
+  cache->n_spare--;
+
+  return self;
+}
+
+/* Drops the completion's reference on @job, after its callback ran.
+ *
+ * Unless somebody else still holds @job, it is cleared and kept for the
+ * next job of this thread instead of being finalized: creating and
+ * finalizing a GObject costs more than the rest of a job together. "Nobody
+ * else" is checked on what a GObject carries: our reference is the only
+ * one (GObject's reference count is public ABI; with it at 1 nobody else
+ * can take a new one), and no qdata (no weak references, no toggle
+ * references, no data set on it) and no signal handler is attached to it. */
+static void
+aio_job_release (AioThreadResult *job)
+{
+  GObject *object = (GObject *) job;
+  AioThreadCache *cache;
+
+  if (g_atomic_int_get ((gint *) &object->ref_count) != 1 ||
+      g_atomic_pointer_get (&object->qdata) != NULL ||
+      g_signal_handler_find (object, G_SIGNAL_MATCH_ID, notify_signal_id, 0,
+                             NULL, NULL, NULL) != 0)
+    {
+      g_object_unref (job);
+      return;
+    }
+
+  cache = aio_thread_cache_get ();
+  if (cache->n_spare >= AIO_MAX_SPARE_RESULTS)
+    {
+      g_object_unref (job);
+      return;
+    }
+
+  aio_thread_result_clear (job);
+  job->next = cache->spare;
+  cache->spare = job;
+  cache->n_spare++;
+}
 
 static void
 aio_job_release_data (AioThreadResult *job)
@@ -276,7 +365,7 @@ aio_completions_dispatch (GSource     *source,
       batch = job->next;
       job->next = NULL;
       aio_job_return (job);
-      g_object_unref (job);
+      aio_job_release (job);
     }
 
   return G_SOURCE_CONTINUE;
@@ -303,10 +392,20 @@ static GSourceFuncs aio_completions_funcs = {
 };
 
 static void
-aio_completions_cache_free (gpointer data)
+aio_thread_cache_free (gpointer data)
 {
-  if (data != NULL)
-    g_source_unref (data);
+  AioThreadCache *cache = data;
+
+  if (cache->completions != NULL)
+    g_source_unref (&cache->completions->source);
+  while (cache->spare != NULL)
+    {
+      AioThreadResult *self = cache->spare;
+
+      cache->spare = g_steal_pointer (&self->next);
+      g_object_unref (self);
+    }
+  g_free (cache);
 }
 
 /* Whether @self is the live completion queue of @context. A queue whose
@@ -323,9 +422,10 @@ aio_completions_is_for (AioCompletions *self,
  * submitting thread, which holds a reference on @context (and the context
  * holds the queue). */
 static AioCompletions *
-aio_completions_get (GMainContext *context)
+aio_completions_get (AioThreadCache *cache,
+                     GMainContext   *context)
 {
-  AioCompletions *self = g_private_get (&completions_cache);
+  AioCompletions *self = cache->completions;
 
   if (G_LIKELY (aio_completions_is_for (self, context)))
     return self;
@@ -350,7 +450,9 @@ aio_completions_get (GMainContext *context)
    * unlock first. */
   g_source_ref (&self->source);
   G_UNLOCK (completions_table);
-  g_private_replace (&completions_cache, self);
+  if (cache->completions != NULL)
+    g_source_unref (&cache->completions->source);
+  cache->completions = self;
 
   return self;
 }
@@ -593,7 +695,8 @@ aio_job_submit (AioThreadResult *job)
 }
 
 static void
-aio_job_start (AioThreadResult     *job,
+aio_job_start (AioThreadCache      *cache,
+               AioThreadResult     *job,
                gpointer             source_tag,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
@@ -603,7 +706,7 @@ aio_job_start (AioThreadResult     *job,
   job->callback = callback;
   job->user_data = user_data;
   job->context = g_main_context_ref_thread_default ();
-  job->completions = aio_completions_get (job->context);
+  job->completions = aio_completions_get (cache, job->context);
   job->state = AIO_JOB_QUEUED;
 
   if (cancellable != NULL)
@@ -664,16 +767,18 @@ aio_run_in_thread_async (AioThreadFunc        func,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  AioThreadCache *cache;
   AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
+  cache = aio_thread_cache_get ();
+  job = aio_thread_result_new (cache);
   job->func.pointer = func;
   job->data = data;
   job->destroy = destroy;
-  aio_job_start (job, aio_run_in_thread_async, cancellable, callback, user_data);
+  aio_job_start (cache, job, aio_run_in_thread_async, cancellable, callback, user_data);
 }
 
 /**
@@ -754,17 +859,19 @@ aio_run_in_thread_value_async (AioThreadValueFunc   func,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  AioThreadCache *cache;
   AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
+  cache = aio_thread_cache_get ();
+  job = aio_thread_result_new (cache);
   job->func.value = func;
   job->is_value = TRUE;
   job->data = data;
   job->destroy = destroy;
-  aio_job_start (job, aio_run_in_thread_value_async, cancellable, callback, user_data);
+  aio_job_start (cache, job, aio_run_in_thread_value_async, cancellable, callback, user_data);
 }
 
 /**
