@@ -336,7 +336,7 @@ aio_job_return (AioThreadResult *job)
 
   if (G_UNLIKELY (push))
     g_main_context_push_thread_default (job->context);
-  job->callback (NULL, G_ASYNC_RESULT (job), job->user_data);
+  job->callback (NULL, (GAsyncResult *) job, job->user_data);
   if (G_UNLIKELY (push))
     g_main_context_pop_thread_default (job->context);
 }
