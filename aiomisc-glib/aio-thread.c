@@ -307,13 +307,19 @@ aio_completions_count (AioThreadResult *batch)
     {
       calls++;
       errors += job->error != NULL;
-      elapsed += job->elapsed;
+      elapsed += MAX (job->elapsed, 0);
     }
 
-  aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CALLS, calls);
-  _aio_statistics_add_sum_time (AIO_STAT_THREAD_POOL, elapsed);
-  if (errors > 0)
-    aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_ERRORS, errors);
+  {
+    AioStatisticsAddend addends[] = {
+      { AIO_STAT_CALLS, calls },
+      { AIO_STAT_SUM_TIME, (double) elapsed / G_USEC_PER_SEC },
+      { AIO_STAT_ERRORS, errors },
+    };
+
+    /* One lock for the batch; "errors" only once there is one. */
+    _aio_statistics_add_many (AIO_STAT_THREAD_POOL, addends, errors > 0 ? 3 : 2);
+  }
 }
 
 /* Calls the callback of @job, with its context as the thread-default one
