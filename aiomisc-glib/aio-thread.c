@@ -53,7 +53,7 @@
  * attached to that context (one per context, found through a table keyed
  * by the context, and through a one-entry cache per submitting thread).
  * Only the append that finds the queue empty wakes the context
- * (g_source_set_ready_time (0)). The dispatch takes everything queued,
+ * (g_main_context_wakeup(), no lock of the context taken). The dispatch takes everything queued,
  * counts it in the statistics and runs every callback, with the job's
  * context as the thread-default one: a burst of N jobs that finish together
  * costs one wake-up instead of N.
@@ -355,10 +355,10 @@ aio_completions_dispatch (GSource     *source,
   AioCompletions *self = (AioCompletions *) source;
   AioThreadResult *batch;
 
-  /* Disarm first: a job queued after the list is taken re-arms it. */
-  g_source_set_ready_time (source, -1);
+  /* A job queued after the list is taken wakes the context again. */
   g_mutex_lock (&self->lock);
-  batch = g_steal_pointer (&self->head);
+  batch = self->head;
+  g_atomic_pointer_set (&self->head, NULL);
   self->tail = NULL;
   g_mutex_unlock (&self->lock);
 
@@ -392,7 +392,27 @@ aio_completions_finalize (GSource *source)
   g_mutex_clear (&self->lock);
 }
 
+/* Ready while anything is queued. Workers wake the context with
+ * g_main_context_wakeup(), which takes no lock, when they queue onto an
+ * empty list; reading the head without the lock is only a hint, the
+ * dispatch takes the list under it. */
+static gboolean
+aio_completions_prepare (GSource *source,
+                         gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_pointer_get (&((AioCompletions *) source)->head) != NULL;
+}
+
+static gboolean
+aio_completions_check (GSource *source)
+{
+  return g_atomic_pointer_get (&((AioCompletions *) source)->head) != NULL;
+}
+
 static GSourceFuncs aio_completions_funcs = {
+  .prepare = aio_completions_prepare,
+  .check = aio_completions_check,
   .dispatch = aio_completions_dispatch,
   .finalize = aio_completions_finalize,
 };
@@ -477,15 +497,15 @@ aio_job_complete (AioThreadResult *job)
 
   g_mutex_lock (&self->lock);
   wake = self->head == NULL;
-  if (self->tail != NULL)
-    self->tail->next = job;
+  if (wake)
+    g_atomic_pointer_set (&self->head, job);
   else
-    self->head = job;
+    self->tail->next = job;
   self->tail = job;
   g_mutex_unlock (&self->lock);
 
   if (wake)
-    g_source_set_ready_time (&self->source, 0);
+    g_main_context_wakeup (context);
   g_main_context_unref (context);
 }
 
