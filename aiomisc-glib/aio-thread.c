@@ -48,15 +48,18 @@
  * still queued. Without a cancellable, only the worker completes the job,
  * and it touches it no more once it handed it over.
  *
- * Completion is batched. A worker that finished a job appends it to the
- * completion queue of the caller's main context, an AioCompletions GSource
+ * Completion is batched. A worker that finished a job pushes it onto the
+ * completion stack of the caller's main context, an AioCompletions GSource
  * attached to that context (one per context, found through a table keyed
  * by the context, and through a one-entry cache per submitting thread).
- * Only the append that finds the queue empty wakes the context
- * (g_main_context_wakeup(), no lock of the context taken). The dispatch takes everything queued,
- * counts it in the statistics and runs every callback, with the job's
- * context as the thread-default one: a burst of N jobs that finish together
- * costs one wake-up instead of N.
+ * The stack takes no lock: workers push with a compare-and-exchange, the
+ * dispatch takes the whole stack with one exchange (a push-only stack
+ * emptied at once has no ABA problem) and reverses it, so callbacks run in
+ * the order the jobs finished. Only the push that finds the stack empty
+ * wakes the context, with g_main_context_wakeup(), which takes no lock
+ * either. The dispatch counts the batch in the statistics and runs every
+ * callback, with the job's context as the thread-default one: a burst of N
+ * jobs that finish together costs one wake-up instead of N.
  */
 
 typedef enum {
@@ -178,8 +181,8 @@ struct _AioCompletions
 {
   GSource          source;
   GMainContext    *context;      /* borrowed: it owns the source */
-  GMutex           lock;
-  AioThreadResult *head, *tail;  /* under lock; each holds a reference */
+  AioThreadResult *head;         /* atomic; the last finished first; each
+                                  * holds the completion's reference */
 };
 
 struct _AioWorkerPool
@@ -353,14 +356,19 @@ aio_completions_dispatch (GSource     *source,
                           gpointer     user_data)
 {
   AioCompletions *self = (AioCompletions *) source;
-  AioThreadResult *batch;
+  AioThreadResult *stack, *batch = NULL;
 
-  /* A job queued after the list is taken wakes the context again. */
-  g_mutex_lock (&self->lock);
-  batch = self->head;
-  g_atomic_pointer_set (&self->head, NULL);
-  self->tail = NULL;
-  g_mutex_unlock (&self->lock);
+  /* A job pushed after this finds the stack empty and wakes the context
+   * again. */
+  stack = g_atomic_pointer_exchange (&self->head, NULL);
+  while (stack != NULL)
+    {
+      AioThreadResult *job = stack;
+
+      stack = job->next;
+      job->next = batch;
+      batch = job;
+    }
 
   aio_completions_count (batch);
 
@@ -389,13 +397,9 @@ aio_completions_finalize (GSource *source)
   if (g_hash_table_lookup (completions_table, self->context) == self)
     g_hash_table_remove (completions_table, self->context);
   G_UNLOCK (completions_table);
-  g_mutex_clear (&self->lock);
 }
 
-/* Ready while anything is queued. Workers wake the context with
- * g_main_context_wakeup(), which takes no lock, when they queue onto an
- * empty list; reading the head without the lock is only a hint, the
- * dispatch takes the list under it. */
+/* Ready while anything is on the stack. */
 static gboolean
 aio_completions_prepare (GSource *source,
                          gint    *timeout)
@@ -464,7 +468,6 @@ aio_completions_get (AioThreadCache *cache,
     {
       self = (AioCompletions *) g_source_new (&aio_completions_funcs, sizeof (AioCompletions));
       self->context = context;
-      g_mutex_init (&self->lock);
       g_source_set_static_name (&self->source, "aio_run_in_thread completions");
       g_source_set_priority (&self->source, G_PRIORITY_DEFAULT);
       g_source_attach (&self->source, context);
@@ -493,18 +496,16 @@ aio_job_complete (AioThreadResult *job)
    * reference on the context) at any moment: keep our own reference. */
   AioCompletions *self = job->completions;
   GMainContext *context = g_main_context_ref (job->context);
-  gboolean wake;
+  AioThreadResult *head;
 
-  g_mutex_lock (&self->lock);
-  wake = self->head == NULL;
-  if (wake)
-    g_atomic_pointer_set (&self->head, job);
-  else
-    self->tail->next = job;
-  self->tail = job;
-  g_mutex_unlock (&self->lock);
+  do
+    {
+      head = g_atomic_pointer_get (&self->head);
+      job->next = head;
+    }
+  while (!g_atomic_pointer_compare_and_exchange (&self->head, head, job));
 
-  if (wake)
+  if (head == NULL)
     g_main_context_wakeup (context);
   g_main_context_unref (context);
 }
