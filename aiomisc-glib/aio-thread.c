@@ -470,6 +470,10 @@ aio_completions_get (AioThreadCache *cache,
       self->context = context;
       g_source_set_static_name (&self->source, "aio_run_in_thread completions");
       g_source_set_priority (&self->source, G_PRIORITY_DEFAULT);
+      /* A callback may run a nested loop on the context until another job
+       * completed (as it could when every GTask completed in its own idle
+       * source): the dispatch is reentrant, each takes its own batch. */
+      g_source_set_can_recurse (&self->source, TRUE);
       g_source_attach (&self->source, context);
       g_hash_table_insert (completions_table, context, self);
       /* The context owns it from now on; the cache takes its own reference. */

@@ -1403,6 +1403,52 @@ test_value_kept_after_cancel (void)
   pop_context (ctx);
 }
 
+/* A callback that runs a nested loop until another job completed: the
+ * other completion is dispatched from inside the first one. */
+typedef struct
+{
+  GMainContext *ctx;
+  gboolean      outer_done;
+  gboolean      inner_done;
+} Nested;
+
+static void
+nested_inner_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Nested *n = user_data;
+
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (result, NULL)), ==, 2);
+  n->inner_done = TRUE;
+}
+
+static void
+nested_outer_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Nested *n = user_data;
+
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (result, NULL)), ==, 1);
+  aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (2), NULL, NULL, nested_inner_done_cb, n);
+  ITERATE_UNTIL (n->ctx, n->inner_done);
+  n->outer_done = TRUE;
+}
+
+static void
+test_nested_loop_in_callback (void)
+{
+  GMainContext *ctx = push_new_context ();
+  Nested n = { .ctx = ctx };
+
+  aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (1), NULL, NULL, nested_outer_done_cb, &n);
+  ITERATE_UNTIL (ctx, n.outer_done);
+  g_assert_true (n.inner_done);
+
+  pop_context (ctx);
+}
+
 /* Every job is counted in the "thread_pool" group of the statistics. */
 static void
 test_statistics (void)
@@ -1468,6 +1514,7 @@ main (int    argc,
   g_test_add_func ("/Aio/Thread/callback-context", test_callback_context);
   g_test_add_func ("/Aio/Thread/result-data-freed", test_result_data_freed);
   g_test_add_func ("/Aio/Thread/finish-misuse", test_finish_misuse);
+  g_test_add_func ("/Aio/Thread/nested-loop-in-callback", test_nested_loop_in_callback);
 
   return g_test_run ();
 }
