@@ -7,21 +7,25 @@
  *
  *   aio    aio_run_in_thread_async() + _finish()
  *   raw    an exclusive GThreadPool of the same size, the worker calling
- *          g_main_context_invoke() back to the caller's context: the least
- *          a thread hop with completion on the loop can cost
+ *          g_main_context_invoke() back to the caller's context: a thread
+ *          hop with completion on the loop, hand-written from GLib's
+ *          primitives (one idle source and one wake-up per job)
+ *   gtask  g_task_run_in_thread() (GLib's shared pool)
  *
  * The main thread owns the context (g_main_context_acquire) for the whole
  * measurement. Otherwise, between two g_main_context_iteration() calls
  * nobody owns it, and g_main_context_invoke() runs the callback right in
  * the pool thread, as documented: the raw baseline would skip the
  * cross-thread wake-up it claims to measure (and race on n_completed).
- *   gtask  g_task_run_in_thread() (GLib's shared pool)
  *
  * 1. Round trip latency: one trivial job at a time, from submission on the
  *    loop thread to the callback running there; p50/p90/p99.
- * 2. Throughput: bursts of jobs submitted at once, until all completed.
+ * 2. Throughput: BURSTS (default 30) bursts of 1000 jobs submitted at
+ *    once, until all completed. On a busy machine one burst phase is short
+ *    enough for a scheduling hiccup to move the ratio: compare the medians
+ *    of several runs, or raise BURSTS.
  *
- * Usage: bench-thread [ROUNDS [JOBS_PER_ROUND]]
+ * Usage: bench-thread [ROUNDS [JOBS_PER_ROUND [BURSTS]]]
  *        bench-thread --count METHOD JOBS [BURST]
  *
  * The second form is for callgrind (run-thread-callgrind.py): after the
@@ -271,19 +275,19 @@ main (int    argc,
   guint rounds = argc > 1 ? (guint) atoi (argv[1]) : 50;
   guint per_round = argc > 2 ? (guint) atoi (argv[2]) : 1000;
   guint n_threads = CLAMP (g_get_num_processors (), 4, 32);
-  enum { BURST = 1000, BURST_ROUNDS = 30 };
+  guint burst_rounds = argc > 3 ? (guint) atoi (argv[3]) : 30;
+  enum { BURST = 1000 };
   GArray *samples[N_METHODS];
   double p50[N_METHODS], p90[N_METHODS], p99[N_METHODS], mean[N_METHODS];
   double burst_rate[N_METHODS];
   gint64 burst_ns[N_METHODS] = { 0 };
   gint64 burst_cpu_ns[N_METHODS] = { 0 };
   gint64 t0 = now_ns ();
-
   gboolean count = argc > 1 && g_str_equal (argv[1], "--count");
 
-  if (!count && (rounds == 0 || per_round == 0))
+  if (!count && (rounds == 0 || per_round == 0 || burst_rounds == 0))
     {
-      fprintf (stderr, "usage: %s [ROUNDS [JOBS_PER_ROUND]]\n", argv[0]);
+      fprintf (stderr, "usage: %s [ROUNDS [JOBS_PER_ROUND [BURSTS]]]\n", argv[0]);
       return 2;
     }
 
@@ -330,7 +334,7 @@ main (int    argc,
         run_latency (m, per_round, samples[m]);
       }
 
-  for (guint r = 0; r < BURST_ROUNDS; r++)
+  for (guint r = 0; r < burst_rounds; r++)
     for (guint k = 0; k < N_METHODS; k++)
       {
         Method m = (r + k) % N_METHODS;
@@ -363,12 +367,12 @@ main (int    argc,
     }
 
   printf ("throughput, %u bursts of %u jobs (jobs per second; process CPU per job):\n",
-          BURST_ROUNDS, BURST);
+          burst_rounds, BURST);
   for (guint m = 0; m < N_METHODS; m++)
     {
-      burst_rate[m] = (double) BURST * BURST_ROUNDS / (burst_ns[m] / 1e9);
+      burst_rate[m] = (double) BURST * burst_rounds / (burst_ns[m] / 1e9);
       printf ("  %-6s %12.0f   %6.2f us CPU/job\n", method_names[m], burst_rate[m],
-              burst_cpu_ns[m] / 1e3 / (BURST * BURST_ROUNDS));
+              burst_cpu_ns[m] / 1e3 / (BURST * burst_rounds));
     }
 
   printf ("ratios:\n");
