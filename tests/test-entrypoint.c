@@ -499,6 +499,112 @@ test_stop_while_starting (void)
   g_assert_true (slow->start_was_cancelled);
 }
 
+/* The caller's cancellable of aio_entrypoint_start_async() reaches the
+ * starts in flight: each is cancelled, fails the entrypoint's start with
+ * G_IO_ERROR_CANCELLED, and is stopped (the lifecycle rule); the service
+ * that had started is stopped too. */
+
+typedef struct
+{
+  GCancellable *cancellable;
+  AioTestService *fast;
+} CancelLater;
+
+static gboolean
+cancel_once_fast_started (gpointer data)
+{
+  CancelLater *later = data;
+
+  if (aio_service_get_state (AIO_SERVICE (later->fast)) != AIO_SERVICE_STATE_RUNNING)
+    return G_SOURCE_CONTINUE;
+  g_cancellable_cancel (later->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_from_thread (gpointer data)
+{
+  CancelLater *later = data;
+
+  /* No timing: the starts take 10 s, so they are in flight whenever this runs. */
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+static void
+check_start_cancelled (gboolean from_thread)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  CancelLater later = { cancellable, fast };
+
+  fast->start_delay_ms = 1;
+  slow->start_delay_ms = 10000;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_start_async (ep, cancellable, aio_test_async_result_cb, &started);
+  if (from_thread)
+    thread = g_thread_new ("cancel", cancel_from_thread, &later);
+  else
+    g_timeout_add (1, cancel_once_fast_started, &later);
+  aio_test_wait_result (&started);
+
+  g_assert_false (aio_entrypoint_start_finish (ep, started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (slow->start_was_cancelled);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (slow)), ==, AIO_SERVICE_STATE_STOPPED);
+  if (!from_thread)
+    {
+      g_assert_false (fast->start_was_cancelled);
+      g_assert_cmpuint (fast->stop_calls, ==, 1);
+    }
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fast)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+static void
+test_start_cancelled_by_caller (void)
+{
+  check_start_cancelled (FALSE);
+}
+
+static void
+test_start_cancelled_from_thread (void)
+{
+  check_start_cancelled (TRUE);
+}
+
+/* A cancellable cancelled before the start: every start sees it cancelled
+ * (here one that ignores it and succeeds, which GTask turns into
+ * G_IO_ERROR_CANCELLED), and is stopped. */
+static void
+test_start_already_cancelled (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deaf->start_delay_ms = 1;
+  deaf->ignore_cancel = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  g_cancellable_cancel (cancellable);
+  aio_entrypoint_start_async (ep, cancellable, aio_test_async_result_cb, &started);
+  aio_test_wait_result (&started);
+
+  g_assert_false (aio_entrypoint_start_finish (ep, started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (deaf->start_calls, ==, 1);
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
 /* The lifecycle rule (stop runs for every service whose start was invoked,
  * unless it failed with an error other than cancellation) when the start of
  * an entrypoint is cut short. "deaf" takes 200 ms to start and ignores its
@@ -867,6 +973,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/hooks", test_hooks);
   g_test_add_func ("/Aio/Entrypoint/add-while-running", test_add_while_running);
   g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/Aio/Entrypoint/start-cancelled-by-caller", test_start_cancelled_by_caller);
+  g_test_add_func ("/Aio/Entrypoint/start-cancelled-from-thread", test_start_cancelled_from_thread);
+  g_test_add_func ("/Aio/Entrypoint/start-already-cancelled", test_start_already_cancelled);
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
   g_test_add_func ("/Aio/Entrypoint/service-in-two-entrypoints", test_service_in_two_entrypoints);
