@@ -527,6 +527,8 @@ _aio_service_walk_run (AioEntrypoint      *self,
     {
       GSource *idle = g_idle_source_new ();
 
+      /* A GTask's priority, not an idle's. */
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
       g_source_set_callback (idle, walk_check_done_idle, walk_ref (walk),
                              (GDestroyNotify) walk_unref);
       g_source_set_static_name (idle, "[aiomisc-glib] service walk done");
