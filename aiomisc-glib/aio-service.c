@@ -113,7 +113,8 @@ aio_service_set_state (AioService      *self,
              _aio_service_state_to_string (priv->state),
              _aio_service_state_to_string (state));
   priv->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  /* A plain cast: @self was checked by every caller's way in. */
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_STATE]);
 }
 
 const char *
