@@ -480,11 +480,12 @@ static AioService *
 aio_service_find_cycle_from (AioService *self,
                              GHashTable *colour)
 {
-  gpointer seen = g_hash_table_lookup (colour, self);
   GPtrArray *deps = _aio_service_peek_dependencies (self);
+  gpointer seen;
 
   if (deps->len == 0)
     return NULL;              /* no cycle goes through a leaf */
+  seen = g_hash_table_lookup (colour, self);
   if (seen != NULL)
     return seen == GINT_TO_POINTER (1) ? self : NULL;
 
