@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "aiomisc-glib.h"
+#include "aio-service-run-private.h"
 
 /**
  * AioDBusNameWatcher:
@@ -35,8 +36,7 @@ struct _AioDBusNameWatcher
   GDBusConnection *connection;   /* given */
 
   /* While running */
-  GTask           *run_task;
-  GSource         *cancel_source;
+  AioServiceRun    run;
   GDBusConnection *bus;
   guint            watch_id;
   char            *name_owner;
@@ -79,7 +79,7 @@ static void
 finish_run (AioDBusNameWatcher *self,
             GError             *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->run_task);
+  GTask *task = _aio_service_run_end (&self->run);
 
   if (self->watch_id != 0)
     {
@@ -89,22 +89,9 @@ finish_run (AioDBusNameWatcher *self,
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
   g_clear_object (&self->bus);
-  if (self->cancel_source != NULL)
-    {
-      g_source_destroy (self->cancel_source);
-      g_clear_pointer (&self->cancel_source, g_source_unref);
-    }
   set_name_owner (self, NULL);
   self->ready = FALSE;
-
-  if (task == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
-  if (error == NULL)
-    error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped");
-  g_task_return_error (task, error);
+  _aio_service_run_return (task, error);
 }
 
 static void
@@ -175,7 +162,7 @@ bus_got_cb (GObject      *object,
   GError *error = NULL;
 
   connection = g_bus_get_finish (result, &error);
-  if (self->run_task == NULL)
+  if (self->run.task == NULL)
     g_clear_error (&error);
   else if (connection == NULL)
     finish_run (self, error);
@@ -218,14 +205,8 @@ aio_dbus_name_watcher_start_async (AioService          *service,
       return;
     }
 
-  self->run_task = g_steal_pointer (&task);
-  if (cancellable != NULL)
-    {
-      self->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (run_cancelled_cb), self, NULL);
-      g_source_set_static_name (self->cancel_source, "[aiomisc-glib] dbus name watcher stop");
-      g_source_attach (self->cancel_source, g_main_context_get_thread_default ());
-    }
+  _aio_service_run_begin (&self->run, g_steal_pointer (&task), run_cancelled_cb, self,
+                          "[aiomisc-glib] dbus name watcher stop");
 
   if (self->connection != NULL)
     watch (self, self->connection);

@@ -4,6 +4,7 @@
  */
 #include "aiomisc-glib.h"
 #include "aio-dbus-status-private.h"
+#include "aio-service-run-private.h"
 
 /**
  * AioDBusService:
@@ -69,8 +70,7 @@ typedef struct
   GArray             *skeletons;      /* Skeleton */
 
   /* While running */
-  GTask              *run_task;
-  GSource            *cancel_source;
+  AioServiceRun       run;
   GDBusConnection    *bus;            /* the connection the objects are on (bus modes) */
   GDBusServer        *server;
   char               *client_address;
@@ -226,11 +226,6 @@ teardown (AioDBusService *self)
       g_clear_pointer (&priv->client_address, g_free);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT_ADDRESS]);
     }
-  if (priv->cancel_source != NULL)
-    {
-      g_source_destroy (priv->cancel_source);
-      g_clear_pointer (&priv->cancel_source, g_source_unref);
-    }
   priv->ready = FALSE;
 }
 
@@ -240,18 +235,10 @@ finish_run (AioDBusService *self,
             GError         *error)
 {
   AioDBusServicePrivate *priv = aio_dbus_service_get_instance_private (self);
-  g_autoptr(GTask) task = g_steal_pointer (&priv->run_task);
+  GTask *task = _aio_service_run_end (&priv->run);
 
   teardown (self);
-  if (task == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
-
-  if (error == NULL)
-    error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped");
-  g_task_return_error (task, error);
+  _aio_service_run_return (task, error);
 }
 
 static void
@@ -340,7 +327,7 @@ bus_got_cb (GObject      *object,
   GError *error = NULL;
 
   connection = g_bus_get_finish (result, &error);
-  if (priv->run_task == NULL)
+  if (priv->run.task == NULL)
     {
       g_clear_error (&error);
       return;  /* stopped meanwhile */
@@ -452,14 +439,8 @@ aio_dbus_service_start_async (AioService          *service,
       return;
     }
 
-  priv->run_task = g_steal_pointer (&task);
-  if (cancellable != NULL)
-    {
-      priv->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (priv->cancel_source, G_SOURCE_FUNC (run_cancelled_cb), self, NULL);
-      g_source_set_static_name (priv->cancel_source, "[aiomisc-glib] dbus service stop");
-      g_source_attach (priv->cancel_source, g_main_context_get_thread_default ());
-    }
+  _aio_service_run_begin (&priv->run, g_steal_pointer (&task), run_cancelled_cb, self,
+                          "[aiomisc-glib] dbus service stop");
 
   if (priv->address != NULL)
     {

@@ -197,18 +197,20 @@ claim_services (AioEntrypoint  *self,
   return TRUE;
 }
 
-/* The services to stop: only those @self runs, never another's. */
+/* The services to stop: only those @self runs, never another's. Not
+ * references: the array is for a walk, which takes what it needs from it
+ * before it stops anything, and @self holds the services. */
 static GPtrArray *
-dup_owned_services (AioEntrypoint *self)
+owned_services (AioEntrypoint *self)
 {
-  GPtrArray *ret = g_ptr_array_new_full (self->services->len, g_object_unref);
+  GPtrArray *ret = g_ptr_array_sized_new (self->services->len);
 
   for (guint i = 0; i < self->services->len; i++)
     {
       AioService *service = g_ptr_array_index (self->services, i);
 
       if (_aio_service_get_owner (service) == self)
-        g_ptr_array_add (ret, g_object_ref (service));
+        g_ptr_array_add (ret, service);
     }
 
   return ret;
@@ -1179,7 +1181,7 @@ services_started (AioEntrypoint *self,
 {
   if (error != NULL)
     {
-      g_autoptr(GPtrArray) services = dup_owned_services (self);
+      g_autoptr(GPtrArray) services = owned_services (self);
 
       if (g_cancellable_is_cancelled (self->start_cancellable))
         g_info ("The start was cancelled: %s", error->message);
@@ -1198,9 +1200,9 @@ services_started (AioEntrypoint *self,
 static void
 pre_start_done (AioEntrypoint *self)
 {
-  g_autoptr(GPtrArray) services = aio_entrypoint_dup_services (self);
-
-  _aio_service_walk_run (self, services, FALSE, NULL, self->start_cancellable,
+  /* Not a copy: the walk takes what it needs from the array before it
+   * starts anything (a service added from a start appends to it). */
+  _aio_service_walk_run (self, self->services, FALSE, NULL, self->start_cancellable,
                          self->start_timeout, self->start_warning_timeout,
                          self->clock, self->main_context, services_started, NULL);
 }
@@ -1355,7 +1357,7 @@ services_stopped (AioEntrypoint *self,
 static void
 pre_stop_done (AioEntrypoint *self)
 {
-  g_autoptr(GPtrArray) services = dup_owned_services (self);
+  g_autoptr(GPtrArray) services = owned_services (self);
 
   _aio_service_walk_run (self, services, TRUE, self->failure, NULL, self->shutdown_timeout, 0,
                          self->clock, self->main_context, services_stopped, NULL);

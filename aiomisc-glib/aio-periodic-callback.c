@@ -134,14 +134,6 @@ periodic_call (AioRecurringCallback *recurring,
 }
 
 static void
-recurring_running_cb (GObject    *object,
-                      GParamSpec *pspec,
-                      gpointer    user_data)
-{
-  g_object_notify_by_pspec (G_OBJECT (user_data), properties[PROP_RUNNING]);
-}
-
-static void
 aio_periodic_callback_dispose (GObject *object)
 {
   AioPeriodicCallback *self = AIO_PERIODIC_CALLBACK (object);
@@ -344,8 +336,10 @@ aio_periodic_callback_init (AioPeriodicCallback *self)
   self->recurring = aio_recurring_callback_new (periodic_call, self, NULL);
   _aio_recurring_callback_set_owner (self->recurring, self, AIO_STAT_PERIODIC, "Periodic callback");
   aio_recurring_callback_set_name (self->recurring, G_OBJECT_TYPE_NAME (self));
-  g_signal_connect (self->recurring, "notify::running",
-                    G_CALLBACK (recurring_running_cb), self);
+  /* Its running, shield and clock are ours. */
+  g_signal_connect (self->recurring, "notify::running", G_CALLBACK (_aio_forward_notify_cb), self);
+  g_signal_connect (self->recurring, "notify::shield", G_CALLBACK (_aio_forward_notify_cb), self);
+  g_signal_connect (self->recurring, "notify::clock", G_CALLBACK (_aio_forward_notify_cb), self);
 }
 
 /**
@@ -651,11 +645,7 @@ aio_periodic_callback_set_shield (AioPeriodicCallback *self,
 {
   g_return_if_fail (AIO_IS_PERIODIC_CALLBACK (self));
 
-  if (aio_recurring_callback_get_shield (self->recurring) == !!shield)
-    return;
-
   aio_recurring_callback_set_shield (self->recurring, shield);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHIELD]);
 }
 
 /**
@@ -690,15 +680,10 @@ void
 aio_periodic_callback_set_clock (AioPeriodicCallback *self,
                                  AioClock            *clock)
 {
-  AioClock *old;
-
   g_return_if_fail (AIO_IS_PERIODIC_CALLBACK (self));
   g_return_if_fail (clock == NULL || AIO_IS_CLOCK (clock));
 
-  old = aio_recurring_callback_get_clock (self->recurring);
   aio_recurring_callback_set_clock (self->recurring, clock);
-  if (aio_recurring_callback_get_clock (self->recurring) != old)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK]);
 }
 
 /**

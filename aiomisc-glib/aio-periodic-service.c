@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "aiomisc-glib.h"
+#include "aio-recurring-callback-private.h"
 
 /**
  * AioPeriodicService:
@@ -192,6 +193,7 @@ aio_periodic_service_dispose (GObject *object)
       /* Dropped while running: no call may reach the service any more. */
       if (aio_periodic_callback_is_running (priv->periodic))
         aio_periodic_callback_stop_async (priv->periodic, NULL, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (priv->periodic, self);
       g_clear_object (&priv->periodic);
     }
 
@@ -337,6 +339,11 @@ aio_periodic_service_init (AioPeriodicService *self)
   /* The periodic callback does not reference the service: the service
    * stops it before it goes away. */
   priv->periodic = aio_periodic_callback_new (service_call, self, NULL);
+  /* Its interval, delay, shield and clock are ours. */
+  g_signal_connect (priv->periodic, "notify::interval", G_CALLBACK (_aio_forward_notify_cb), self);
+  g_signal_connect (priv->periodic, "notify::delay", G_CALLBACK (_aio_forward_notify_cb), self);
+  g_signal_connect (priv->periodic, "notify::shield", G_CALLBACK (_aio_forward_notify_cb), self);
+  g_signal_connect (priv->periodic, "notify::clock", G_CALLBACK (_aio_forward_notify_cb), self);
 }
 
 /**
@@ -422,14 +429,10 @@ aio_periodic_service_set_interval (AioPeriodicService *self,
                                    double              interval)
 {
   AioPeriodicServicePrivate *priv = aio_periodic_service_get_instance_private (self);
-  double old;
 
   g_return_if_fail (AIO_IS_PERIODIC_SERVICE (self));
 
-  old = aio_periodic_callback_get_interval (priv->periodic);
   aio_periodic_callback_set_interval (priv->periodic, interval);
-  if (aio_periodic_callback_get_interval (priv->periodic) != old)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERVAL]);
 }
 
 /**
@@ -466,14 +469,10 @@ aio_periodic_service_set_delay (AioPeriodicService *self,
                                 double              delay)
 {
   AioPeriodicServicePrivate *priv = aio_periodic_service_get_instance_private (self);
-  double old;
 
   g_return_if_fail (AIO_IS_PERIODIC_SERVICE (self));
 
-  old = aio_periodic_callback_get_delay (priv->periodic);
   aio_periodic_callback_set_delay (priv->periodic, delay);
-  if (aio_periodic_callback_get_delay (priv->periodic) != old)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DELAY]);
 }
 
 /**
@@ -513,11 +512,7 @@ aio_periodic_service_set_shield (AioPeriodicService *self,
 
   g_return_if_fail (AIO_IS_PERIODIC_SERVICE (self));
 
-  if (aio_periodic_callback_get_shield (priv->periodic) == !!shield)
-    return;
-
   aio_periodic_callback_set_shield (priv->periodic, shield);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHIELD]);
 }
 
 /**
@@ -555,13 +550,9 @@ aio_periodic_service_set_clock (AioPeriodicService *self,
                                 AioClock           *clock)
 {
   AioPeriodicServicePrivate *priv = aio_periodic_service_get_instance_private (self);
-  AioClock *old;
 
   g_return_if_fail (AIO_IS_PERIODIC_SERVICE (self));
   g_return_if_fail (clock == NULL || AIO_IS_CLOCK (clock));
 
-  old = aio_periodic_callback_get_clock (priv->periodic);
   aio_periodic_callback_set_clock (priv->periodic, clock);
-  if (aio_periodic_callback_get_clock (priv->periodic) != old)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK]);
 }

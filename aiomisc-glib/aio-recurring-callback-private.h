@@ -18,4 +18,15 @@ void _aio_recurring_callback_set_owner (AioRecurringCallback *self,
                                         const char           *statistics_group,
                                         const char           *label);
 
+/* A "notify::<name>" handler of an engine (an AioRecurringCallback, or an
+ * AioPeriodicCallback under an AioPeriodicService) whose property @data
+ * shows as its own: notifies the property of that name of @data. */
+static inline void
+_aio_forward_notify_cb (GObject    *engine,
+                        GParamSpec *pspec,
+                        gpointer    data)
+{
+  g_object_notify (G_OBJECT (data), g_param_spec_get_name (pspec));
+}
+
 G_END_DECLS

@@ -22,7 +22,9 @@ typedef void (*AioServiceWalkDone) (AioEntrypoint *self,
  * once it passed on @clock. A start warns about a service still starting
  * after @warn_after seconds, once, and with a @timeout above 0 fails with
  * G_IO_ERROR_TIMED_OUT naming a service still starting after @timeout.
- * The timers are attached to @context. */
+ * The timers are attached to @context. @services is only read before
+ * anything starts or stops: it may change or go afterwards (the services
+ * themselves must stay alive until @done). */
 void _aio_service_walk_run (AioEntrypoint      *self,
                             GPtrArray          *services,
                             gboolean            stopping,

@@ -17,8 +17,9 @@ typedef struct _Walk Walk;
 typedef struct
 {
   AioService *service;
+  Walk       *walk;
   guint       blockers;
-  GPtrArray  *unblocks;   /* Node*, not owned */
+  GPtrArray  *unblocks;   /* Node*, not owned; NULL while there is none */
   gboolean    done;
   gint64      launched_at;  /* on the walk's clock, for the start watchdog */
   guint       launched : 1;
@@ -32,11 +33,18 @@ struct _Walk
   AioEntrypoint   *self;
   gboolean         stopping;
   double           timeout;
-  GHashTable      *nodes;      /* AioService* -> Node* */
-  GQueue           ready;      /* Node* to launch */
+  Node            *nodes;      /* n_nodes of them, one per service */
+  guint            n_nodes;
+  /* The nodes to launch, first in first out: each is queued at most once,
+   * so n_nodes slots do. */
+  Node           **ready;
+  guint            ready_head;
+  guint            ready_tail;
   gboolean         launching;
   guint            n_in_flight;
+  guint            n_launched;
   GCancellable    *cancellable;
+  gulong           cancel_id;   /* the walk's one handler on cancellable */
   GError          *reason;
   GError          *error;
   GSource         *timeout_source;
@@ -50,15 +58,6 @@ struct _Walk
   gpointer         done_data;
   gboolean         finished;
 };
-
-static void
-node_free (gpointer data)
-{
-  Node *node = data;
-
-  g_clear_pointer (&node->unblocks, g_ptr_array_unref);
-  g_free (node);
-}
 
 static Walk *
 walk_ref (Walk *walk)
@@ -75,11 +74,14 @@ walk_unref (Walk *walk)
 
   g_assert (walk->timeout_source == NULL);
   g_assert (walk->watchdog_source == NULL);
+  g_assert (walk->cancel_id == 0);
   g_clear_object (&walk->self);
   g_clear_object (&walk->clock);
   g_clear_pointer (&walk->context, g_main_context_unref);
-  g_clear_pointer (&walk->nodes, g_hash_table_unref);
-  g_queue_clear (&walk->ready);
+  for (guint i = 0; i < walk->n_nodes; i++)
+    g_clear_pointer (&walk->nodes[i].unblocks, g_ptr_array_unref);
+  g_free (walk->nodes);
+  g_free (walk->ready);
   g_clear_object (&walk->cancellable);
   g_clear_error (&walk->reason);
   g_clear_error (&walk->error);
@@ -87,6 +89,43 @@ walk_unref (Walk *walk)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_unref)
+
+static inline void
+walk_push_ready (Walk *walk,
+                 Node *node)
+{
+  walk->ready[walk->ready_tail++] = node;
+}
+
+static inline Node *
+walk_pop_ready (Walk *walk)
+{
+  return walk->ready_head < walk->ready_tail ? walk->ready[walk->ready_head++] : NULL;
+}
+
+static inline gboolean
+walk_ready_is_empty (Walk *walk)
+{
+  return walk->ready_head == walk->ready_tail;
+}
+
+/* The handler on the cancellable goes once the walk is over and no start
+ * it launched is pending: until then a cancel reaches those starts. It is
+ * dropped with g_signal_handler_disconnect(), which unlike
+ * g_cancellable_disconnect() does not wait for an emission in progress, so
+ * may be called from within one (a start that completes in the handler);
+ * the handler's reference keeps the walk alive through such an emission. */
+static void
+walk_maybe_disconnect (Walk *walk)
+{
+  gulong id = walk->cancel_id;
+
+  if (id == 0 || !walk->finished || walk->n_in_flight > 0)
+    return;
+
+  walk->cancel_id = 0;
+  g_signal_handler_disconnect (walk->cancellable, id);
+}
 
 static void
 walk_finish (Walk   *walk,
@@ -109,7 +148,15 @@ walk_finish (Walk   *walk,
       g_source_destroy (walk->watchdog_source);
       g_clear_pointer (&walk->watchdog_source, g_source_unref);
     }
+  walk_maybe_disconnect (walk);
   walk->done (walk->self, error, walk->done_data);
+}
+
+static gboolean
+walk_would_finish (Walk *walk)
+{
+  return (!walk->stopping && walk->error != NULL) ||
+         (walk->n_in_flight == 0 && walk_ready_is_empty (walk));
 }
 
 static void
@@ -119,8 +166,15 @@ walk_check_done (Walk *walk)
    * that follows cancels them. */
   if (!walk->stopping && walk->error != NULL)
     walk_finish (walk, g_error_copy (walk->error));
-  else if (walk->n_in_flight == 0 && g_queue_is_empty (&walk->ready))
+  else if (walk->n_in_flight == 0 && walk_ready_is_empty (walk))
     walk_finish (walk, walk->error ? g_error_copy (walk->error) : NULL);
+}
+
+static gboolean
+walk_check_done_idle (gpointer data)
+{
+  walk_check_done (data);
+  return G_SOURCE_REMOVE;
 }
 
 static void walk_launch_ready (Walk *walk);
@@ -131,30 +185,26 @@ walk_node_done (Walk *walk,
 {
   node->done = TRUE;
 
-  for (guint i = 0; i < node->unblocks->len; i++)
+  for (guint i = 0; node->unblocks != NULL && i < node->unblocks->len; i++)
     {
       Node *next = g_ptr_array_index (node->unblocks, i);
 
       if (--next->blockers == 0)
-        g_queue_push_tail (&walk->ready, next);
+        walk_push_ready (walk, next);
     }
 }
 
+/* A start or stop the walk launched is done; maybe while it is launching,
+ * from within the call that launched it. */
 static void
-walk_service_done_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+walk_service_done (AioService *service,
+                   GError     *error_in,
+                   gpointer    data)
 {
-  AioService *service = AIO_SERVICE (object);
-  g_autoptr(Walk) walk = user_data;
-  g_autoptr(GError) error = NULL;
-  Node *node = g_hash_table_lookup (walk->nodes, service);
-  gboolean ok;
-
-  if (walk->stopping)
-    ok = aio_service_stop_finish (service, result, &error);
-  else
-    ok = aio_service_start_finish (service, result, &error);
+  Node *node = data;
+  g_autoptr(Walk) walk = node->walk;   /* the reference taken at launch */
+  g_autoptr(GError) error = error_in;
+  gboolean ok = error == NULL;
 
   walk->n_in_flight--;
   node->settled = TRUE;
@@ -173,8 +223,14 @@ walk_service_done_cb (GObject      *object,
   if (ok || walk->stopping)
     walk_node_done (walk, node);
 
+  /* The launch loop goes on with what this unblocked, and its caller
+   * checks whether the walk is done. */
+  if (walk->launching)
+    return;
+
   walk_launch_ready (walk);
   walk_check_done (walk);
+  walk_maybe_disconnect (walk);
 }
 
 static gboolean
@@ -208,10 +264,10 @@ walk_launch_ready (Walk *walk)
 
   /* One clock read for the batch, and only when a watchdog needs it. */
   if (!walk->stopping && (walk->warn_after_us > 0 || walk->fail_after_us > 0) &&
-      !g_queue_is_empty (&walk->ready))
+      !walk_ready_is_empty (walk))
     now = aio_clock_get_monotonic_time (walk->clock);
 
-  while ((node = g_queue_pop_head (&walk->ready)) != NULL)
+  while ((node = walk_pop_ready (walk)) != NULL)
     {
       if (!walk->stopping && walk->error != NULL)
         break;
@@ -223,18 +279,48 @@ walk_launch_ready (Walk *walk)
         }
 
       walk->n_in_flight++;
+      walk->n_launched++;
       node->launched = TRUE;
       node->launched_at = now;
+      walk_ref (walk);
       if (walk->stopping)
-        aio_service_stop_async (node->service, walk->reason, walk->cancellable,
-                                walk_service_done_cb, walk_ref (walk));
+        _aio_service_walk_stop (node->service, walk->reason, walk_service_done, node);
       else
         /* The entrypoint checked for cycles before any walk. */
-        _aio_service_start_acyclic_async (node->service, walk->cancellable,
-                                          walk_service_done_cb, walk_ref (walk));
+        _aio_service_walk_start (node->service, walk->cancellable, walk_service_done, node);
     }
 
   walk->launching = FALSE;
+}
+
+/* A cancel of the start walk's cancellable reaches every start still
+ * pending, as a handler per service would, in the walk's context. */
+static gboolean
+walk_cancel_starts (gpointer data)
+{
+  Walk *walk = data;
+
+  for (guint i = 0; i < walk->n_nodes; i++)
+    {
+      Node *node = &walk->nodes[i];
+
+      if (node->launched && !node->settled)
+        _aio_service_cancel_walk_start (node->service);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+walk_cancelled_cb (GCancellable *cancellable,
+                   gpointer      data)
+{
+  Walk *walk = data;
+
+  /* At once when called in the walk's context (or when it can be
+   * acquired), else from there. */
+  g_main_context_invoke_full (walk->context, G_PRIORITY_DEFAULT, walk_cancel_starts,
+                              walk_ref (walk), (GDestroyNotify) walk_unref);
 }
 
 static gboolean
@@ -242,14 +328,11 @@ walk_timeout_cb (gpointer data)
 {
   Walk *walk = data;
   g_autoptr(GString) names = g_string_new (NULL);
-  GHashTableIter iter;
-  Node *node;
 
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
-    if (!node->done)
+  for (guint i = 0; i < walk->n_nodes; i++)
+    if (!walk->nodes[i].done)
       g_string_append_printf (names, "%s'%s'", names->len ? ", " : "",
-                              aio_service_get_name (node->service));
+                              aio_service_get_name (walk->nodes[i].service));
 
   walk_finish (walk,
                g_error_new (AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT,
@@ -281,16 +364,14 @@ walk_watchdog_cb (gpointer data)
   Walk *walk = data;
   gint64 now = aio_clock_get_monotonic_time (walk->clock);
   gint64 next = G_MAXINT64;
-  GHashTableIter iter;
-  Node *node;
 
   g_clear_pointer (&walk->watchdog_source, g_source_unref);
   if (walk->finished)
     return G_SOURCE_REMOVE;
 
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
+  for (guint i = 0; i < walk->n_nodes; i++)
     {
+      Node *node = &walk->nodes[i];
       gint64 elapsed;
 
       if (!node->launched || node->settled)
@@ -349,8 +430,9 @@ _aio_service_walk_run (AioEntrypoint      *self,
                        gpointer            done_data)
 {
   g_autoptr(Walk) walk = g_new0 (Walk, 1);
-  GHashTableIter iter;
-  Node *node;
+  g_autoptr(GHashTable) by_service = NULL;
+  gboolean any_dependency = FALSE;
+  guint n = 0;
 
   g_atomic_ref_count_init (&walk->ref_count);
   walk->self = g_object_ref (self);
@@ -363,57 +445,61 @@ _aio_service_walk_run (AioEntrypoint      *self,
       walk->warn_after_us = _aio_seconds_to_usec (warn_after);
       walk->fail_after_us = _aio_seconds_to_usec (timeout);
     }
-  walk->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
-  g_queue_init (&walk->ready);
   walk->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   walk->reason = reason ? g_error_copy (reason) : NULL;
   walk->done = done;
   walk->done_data = done_data;
 
+  /* The nodes, in the order of @services; the order is also that of the
+   * launches of the services nothing blocks. */
+  walk->nodes = g_new0 (Node, services->len);
+  walk->ready = g_new (Node *, services->len);
   for (guint i = 0; i < services->len; i++)
     {
       AioService *service = g_ptr_array_index (services, i);
 
       if (!stopping && aio_service_get_state (service) == AIO_SERVICE_STATE_RUNNING)
         continue;
-      node = g_new0 (Node, 1);
-      node->service = service;
-      node->unblocks = g_ptr_array_new ();
-      g_hash_table_insert (walk->nodes, service, node);
+      walk->nodes[n].service = service;
+      walk->nodes[n].walk = walk;
+      if (_aio_service_peek_dependencies (service)->len > 0)
+        any_dependency = TRUE;
+      n++;
     }
+  walk->n_nodes = n;
 
   /* Edges: a dependency blocks its dependent's start; a dependent blocks
-   * its dependency's stop. */
-  g_hash_table_iter_init (&iter, walk->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &node))
+   * its dependency's stop. The lookup table only when there are edges. */
+  if (any_dependency)
     {
+      by_service = g_hash_table_new (NULL, NULL);
+      for (guint i = 0; i < n; i++)
+        g_hash_table_insert (by_service, walk->nodes[i].service, &walk->nodes[i]);
+    }
+  for (guint i = 0; any_dependency && i < n; i++)
+    {
+      Node *node = &walk->nodes[i];
       GPtrArray *deps = _aio_service_peek_dependencies (node->service);
 
-      for (guint i = 0; i < deps->len; i++)
+      for (guint j = 0; j < deps->len; j++)
         {
-          Node *dep = g_hash_table_lookup (walk->nodes, g_ptr_array_index (deps, i));
+          Node *dep = g_hash_table_lookup (by_service, g_ptr_array_index (deps, j));
+          Node *blocked, *blocker;
 
           if (dep == NULL)
             continue;
-          if (stopping)
-            {
-              dep->blockers++;
-              g_ptr_array_add (node->unblocks, dep);
-            }
-          else
-            {
-              node->blockers++;
-              g_ptr_array_add (dep->unblocks, node);
-            }
+          blocked = stopping ? dep : node;
+          blocker = stopping ? node : dep;
+          blocked->blockers++;
+          if (blocker->unblocks == NULL)
+            blocker->unblocks = g_ptr_array_new ();
+          g_ptr_array_add (blocker->unblocks, blocked);
         }
     }
 
-  for (guint i = 0; i < services->len; i++)
-    {
-      node = g_hash_table_lookup (walk->nodes, g_ptr_array_index (services, i));
-      if (node != NULL && node->blockers == 0)
-        g_queue_push_tail (&walk->ready, node);
-    }
+  for (guint i = 0; i < n; i++)
+    if (walk->nodes[i].blockers == 0)
+      walk_push_ready (walk, &walk->nodes[i]);
 
   if (stopping && timeout > 0)
     {
@@ -424,8 +510,34 @@ _aio_service_walk_run (AioEntrypoint      *self,
       g_source_set_static_name (walk->timeout_source, "[aiomisc-glib] shutdown timeout");
     }
 
+  /* One handler for the walk rather than one per service (10,000 services:
+   * 10,000 connects and disconnects). Already cancelled, it runs at once
+   * and finds nothing launched: each start then sees the cancel itself. */
+  if (!stopping && cancellable != NULL)
+    walk->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (walk_cancelled_cb),
+                                             walk_ref (walk), (GDestroyNotify) walk_unref);
+
   walk_launch_ready (walk);
-  walk_check_done (walk);
+
+  /* A walk that launched something finishes in a later dispatch, as when
+   * each start or stop completed through a GTask, even when they all
+   * completed at once: the caller's next step does not run from within
+   * the call that began the walk. */
+  if (walk->n_launched > 0 && walk_would_finish (walk))
+    {
+      GSource *idle = g_idle_source_new ();
+
+      /* A GTask's priority, not an idle's. */
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (idle, walk_check_done_idle, walk_ref (walk),
+                             (GDestroyNotify) walk_unref);
+      g_source_set_static_name (idle, "[aiomisc-glib] service walk done");
+      g_source_attach (idle, context);
+      g_source_unref (idle);
+    }
+  else
+    walk_check_done (walk);
+  walk_maybe_disconnect (walk);
 
   if (!walk->finished && (walk->warn_after_us > 0 || walk->fail_after_us > 0))
     {

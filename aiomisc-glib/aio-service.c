@@ -58,16 +58,22 @@ typedef struct
 
   /* The cancellable handed to the start vfunc; cancelled by stop. */
   GCancellable    *run_cancellable;
-  /* The public start operation, until the service is up (or failed). */
+  /* The pending start operation, until the service is up (or failed):
+   * a public one (a GTask) or an entrypoint walk's (a function). */
   GTask           *start_task;
+  AioServiceDoneFunc start_done;
+  gpointer         start_done_data;
   GCancellable    *start_caller_cancellable;
   gulong           start_cancel_id;
   guint            start_vfunc_pending : 1;
   guint            stop_vfunc_pending : 1;
   guint            ever_running : 1;
 
-  /* Public stop operations waiting for the stop to finish. */
+  /* Stop operations waiting for the stop to finish: public ones (GTasks,
+   * the array made on demand) and an entrypoint walk's (a function). */
   GPtrArray       *stop_tasks;
+  AioServiceDoneFunc stop_done;
+  gpointer         stop_done_data;
   GError          *stop_reason;
   GError          *stop_error;
 } AioServicePrivate;
@@ -107,7 +113,8 @@ aio_service_set_state (AioService      *self,
              _aio_service_state_to_string (priv->state),
              _aio_service_state_to_string (state));
   priv->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  /* A plain cast: @self was checked by every caller's way in. */
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_STATE]);
 }
 
 const char *
@@ -308,7 +315,6 @@ aio_service_init (AioService *self)
 
   priv->state = AIO_SERVICE_STATE_NEW;
   priv->dependencies = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -474,11 +480,12 @@ static AioService *
 aio_service_find_cycle_from (AioService *self,
                              GHashTable *colour)
 {
-  gpointer seen = g_hash_table_lookup (colour, self);
   GPtrArray *deps = _aio_service_peek_dependencies (self);
+  gpointer seen;
 
   if (deps->len == 0)
     return NULL;              /* no cycle goes through a leaf */
+  seen = g_hash_table_lookup (colour, self);
   if (seen != NULL)
     return seen == GINT_TO_POINTER (1) ? self : NULL;
 
@@ -556,19 +563,31 @@ aio_service_complete_start (AioService *self,
 {
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GTask) task = g_steal_pointer (&priv->start_task);
+  AioServiceDoneFunc done = priv->start_done;
+  gpointer done_data = priv->start_done_data;
 
+  priv->start_done = NULL;
+  priv->start_done_data = NULL;
   aio_service_disconnect_start_cancellable (self);
 
-  if (task == NULL)
+  if (task != NULL)
     {
-      g_clear_error (&error);
-      return;
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
     }
-
-  if (error != NULL)
-    g_task_return_error (task, error);
+  else if (done != NULL)
+    done (self, error, done_data);
   else
-    g_task_return_boolean (task, TRUE);
+    g_clear_error (&error);
+}
+
+/* Whether a start operation waits for the outcome of the start. */
+static inline gboolean
+aio_service_start_pending (AioServicePrivate *priv)
+{
+  return priv->start_task != NULL || priv->start_done != NULL;
 }
 
 static void
@@ -577,6 +596,8 @@ aio_service_maybe_finish_stop (AioService *self)
   AioServicePrivate *priv = aio_service_get_instance_private (self);
   g_autoptr(GPtrArray) tasks = NULL;
   g_autoptr(GError) error = NULL;
+  AioServiceDoneFunc done;
+  gpointer done_data;
 
   if (priv->state != AIO_SERVICE_STATE_STOPPING ||
       priv->start_vfunc_pending ||
@@ -584,14 +605,17 @@ aio_service_maybe_finish_stop (AioService *self)
     return;
 
   tasks = g_steal_pointer (&priv->stop_tasks);
-  priv->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  done = priv->stop_done;
+  done_data = priv->stop_done_data;
+  priv->stop_done = NULL;
+  priv->stop_done_data = NULL;
   error = g_steal_pointer (&priv->stop_error);
   g_clear_error (&priv->stop_reason);
   g_clear_object (&priv->run_cancellable);
 
   aio_service_set_state (self, AIO_SERVICE_STATE_STOPPED);
 
-  for (guint i = 0; i < tasks->len; i++)
+  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
     {
       GTask *task = g_ptr_array_index (tasks, i);
 
@@ -600,6 +624,8 @@ aio_service_maybe_finish_stop (AioService *self)
       else
         g_task_return_boolean (task, TRUE);
     }
+  if (done != NULL)
+    done (self, error ? g_error_copy (error) : NULL, done_data);
 }
 
 /* The start was cancelled (by the caller, or by itself) but not failed:
@@ -646,7 +672,7 @@ aio_service_start_vfunc_cb (GObject      *object,
    * checks its cancellable: it may have set things up all the same. */
   needs_stop = ok || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  if (priv->start_task != NULL)
+  if (aio_service_start_pending (priv))
     {
       /* Ordinary start, or a long-running start that ended before ready. */
       if (priv->state == AIO_SERVICE_STATE_STOPPING)
@@ -710,8 +736,9 @@ aio_service_start_cancelled_cb (GCancellable *cancellable,
 static void aio_service_start_internal (AioService          *self,
                                         gboolean             check_cycle,
                                         GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data);
+                                        GTask               *task,
+                                        AioServiceDoneFunc   done,
+                                        gpointer             done_data);
 
 /**
  * aio_service_start_async: (virtual start_async)
@@ -745,49 +772,85 @@ aio_service_start_async (AioService          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (AIO_IS_SERVICE (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-
-  aio_service_start_internal (self, TRUE, cancellable, callback, user_data);
-}
-
-/* For the entrypoint's walk, which checked every service for cycles before
- * it began: the per-service search is O(n) per start, O(n²) for a chain. */
-void
-_aio_service_start_acyclic_async (AioService          *self,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  aio_service_start_internal (self, FALSE, cancellable, callback, user_data);
-}
-
-static void
-aio_service_start_internal (AioService          *self,
-                            gboolean             check_cycle,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  AioServicePrivate *priv = aio_service_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-  GPtrArray *deps;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aio_service_start_async);
   /* The outcome follows the state of the service, also after @cancellable
    * was cancelled: a start that succeeded anyway is stopped first. */
   g_task_set_check_cancellable (task, FALSE);
+  aio_service_start_internal (self, TRUE, cancellable, task, NULL, NULL);
+}
+
+/* Hands the outcome of a start or stop to whoever asked: a GTask (taken)
+ * or a walk's function. */
+static void
+aio_service_return (AioService         *self,
+                    GTask              *task,
+                    AioServiceDoneFunc  done,
+                    gpointer            done_data,
+                    GError             *error)
+{
+  if (task != NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    done (self, error, done_data);
+}
+
+/* For the entrypoint's walk, which checked every service for cycles before
+ * it began (the per-service search is O(n) per start, O(n²) for a chain)
+ * and hears of the outcome through @done rather than a GTask. @cancellable
+ * is only looked at once: a later cancel reaches the start through
+ * _aio_service_cancel_walk_start(), from one handler of the walk rather
+ * than one per service. */
+void
+_aio_service_walk_start (AioService         *self,
+                         GCancellable       *cancellable,
+                         AioServiceDoneFunc  done,
+                         gpointer            done_data)
+{
+  aio_service_start_internal (self, FALSE, cancellable, NULL, done, done_data);
+}
+
+void
+_aio_service_cancel_walk_start (AioService *self)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  if (priv->start_done != NULL && priv->run_cancellable != NULL)
+    g_cancellable_cancel (priv->run_cancellable);
+}
+
+static void
+aio_service_start_internal (AioService          *self,
+                            gboolean             check_cycle,
+                            GCancellable        *cancellable,
+                            GTask               *task,
+                            AioServiceDoneFunc   done,
+                            gpointer             done_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  GPtrArray *deps;
 
   switch (priv->state)
     {
     case AIO_SERVICE_STATE_STARTING:
     case AIO_SERVICE_STATE_RUNNING:
     case AIO_SERVICE_STATE_STOPPING:
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
-                               "Service '%s' is already %s",
-                               aio_service_get_name (self),
-                               _aio_service_state_to_string (priv->state));
+      aio_service_return (self, task, done, done_data,
+                          g_error_new (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                       "Service '%s' is already %s",
+                                       aio_service_get_name (self),
+                                       _aio_service_state_to_string (priv->state)));
       return;
 
     case AIO_SERVICE_STATE_NEW:
@@ -799,9 +862,10 @@ aio_service_start_internal (AioService          *self,
 
   if (check_cycle && priv->dependencies->len > 0 && _aio_service_in_cycle (self))
     {
-      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
-                               "Service '%s' depends on itself through its dependencies",
-                               aio_service_get_name (self));
+      aio_service_return (self, task, done, done_data,
+                          g_error_new (AIO_ERROR, AIO_ERROR_DEPENDENCY_CYCLE,
+                                       "Service '%s' depends on itself through its dependencies",
+                                       aio_service_get_name (self)));
       return;
     }
 
@@ -814,20 +878,22 @@ aio_service_start_internal (AioService          *self,
       if (dep_state == AIO_SERVICE_STATE_FAILED)
         {
           aio_service_set_state (self, AIO_SERVICE_STATE_FAILED);
-          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED,
-                                   "Service '%s' cannot start: its dependency '%s' failed",
-                                   aio_service_get_name (self),
-                                   aio_service_get_name (dep));
+          aio_service_return (self, task, done, done_data,
+                              g_error_new (AIO_ERROR, AIO_ERROR_DEPENDENCY_FAILED,
+                                           "Service '%s' cannot start: its dependency '%s' failed",
+                                           aio_service_get_name (self),
+                                           aio_service_get_name (dep)));
           return;
         }
 
       if (dep_state != AIO_SERVICE_STATE_RUNNING)
         {
-          g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING,
-                                   "Service '%s' cannot start: its dependency '%s' is %s",
-                                   aio_service_get_name (self),
-                                   aio_service_get_name (dep),
-                                   _aio_service_state_to_string (dep_state));
+          aio_service_return (self, task, done, done_data,
+                              g_error_new (AIO_ERROR, AIO_ERROR_DEPENDENCY_NOT_RUNNING,
+                                           "Service '%s' cannot start: its dependency '%s' is %s",
+                                           aio_service_get_name (self),
+                                           aio_service_get_name (dep),
+                                           _aio_service_state_to_string (dep_state)));
           return;
         }
     }
@@ -837,16 +903,26 @@ aio_service_start_internal (AioService          *self,
   g_clear_object (&priv->run_cancellable);
   priv->run_cancellable = g_cancellable_new ();
   priv->ever_running = FALSE;
-  priv->start_task = g_steal_pointer (&task);
 
-  if (cancellable != NULL)
+  if (task != NULL)
     {
-      priv->start_caller_cancellable = g_object_ref (cancellable);
-      priv->start_cancel_id =
-        g_cancellable_connect (cancellable,
-                               G_CALLBACK (aio_service_start_cancelled_cb),
-                               g_object_ref (priv->run_cancellable),
-                               g_object_unref);
+      priv->start_task = task;
+      if (cancellable != NULL)
+        {
+          priv->start_caller_cancellable = g_object_ref (cancellable);
+          priv->start_cancel_id =
+            g_cancellable_connect (cancellable,
+                                   G_CALLBACK (aio_service_start_cancelled_cb),
+                                   g_object_ref (priv->run_cancellable),
+                                   g_object_unref);
+        }
+    }
+  else
+    {
+      priv->start_done = done;
+      priv->start_done_data = done_data;
+      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+        g_cancellable_cancel (priv->run_cancellable);
     }
 
   aio_service_set_state (self, AIO_SERVICE_STATE_STARTING);
@@ -918,7 +994,7 @@ aio_service_set_ready (AioService *self)
       return;
     }
 
-  if (priv->state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
+  if (priv->state != AIO_SERVICE_STATE_STARTING || !aio_service_start_pending (priv))
     return;
 
   /* Ready after the caller cancelled the start: stop it. */
@@ -962,10 +1038,20 @@ static void
 aio_service_run_stop_vfunc (AioService *self)
 {
   AioServicePrivate *priv = aio_service_get_instance_private (self);
+  AioServiceClass *klass = AIO_SERVICE_GET_CLASS (self);
   GCancellable *cancellable = NULL;
 
+  /* The default stop has nothing to do: done without a GTask round trip. */
+  if (klass->stop_async == aio_service_real_stop_async &&
+      klass->stop_finish == aio_service_real_finish)
+    {
+      priv->stop_vfunc_pending = FALSE;
+      aio_service_maybe_finish_stop (self);
+      return;
+    }
+
   /* The first stop operation's cancellable is handed to the vfunc. */
-  if (priv->stop_tasks->len > 0)
+  if (priv->stop_tasks != NULL && priv->stop_tasks->len > 0)
     cancellable = g_task_get_cancellable (g_ptr_array_index (priv->stop_tasks, 0));
 
   priv->stop_vfunc_pending = TRUE;
@@ -975,6 +1061,12 @@ aio_service_run_stop_vfunc (AioService *self)
                                             aio_service_stop_vfunc_cb,
                                             g_object_ref (self));
 }
+
+static void aio_service_stop_internal (AioService         *self,
+                                       const GError       *reason,
+                                       GTask              *task,
+                                       AioServiceDoneFunc  done,
+                                       gpointer            done_data);
 
 /**
  * aio_service_stop_async: (virtual stop_async)
@@ -1005,39 +1097,116 @@ aio_service_stop_async (AioService          *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  AioServicePrivate *priv = aio_service_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-  AioServiceState state;
+  GTask *task;
 
   g_return_if_fail (AIO_IS_SERVICE (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aio_service_stop_async);
+  aio_service_stop_internal (self, reason, task, NULL, NULL);
+}
+
+typedef struct
+{
+  AioServiceDoneFunc done;
+  gpointer           done_data;
+} WalkStopWaiter;
+
+static void
+walk_stop_waiter_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  WalkStopWaiter *waiter = user_data;
+  GError *error = NULL;
+
+  aio_service_stop_finish (AIO_SERVICE (object), result, &error);
+  waiter->done (AIO_SERVICE (object), error, waiter->done_data);
+  g_free (waiter);
+}
+
+/* aio_service_stop_async() for the entrypoint's walk, which hears of the
+ * outcome through @done (maybe before this returns) rather than a GTask. */
+void
+_aio_service_walk_stop (AioService         *self,
+                        const GError       *reason,
+                        AioServiceDoneFunc  done,
+                        gpointer            done_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  /* One walk waits without a GTask; a second one (a stop walk after a
+   * walk that timed out) through one. */
+  if (priv->stop_done != NULL)
+    {
+      WalkStopWaiter *waiter = g_new (WalkStopWaiter, 1);
+
+      waiter->done = done;
+      waiter->done_data = done_data;
+      aio_service_stop_async (self, reason, NULL, walk_stop_waiter_cb, waiter);
+      return;
+    }
+
+  aio_service_stop_internal (self, reason, NULL, done, done_data);
+}
+
+static void
+aio_service_add_stop_waiter (AioService         *self,
+                             GTask              *task,
+                             AioServiceDoneFunc  done,
+                             gpointer            done_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+
+  if (task != NULL)
+    {
+      if (priv->stop_tasks == NULL)
+        priv->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (priv->stop_tasks, task);
+    }
+  else
+    {
+      g_assert (priv->stop_done == NULL);
+      priv->stop_done = done;
+      priv->stop_done_data = done_data;
+    }
+}
+
+static void
+aio_service_stop_internal (AioService         *self,
+                           const GError       *reason,
+                           GTask              *task,
+                           AioServiceDoneFunc  done,
+                           gpointer            done_data)
+{
+  AioServicePrivate *priv = aio_service_get_instance_private (self);
+  AioServiceState state;
 
   state = priv->state;
   switch (state)
     {
     case AIO_SERVICE_STATE_NEW:
-      g_task_return_new_error (task, AIO_ERROR, AIO_ERROR_NOT_RUNNING,
-                               "Service '%s' cannot stop: it was never started",
-                               aio_service_get_name (self));
+      aio_service_return (self, task, done, done_data,
+                          g_error_new (AIO_ERROR, AIO_ERROR_NOT_RUNNING,
+                                       "Service '%s' cannot stop: it was never started",
+                                       aio_service_get_name (self)));
       return;
 
     case AIO_SERVICE_STATE_STOPPED:
-      g_task_return_boolean (task, TRUE);
+      aio_service_return (self, task, done, done_data, NULL);
       return;
 
     case AIO_SERVICE_STATE_FAILED:
       if (!priv->ever_running)
         {
-          g_task_return_boolean (task, TRUE);
+          aio_service_return (self, task, done, done_data, NULL);
           return;
         }
       break;
 
     case AIO_SERVICE_STATE_STOPPING:
-      g_ptr_array_add (priv->stop_tasks, g_steal_pointer (&task));
+      aio_service_add_stop_waiter (self, task, done, done_data);
       return;
 
     case AIO_SERVICE_STATE_STARTING:
@@ -1046,7 +1215,7 @@ aio_service_stop_async (AioService          *self,
       break;
     }
 
-  g_ptr_array_add (priv->stop_tasks, g_steal_pointer (&task));
+  aio_service_add_stop_waiter (self, task, done, done_data);
   g_clear_error (&priv->stop_reason);
   if (reason != NULL)
     priv->stop_reason = g_error_copy (reason);
@@ -1056,7 +1225,7 @@ aio_service_stop_async (AioService          *self,
     g_cancellable_cancel (priv->run_cancellable);
 
   /* While starting, stop runs once the start completed (and succeeded). */
-  if (state != AIO_SERVICE_STATE_STARTING || priv->start_task == NULL)
+  if (state != AIO_SERVICE_STATE_STARTING || !aio_service_start_pending (priv))
     aio_service_run_stop_vfunc (self);
 }
 

@@ -48,8 +48,9 @@
  *
  * [property@Aio.SocketServer:tls-certificate-file] and
  * [property@Aio.SocketServer:tls-key-file] are read by the stream servers
- * that speak TLS, [class@Aio.TcpServer] and [class@Aio.HttpService]; a
- * datagram server refuses them, as it refuses a Unix socket path.
+ * that speak TLS, [class@Aio.TcpServer] and `AioHttpService` (built with
+ * libsoup); a datagram server refuses them, as it refuses a Unix socket
+ * path.
  *
  * Since: 0.2
  */
@@ -459,7 +460,7 @@ aio_socket_server_class_init (AioSocketServerClass *klass)
    * AioSocketServer:tls-certificate-file:
    *
    * A PEM file with the server certificate (and its chain); setting it
-   * makes [class@Aio.TcpServer] speak TLS and [class@Aio.HttpService]
+   * makes [class@Aio.TcpServer] speak TLS and `AioHttpService`
    * HTTPS. The private key is in [property@Aio.SocketServer:tls-key-file],
    * or in this file when that is not set. An unreadable or invalid file
    * fails the start with an error naming it. An empty string is the same

@@ -52,6 +52,17 @@ G_BEGIN_DECLS
 #define AIO_STAT_CANCELLED          "cancelled"          /* thread_pool */
 #define AIO_STAT_TIMEOUTS           "timeouts"           /* timeout */
 
+/* One counter of a _aio_statistics_add_many() call. */
+typedef struct
+{
+  const char *name;
+  double      value;
+} AioStatisticsAddend;
+
+void _aio_statistics_add_many (const char                *group,
+                               const AioStatisticsAddend *addends,
+                               guint                      n_addends);
+
 /* Adds @usec microseconds (a negative span counts as 0) to the
  * AIO_STAT_SUM_TIME of @group, in seconds. */
 static inline void

@@ -6,6 +6,8 @@
 #include "aio-statistics-private.h"
 #include "aio-thread-private.h"
 
+#include <string.h>
+
 /*
  * Design notes
  *
@@ -21,25 +23,43 @@
  * g_thread_pool_free (pool, FALSE, TRUE) runs every job that reached it and
  * then returns.
  *
+ * The job is its own result: an AioThreadResult, a minimal final GObject
+ * implementing GAsyncResult, is what the worker runs and what the callback
+ * gets. It replaces a GTask per job: GTask's properties, its notify of
+ * "completed", its task data and its idle-return machinery cost more than
+ * the thread hop itself (see bench/run-thread-callgrind.py), and none of it
+ * is needed here, because the callback only ever runs from the dispatch of
+ * the completion queue (below), never from inside the _async call.
+ *
  * A job's life is a tiny state machine on an atomic int: QUEUED -> RUNNING
  * (a worker picked it up and will run the function) or QUEUED -> CANCELLED
  * (the cancellable fired first: the operation completes at once with
  * G_IO_ERROR_CANCELLED, and the worker that eventually dequeues the job only
- * releases it). Exactly one side wins the compare-and-exchange, so the task
- * is returned exactly once and the function never runs after a cancellation
- * was reported. The data's destroy notify always runs on the worker, exactly
- * once.
+ * releases it). Exactly one side wins the compare-and-exchange, so the job
+ * is completed exactly once and the function never runs after a
+ * cancellation was reported. Once the function ran, its outcome is what the
+ * caller gets, even if the cancellable fired meanwhile: a result we cannot
+ * free must not be dropped. The data's destroy notify always runs on the
+ * worker, exactly once.
  *
- * Completion is batched. A worker that finished a job does not return the
- * GTask itself (that would cost one idle GSource and one wake-up of the
- * caller's main context per job); it appends the job to the completion
- * queue of the task's main context, an AioCompletions GSource attached to
- * that context (one per context, found through a table keyed by the
- * context). Only the append that finds the queue empty wakes the context
- * (g_source_set_ready_time (0)). The dispatch takes everything queued,
- * counts it in the statistics, and returns every task from inside the
- * dispatch, where GTask runs the callback at once: a burst of N jobs that
- * finish together costs one wake-up instead of N.
+ * References on the job: the completion owns the one it is created with
+ * (dropped after the callback ran); with a cancellable, the worker owns a
+ * second one, because the cancellation may complete the job while it is
+ * still queued. Without a cancellable, only the worker completes the job,
+ * and it touches it no more once it handed it over.
+ *
+ * Completion is batched. A worker that finished a job pushes it onto the
+ * completion stack of the caller's main context, an AioCompletions GSource
+ * attached to that context (one per context, found through a table keyed
+ * by the context, and through a one-entry cache per submitting thread).
+ * The stack takes no lock: workers push with a compare-and-exchange, the
+ * dispatch takes the whole stack with one exchange (a push-only stack
+ * emptied at once has no ABA problem) and reverses it, so callbacks run in
+ * the order the jobs finished. Only the push that finds the stack empty
+ * wakes the context, with g_main_context_wakeup(), which takes no lock
+ * either. The dispatch counts the batch in the statistics and runs every
+ * callback, with the job's context as the thread-default one: a burst of N
+ * jobs that finish together costs one wake-up instead of N.
  */
 
 typedef enum {
@@ -48,38 +68,122 @@ typedef enum {
   AIO_JOB_CANCELLED,
 } AioJobState;
 
-typedef struct _AioJob AioJob;
+typedef struct _AioCompletions AioCompletions;
 
-struct _AioJob
+#define AIO_TYPE_THREAD_RESULT (aio_thread_result_get_type ())
+G_DECLARE_FINAL_TYPE (AioThreadResult, aio_thread_result, AIO, THREAD_RESULT, GObject)
+
+struct _AioThreadResult
 {
+  GObject         parent_instance;
+
+  /* What to run; set before submission. */
   union {
     AioThreadFunc      pointer;
     AioThreadValueFunc value;
   } func;
   gpointer        data;
   GDestroyNotify  destroy;
-  GTask          *task;          /* owned */
-  GCancellable   *cancellable;   /* borrowed from task */
+  GCancellable   *cancellable;   /* owned, nullable */
   gulong          cancelled_id;
   gint            state;         /* AioJobState, atomic */
-  guint           is_value : 1;
+  gboolean        is_value;
 
-  /* The outcome, set by the worker, returned on the caller's context. */
-  GSource        *completions;   /* owned: the AioCompletions of the task's context */
-  AioJob         *next;            /* in AioCompletions.head */
-  gpointer        result;        /* or a boxed GValue */
+  /* Where to complete. */
+  gpointer             source_tag;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  GMainContext        *context;  /* owned: the caller's thread-default one */
+  AioCompletions      *completions; /* borrowed: attached to context */
+  AioThreadResult     *next;     /* in AioCompletions.head */
+
+  /* The outcome, set by the worker (or the cancellation), handed over
+   * by the finish function. */
+  gpointer        result;
+  GValue          value;         /* instead of result, if is_value */
   GError         *error;
   gint64          elapsed;       /* µs the function ran */
+  gboolean        completed;     /* the callback was called */
+  gboolean        propagated;    /* the finish function was called */
 };
 
-/* The completion queue of one main context. */
-typedef struct
+static void aio_thread_result_async_result_iface_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AioThreadResult, aio_thread_result, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      aio_thread_result_async_result_iface_init))
+
+static guint notify_signal_id;
+
+/* Drops what the job holds, back to the state of a new object. */
+static void
+aio_thread_result_clear (AioThreadResult *self)
 {
-  GSource       source;
-  GMainContext *context;         /* borrowed: it owns the source */
-  GMutex        lock;
-  AioJob       *head, *tail;     /* under lock */
-} AioCompletions;
+  /* Not propagated: the value is freed; a pointer result is dropped, as
+   * GTask did (the function gave no way to free it). */
+  if (self->value.g_type != G_TYPE_INVALID)
+    g_value_unset (&self->value);
+  g_clear_error (&self->error);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  memset (&self->func, 0, sizeof *self - G_STRUCT_OFFSET (AioThreadResult, func));
+}
+
+static void
+aio_thread_result_finalize (GObject *object)
+{
+  aio_thread_result_clear ((AioThreadResult *) object);
+
+  ((GObjectClass *) aio_thread_result_parent_class)->finalize (object);
+}
+
+static void
+aio_thread_result_class_init (AioThreadResultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aio_thread_result_finalize;
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+}
+
+static void
+aio_thread_result_init (AioThreadResult *self)
+{
+}
+
+static gpointer
+aio_thread_result_get_user_data (GAsyncResult *result)
+{
+  return AIO_THREAD_RESULT (result)->user_data;
+}
+
+static GObject *
+aio_thread_result_get_source_object (GAsyncResult *result)
+{
+  return NULL;
+}
+
+static gboolean
+aio_thread_result_is_tagged (GAsyncResult *result,
+                             gpointer      source_tag)
+{
+  return AIO_THREAD_RESULT (result)->source_tag == source_tag;
+}
+
+static void
+aio_thread_result_async_result_iface_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = aio_thread_result_get_user_data;
+  iface->get_source_object = aio_thread_result_get_source_object;
+  iface->is_tagged = aio_thread_result_is_tagged;
+}
+
+/* The completion queue of one main context. */
+struct _AioCompletions
+{
+  GSource          source;
+  GMainContext    *context;      /* borrowed: it owns the source */
+  AioThreadResult *head;         /* atomic; the last finished first; each
+                                  * holds the completion's reference */
+};
 
 struct _AioWorkerPool
 {
@@ -93,28 +197,95 @@ static AioWorkerPool *default_pool;   /* owned, created once, never freed */
 G_LOCK_DEFINE_STATIC (default_pool);
 
 /* GMainContext -> AioCompletions (borrowed: a source leaves the table when
- * it is finalized, when its context goes away). */
+ * it is finalized; one that is destroyed, because its context went away,
+ * is replaced on the next lookup). */
 static GHashTable    *completions_table;
 G_LOCK_DEFINE_STATIC (completions_table);
 
-static void
-aio_value_free (gpointer value)
+/* What a thread keeps between jobs: the last completion queue it
+ * submitted to, and results whose callback ran that nobody else holds,
+ * to be reused (see aio_job_release()). */
+#define AIO_MAX_SPARE_RESULTS 1024
+
+typedef struct
 {
-  g_value_unset (value);
-  g_free (value);
+  AioCompletions  *completions;  /* a reference, nullable */
+  AioThreadResult *spare;        /* owned, linked by next */
+  guint            n_spare;
+} AioThreadCache;
+
+static void aio_thread_cache_free (gpointer data);
+static GPrivate thread_cache = G_PRIVATE_INIT (aio_thread_cache_free);
+
+static inline AioThreadCache *
+aio_thread_cache_get (void)
+{
+  AioThreadCache *cache = g_private_get (&thread_cache);
+
+  if (G_UNLIKELY (cache == NULL))
+    {
+      cache = g_new0 (AioThreadCache, 1);
+      g_private_set (&thread_cache, cache);
+    }
+
+  return cache;
+}
+
+/* A new result, or a spare one: either way a single reference and every
+ * field zero. */
+static AioThreadResult *
+aio_thread_result_new (AioThreadCache *cache)
+{
+  AioThreadResult *self = cache->spare;
+
+  if (self == NULL)
+    return g_object_new (AIO_TYPE_THREAD_RESULT, NULL);
+
+  cache->spare = g_steal_pointer (&self->next);
+  cache->n_spare--;
+
+  return self;
+}
+
+/* Drops the completion's reference on @job, after its callback ran.
+ *
+ * Unless somebody else still holds @job, it is cleared and kept for the
+ * next job of this thread instead of being finalized: creating and
+ * finalizing a GObject costs more than the rest of a job together. "Nobody
+ * else" is checked on what a GObject carries: our reference is the only
+ * one (GObject's reference count is public ABI; with it at 1 nobody else
+ * can take a new one), and no qdata (no weak references, no toggle
+ * references, no data set on it) and no signal handler is attached to it. */
+static void
+aio_job_release (AioThreadResult *job)
+{
+  GObject *object = (GObject *) job;
+  AioThreadCache *cache;
+
+  if (g_atomic_int_get ((gint *) &object->ref_count) != 1 ||
+      g_atomic_pointer_get (&object->qdata) != NULL ||
+      g_signal_handler_find (object, G_SIGNAL_MATCH_ID, notify_signal_id, 0,
+                             NULL, NULL, NULL) != 0)
+    {
+      g_object_unref (job);
+      return;
+    }
+
+  cache = aio_thread_cache_get ();
+  if (cache->n_spare >= AIO_MAX_SPARE_RESULTS)
+    {
+      g_object_unref (job);
+      return;
+    }
+
+  aio_thread_result_clear (job);
+  job->next = cache->spare;
+  cache->spare = job;
+  cache->n_spare++;
 }
 
 static void
-aio_job_free (AioJob *job)
-{
-  g_clear_pointer (&job->completions, g_source_unref);
-  g_clear_error (&job->error);
-  g_clear_object (&job->task);
-  g_free (job);
-}
-
-static void
-aio_job_release_data (AioJob *job)
+aio_job_release_data (AioThreadResult *job)
 {
   GDestroyNotify destroy = g_steal_pointer (&job->destroy);
 
@@ -128,37 +299,55 @@ aio_job_release_data (AioJob *job)
     destroy (g_steal_pointer (&job->data));
 }
 
-/* Runs in whichever thread cancels the cancellable (or in the submitting
- * thread, from g_cancellable_connect(), if it was cancelled already). */
-static void
-aio_job_cancelled_cb (GCancellable *cancellable,
-                      gpointer      user_data)
-{
-  AioJob *job = user_data;
-
-  if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
-    g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Operation was cancelled");
-}
-
 /* The "thread_pool" group of the statistics: calls, errors, sum_time (s). */
 static void
-aio_completions_count (AioJob *batch)
+aio_completions_count (AioThreadResult *batch)
 {
   guint calls = 0, errors = 0;
   gint64 elapsed = 0;
 
-  for (AioJob *job = batch; job != NULL; job = job->next)
+  for (AioThreadResult *job = batch; job != NULL; job = job->next)
     {
       calls++;
       errors += job->error != NULL;
-      elapsed += job->elapsed;
+      elapsed += MAX (job->elapsed, 0);
     }
 
-  aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CALLS, calls);
-  _aio_statistics_add_sum_time (AIO_STAT_THREAD_POOL, elapsed);
-  if (errors > 0)
-    aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_ERRORS, errors);
+  {
+    AioStatisticsAddend addends[] = {
+      { AIO_STAT_CALLS, calls },
+      { AIO_STAT_SUM_TIME, (double) elapsed / G_USEC_PER_SEC },
+      { AIO_STAT_ERRORS, errors },
+    };
+
+    /* One lock for the batch; "errors" only once there is one. */
+    _aio_statistics_add_many (AIO_STAT_THREAD_POOL, addends, errors > 0 ? 3 : 2);
+  }
+}
+
+/* Calls the callback of @job, with its context as the thread-default one
+ * (the thread iterating it need not have pushed it). */
+static void
+aio_job_return (AioThreadResult *job)
+{
+  GMainContext *current;
+  gboolean push;
+
+  job->completed = TRUE;
+  if (job->callback == NULL)
+    return;
+
+  current = g_main_context_get_thread_default ();
+  if (current == NULL)
+    push = job->context != g_main_context_default ();
+  else
+    push = job->context != current;
+
+  if (G_UNLIKELY (push))
+    g_main_context_push_thread_default (job->context);
+  job->callback (NULL, (GAsyncResult *) job, job->user_data);
+  if (G_UNLIKELY (push))
+    g_main_context_pop_thread_default (job->context);
 }
 
 static gboolean
@@ -167,32 +356,30 @@ aio_completions_dispatch (GSource     *source,
                           gpointer     user_data)
 {
   AioCompletions *self = (AioCompletions *) source;
-  AioJob *batch;
+  AioThreadResult *stack, *batch = NULL;
 
-  /* Disarm first: a job queued after the list is taken re-arms it. */
-  g_source_set_ready_time (source, -1);
-  g_mutex_lock (&self->lock);
-  batch = g_steal_pointer (&self->head);
-  self->tail = NULL;
-  g_mutex_unlock (&self->lock);
+  /* A job pushed after this finds the stack empty and wakes the context
+   * again. */
+  stack = g_atomic_pointer_exchange (&self->head, NULL);
+  while (stack != NULL)
+    {
+      AioThreadResult *job = stack;
+
+      stack = job->next;
+      job->next = batch;
+      batch = job;
+    }
 
   aio_completions_count (batch);
 
   while (batch != NULL)
     {
-      AioJob *job = batch;
+      AioThreadResult *job = batch;
 
       batch = job->next;
-      /* From inside a dispatch of the task's context, GTask runs the
-       * callback right here (unless the task was created in this very
-       * iteration, then in an idle). */
-      if (job->error != NULL)
-        g_task_return_error (job->task, g_steal_pointer (&job->error));
-      else if (job->is_value)
-        g_task_return_pointer (job->task, g_steal_pointer (&job->result), aio_value_free);
-      else
-        g_task_return_pointer (job->task, g_steal_pointer (&job->result), NULL);
-      aio_job_free (job);
+      job->next = NULL;
+      aio_job_return (job);
+      aio_job_release (job);
     }
 
   return G_SOURCE_CONTINUE;
@@ -203,90 +390,171 @@ aio_completions_finalize (GSource *source)
 {
   AioCompletions *self = (AioCompletions *) source;
 
-  /* Only when the context goes away: every job holds a reference on its
-   * task, which holds one on the context, so nothing is queued. */
+  /* Only when the context went away: every job holds a reference on its
+   * context, so nothing is queued. */
   g_assert (self->head == NULL);
   G_LOCK (completions_table);
   if (g_hash_table_lookup (completions_table, self->context) == self)
     g_hash_table_remove (completions_table, self->context);
   G_UNLOCK (completions_table);
-  g_mutex_clear (&self->lock);
+}
+
+/* Ready while anything is on the stack. */
+static gboolean
+aio_completions_prepare (GSource *source,
+                         gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_pointer_get (&((AioCompletions *) source)->head) != NULL;
+}
+
+static gboolean
+aio_completions_check (GSource *source)
+{
+  return g_atomic_pointer_get (&((AioCompletions *) source)->head) != NULL;
 }
 
 static GSourceFuncs aio_completions_funcs = {
+  .prepare = aio_completions_prepare,
+  .check = aio_completions_check,
   .dispatch = aio_completions_dispatch,
   .finalize = aio_completions_finalize,
 };
 
-/* The completion queue of @context, created on first use. Called on the
- * submitting thread, which holds a reference on @context. Returns a new
- * reference. */
-static GSource *
-aio_completions_get (GMainContext *context)
+static void
+aio_thread_cache_free (gpointer data)
 {
-  AioCompletions *self;
+  AioThreadCache *cache = data;
+
+  if (cache->completions != NULL)
+    g_source_unref (&cache->completions->source);
+  while (cache->spare != NULL)
+    {
+      AioThreadResult *self = cache->spare;
+
+      cache->spare = g_steal_pointer (&self->next);
+      g_object_unref (self);
+    }
+  g_free (cache);
+}
+
+/* Whether @self is the live completion queue of @context. A queue whose
+ * context was finalized is destroyed, and a new context may have been
+ * allocated at the same address: then @self is destroyed, not live. */
+static inline gboolean
+aio_completions_is_for (AioCompletions *self,
+                        GMainContext   *context)
+{
+  return self != NULL && self->context == context && !g_source_is_destroyed (&self->source);
+}
+
+/* The completion queue of @context, created on first use. Called on the
+ * submitting thread, which holds a reference on @context (and the context
+ * holds the queue). */
+static AioCompletions *
+aio_completions_get (AioThreadCache *cache,
+                     GMainContext   *context)
+{
+  AioCompletions *self = cache->completions;
+
+  if (G_LIKELY (aio_completions_is_for (self, context)))
+    return self;
 
   G_LOCK (completions_table);
   if (G_UNLIKELY (completions_table == NULL))
     completions_table = g_hash_table_new (NULL, NULL);
   self = g_hash_table_lookup (completions_table, context);
-  if (self == NULL)
+  if (!aio_completions_is_for (self, context))
     {
       self = (AioCompletions *) g_source_new (&aio_completions_funcs, sizeof (AioCompletions));
       self->context = context;
-      g_mutex_init (&self->lock);
       g_source_set_static_name (&self->source, "aio_run_in_thread completions");
       g_source_set_priority (&self->source, G_PRIORITY_DEFAULT);
+      /* A callback may run a nested loop on the context until another job
+       * completed (as it could when every GTask completed in its own idle
+       * source): the dispatch is reentrant, each takes its own batch. */
+      g_source_set_can_recurse (&self->source, TRUE);
       g_source_attach (&self->source, context);
       g_hash_table_insert (completions_table, context, self);
-      /* The context owns it from now on; the job takes its own reference. */
+      /* The context owns it from now on; the cache takes its own reference. */
       g_source_unref (&self->source);
     }
+  /* Replacing the cached one may finalize it, which takes the table lock:
+   * unlock first. */
   g_source_ref (&self->source);
   G_UNLOCK (completions_table);
+  if (cache->completions != NULL)
+    g_source_unref (&cache->completions->source);
+  cache->completions = self;
 
-  return &self->source;
+  return self;
 }
 
-/* On the worker: hands @job over to the main context of its task. */
+/* Hands @job over to the main context of its caller, with the reference
+ * the completion owns. Called on a worker, or wherever the cancellable
+ * fired. */
 static void
-aio_job_complete (AioJob *job)
+aio_job_complete (AioThreadResult *job)
 {
   /* Once @job is queued, the dispatch may free it (and with it the last
-   * reference on the context) at any moment: keep our own references. */
-  AioCompletions *self = (AioCompletions *) g_steal_pointer (&job->completions);
-  GMainContext *context = g_main_context_ref (self->context);
-  gboolean wake;
+   * reference on the context) at any moment: keep our own reference. */
+  AioCompletions *self = job->completions;
+  GMainContext *context = g_main_context_ref (job->context);
+  AioThreadResult *head;
 
-  g_mutex_lock (&self->lock);
-  wake = self->head == NULL;
-  if (self->tail != NULL)
-    self->tail->next = job;
-  else
-    self->head = job;
-  self->tail = job;
-  g_mutex_unlock (&self->lock);
+  do
+    {
+      head = g_atomic_pointer_get (&self->head);
+      job->next = head;
+    }
+  while (!g_atomic_pointer_compare_and_exchange (&self->head, head, job));
 
-  if (wake)
-    g_source_set_ready_time (&self->source, 0);
-  g_source_unref (&self->source);
+  if (head == NULL)
+    g_main_context_wakeup (context);
   g_main_context_unref (context);
+}
+
+/* Runs in whichever thread cancels the cancellable (or in the submitting
+ * thread, from g_cancellable_connect(), if it was cancelled already). */
+static void
+aio_job_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  AioThreadResult *job = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
+    {
+      job->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "Operation was cancelled");
+      aio_job_complete (job);
+    }
+}
+
+/* The worker's side is done with @job: drops its reference, if it has
+ * one (only with a cancellable, see the design notes). */
+static inline void
+aio_job_worker_done (AioThreadResult *job,
+                     gboolean         has_ref)
+{
+  if (has_ref)
+    g_object_unref (job);
 }
 
 static void
 aio_job_run (gpointer job_data,
              gpointer pool_data)
 {
-  AioJob *job = job_data;
+  AioThreadResult *job = job_data;
+  gboolean has_ref = job->cancellable != NULL;
   GError *error = NULL;
   gint64 started;
 
   if (!g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_RUNNING))
     {
-      /* Cancelled while queued: already reported, do not run. */
+      /* Cancelled while queued: already completed, do not run. */
       aio_statistics_add (AIO_STAT_THREAD_POOL, AIO_STAT_CANCELLED, 1);
       aio_job_release_data (job);
-      aio_job_free (job);
+      aio_job_worker_done (job, has_ref);
       return;
     }
 
@@ -299,17 +567,10 @@ aio_job_run (gpointer job_data,
       job->func.value (job->data, job->cancellable, &value, &error);
       if (error != NULL)
         g_value_unset (&value);
+      else if (G_IS_VALUE (&value))
+        job->value = value;   /* a GValue may be moved bitwise */
       else
-        {
-          GValue *boxed = g_new0 (GValue, 1);
-
-          /* A GValue may be moved bitwise; "no value" reads as NULL. */
-          if (G_IS_VALUE (&value))
-            *boxed = value;
-          else
-            g_value_init (boxed, G_TYPE_POINTER);
-          job->result = boxed;
-        }
+        g_value_init (&job->value, G_TYPE_POINTER);   /* "no value" reads as NULL */
     }
   else
     {
@@ -319,7 +580,16 @@ aio_job_run (gpointer job_data,
   job->elapsed = g_get_monotonic_time () - started;
   job->error = error;
   aio_job_release_data (job);
-  aio_job_complete (job);
+  if (has_ref)
+    {
+      aio_job_complete (job);
+      g_object_unref (job);
+    }
+  else
+    {
+      /* Not to be touched any more. */
+      aio_job_complete (job);
+    }
 }
 
 static guint
@@ -414,7 +684,7 @@ aio_worker_pool_get_default (GError **error)
 }
 
 static void
-aio_job_submit (AioJob *job)
+aio_job_submit (AioThreadResult *job)
 {
   GError *error = NULL;
   gboolean pushed = FALSE;
@@ -439,38 +709,47 @@ aio_job_submit (AioJob *job)
   if (G_UNLIKELY (!pushed))
     {
       /* Exclusive pools never fail to push; only the creation of the
-       * default pool can fail. */
+       * default pool can fail. No worker will ever see the job: do its
+       * part here. */
+      gboolean has_ref = job->cancellable != NULL;
+
+      aio_job_release_data (job);
       if (g_atomic_int_compare_and_exchange (&job->state, AIO_JOB_QUEUED, AIO_JOB_CANCELLED))
-        g_task_return_error (job->task, error);
+        {
+          job->error = g_steal_pointer (&error);
+          aio_job_complete (job);
+        }
       else
         g_clear_error (&error);
-      aio_job_release_data (job);
-      aio_job_free (job);
+      aio_job_worker_done (job, has_ref);
     }
 }
 
 static void
-aio_job_start (AioJob              *job,
+aio_job_start (AioThreadCache      *cache,
+               AioThreadResult     *job,
                gpointer             source_tag,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
 {
-  job->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, source_tag);
-  /* Once the function ran, its outcome is what the caller gets, even if
-   * the cancellable fired meanwhile: a result we cannot free must not be
-   * dropped. Cancellation before the function started is handled by the
-   * job's state machine. */
-  g_task_set_check_cancellable (job->task, FALSE);
-  job->cancellable = g_task_get_cancellable (job->task);
-  job->completions = aio_completions_get (g_task_get_context (job->task));
+  job->source_tag = source_tag;
+  job->callback = callback;
+  job->user_data = user_data;
+  job->context = g_main_context_ref_thread_default ();
+  job->completions = aio_completions_get (cache, job->context);
   job->state = AIO_JOB_QUEUED;
 
-  if (job->cancellable != NULL)
-    job->cancelled_id = g_cancellable_connect (job->cancellable,
-                                               G_CALLBACK (aio_job_cancelled_cb),
-                                               job, NULL);
+  if (cancellable != NULL)
+    {
+      job->cancellable = g_object_ref (cancellable);
+      /* The worker's reference: the cancellation may complete the job
+       * (and drop the completion's reference) while it is queued. */
+      g_object_ref (job);
+      job->cancelled_id = g_cancellable_connect (cancellable,
+                                                 G_CALLBACK (aio_job_cancelled_cb),
+                                                 job, NULL);
+    }
 
   aio_job_submit (job);
 }
@@ -519,16 +798,18 @@ aio_run_in_thread_async (AioThreadFunc        func,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  AioJob *job;
+  AioThreadCache *cache;
+  AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_new0 (AioJob, 1);
+  cache = aio_thread_cache_get ();
+  job = aio_thread_result_new (cache);
   job->func.pointer = func;
   job->data = data;
   job->destroy = destroy;
-  aio_job_start (job, aio_run_in_thread_async, cancellable, callback, user_data);
+  aio_job_start (cache, job, aio_run_in_thread_async, cancellable, callback, user_data);
 }
 
 /**
@@ -547,11 +828,22 @@ gpointer
 aio_run_in_thread_finish (GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_async, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  AioThreadResult *self;
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (AIO_IS_THREAD_RESULT (result), NULL);
+  self = (AioThreadResult *) result;
+  g_return_val_if_fail (self->source_tag == aio_run_in_thread_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (self->completed && !self->propagated, NULL);
+
+  self->propagated = TRUE;
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return NULL;
+    }
+
+  return g_steal_pointer (&self->result);
 }
 
 /**
@@ -598,17 +890,19 @@ aio_run_in_thread_value_async (AioThreadValueFunc   func,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  AioJob *job;
+  AioThreadCache *cache;
+  AioThreadResult *job;
 
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  job = g_new0 (AioJob, 1);
+  cache = aio_thread_cache_get ();
+  job = aio_thread_result_new (cache);
   job->func.value = func;
   job->is_value = TRUE;
   job->data = data;
   job->destroy = destroy;
-  aio_job_start (job, aio_run_in_thread_value_async, cancellable, callback, user_data);
+  aio_job_start (cache, job, aio_run_in_thread_value_async, cancellable, callback, user_data);
 }
 
 /**
@@ -631,23 +925,29 @@ aio_run_in_thread_value_finish (GAsyncResult  *result,
                                 GValue        *value,
                                 GError       **error)
 {
-  GValue *boxed;
+  AioThreadResult *self;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aio_run_in_thread_value_async, FALSE);
+  g_return_val_if_fail (AIO_IS_THREAD_RESULT (result), FALSE);
+  self = (AioThreadResult *) result;
+  g_return_val_if_fail (self->source_tag == aio_run_in_thread_value_async, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (self->completed && !self->propagated, FALSE);
 
-  boxed = g_task_propagate_pointer (G_TASK (result), error);
-  if (boxed == NULL)
-    return FALSE;
+  self->propagated = TRUE;
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return FALSE;
+    }
 
   if (value != NULL)
     {
-      *value = *boxed;
-      g_free (boxed);
+      /* Moved bitwise: the result no longer holds it. */
+      *value = self->value;
+      self->value = (GValue) G_VALUE_INIT;
     }
   else
-    aio_value_free (boxed);
+    g_value_unset (&self->value);
 
   return TRUE;
 }

@@ -7,21 +7,33 @@
  *
  *   aio    aio_run_in_thread_async() + _finish()
  *   raw    an exclusive GThreadPool of the same size, the worker calling
- *          g_main_context_invoke() back to the caller's context: the least
- *          a thread hop with completion on the loop can cost
+ *          g_main_context_invoke() back to the caller's context: a thread
+ *          hop with completion on the loop, hand-written from GLib's
+ *          primitives (one idle source and one wake-up per job)
+ *   gtask  g_task_run_in_thread() (GLib's shared pool)
  *
  * The main thread owns the context (g_main_context_acquire) for the whole
  * measurement. Otherwise, between two g_main_context_iteration() calls
  * nobody owns it, and g_main_context_invoke() runs the callback right in
  * the pool thread, as documented: the raw baseline would skip the
  * cross-thread wake-up it claims to measure (and race on n_completed).
- *   gtask  g_task_run_in_thread() (GLib's shared pool)
  *
  * 1. Round trip latency: one trivial job at a time, from submission on the
  *    loop thread to the callback running there; p50/p90/p99.
- * 2. Throughput: bursts of jobs submitted at once, until all completed.
+ * 2. Throughput: BURSTS (default 30) bursts of 1000 jobs submitted at
+ *    once, until all completed. On a busy machine one burst phase is short
+ *    enough for a scheduling hiccup to move the ratio: compare the medians
+ *    of several runs, or raise BURSTS.
  *
- * Usage: bench-thread [ROUNDS [JOBS_PER_ROUND]]
+ * Usage: bench-thread [ROUNDS [JOBS_PER_ROUND [BURSTS]]]
+ *        bench-thread --count METHOD JOBS [BURST]
+ *
+ * The second form is for callgrind (run-thread-callgrind.py): after the
+ * same warm-up it runs JOBS jobs of METHOD only (aio, raw or gtask), in
+ * bursts of BURST (default 1000; 1 = one round trip at a time), and prints
+ * nothing but a line at the end. The instructions per job are the
+ * difference between two such runs of different JOBS, divided by the
+ * difference of JOBS: start-up, warm-up and shutdown cancel out.
  */
 #include <aiomisc-glib.h>
 
@@ -216,6 +228,46 @@ percentile_us (GArray *sorted,
   return g_array_index (sorted, gint64, index) / 1000.0;
 }
 
+/* bench-thread --count METHOD JOBS [BURST] */
+static int
+count_main (int    argc,
+            char **argv)
+{
+  Method method = N_METHODS;
+  guint n_jobs, burst;
+
+  if (argc < 4)
+    {
+      fprintf (stderr, "usage: %s --count aio|raw|gtask JOBS [BURST]\n", argv[0]);
+      return 2;
+    }
+  for (guint m = 0; m < N_METHODS; m++)
+    if (g_str_equal (argv[2], method_names[m]))
+      method = m;
+  n_jobs = (guint) atoi (argv[3]);
+  burst = argc > 4 ? (guint) atoi (argv[4]) : 1000;
+  if (method == N_METHODS || burst == 0)
+    {
+      fprintf (stderr, "usage: %s --count aio|raw|gtask JOBS [BURST]\n", argv[0]);
+      return 2;
+    }
+
+  /* The same warm-up for every JOBS: threads started, allocators primed. */
+  run_latency (method, 200, NULL);
+  run_burst (method, 1000);
+
+  for (guint done = 0; done < n_jobs; done += burst)
+    {
+      if (burst == 1)
+        run_latency (method, 1, NULL);
+      else
+        run_burst (method, MIN (burst, n_jobs - done));
+    }
+
+  printf ("%s: %u jobs in bursts of %u\n", method_names[method], n_jobs, burst);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -223,17 +275,19 @@ main (int    argc,
   guint rounds = argc > 1 ? (guint) atoi (argv[1]) : 50;
   guint per_round = argc > 2 ? (guint) atoi (argv[2]) : 1000;
   guint n_threads = CLAMP (g_get_num_processors (), 4, 32);
-  enum { BURST = 1000, BURST_ROUNDS = 30 };
+  guint burst_rounds = argc > 3 ? (guint) atoi (argv[3]) : 30;
+  enum { BURST = 1000 };
   GArray *samples[N_METHODS];
   double p50[N_METHODS], p90[N_METHODS], p99[N_METHODS], mean[N_METHODS];
   double burst_rate[N_METHODS];
   gint64 burst_ns[N_METHODS] = { 0 };
   gint64 burst_cpu_ns[N_METHODS] = { 0 };
   gint64 t0 = now_ns ();
+  gboolean count = argc > 1 && g_str_equal (argv[1], "--count");
 
-  if (rounds == 0 || per_round == 0)
+  if (!count && (rounds == 0 || per_round == 0 || burst_rounds == 0))
     {
-      fprintf (stderr, "usage: %s [ROUNDS [JOBS_PER_ROUND]]\n", argv[0]);
+      fprintf (stderr, "usage: %s [ROUNDS [JOBS_PER_ROUND [BURSTS]]]\n", argv[0]);
       return 2;
     }
 
@@ -247,6 +301,19 @@ main (int    argc,
   /* The default pool of aio_run_in_thread_async() has n_threads threads;
    * the raw baseline gets as many. */
   raw_pool = g_thread_pool_new (raw_job, ctx, (gint) n_threads, TRUE, NULL);
+
+  if (count)
+    {
+      int ret = count_main (argc, argv);
+
+      g_thread_pool_free (raw_pool, FALSE, TRUE);
+      while (g_main_context_iteration (ctx, FALSE))
+        ;
+      g_main_context_release (ctx);
+      g_main_context_pop_thread_default (ctx);
+      g_main_context_unref (ctx);
+      return ret;
+    }
 
   for (guint m = 0; m < N_METHODS; m++)
     samples[m] = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rounds * per_round);
@@ -267,7 +334,7 @@ main (int    argc,
         run_latency (m, per_round, samples[m]);
       }
 
-  for (guint r = 0; r < BURST_ROUNDS; r++)
+  for (guint r = 0; r < burst_rounds; r++)
     for (guint k = 0; k < N_METHODS; k++)
       {
         Method m = (r + k) % N_METHODS;
@@ -300,12 +367,12 @@ main (int    argc,
     }
 
   printf ("throughput, %u bursts of %u jobs (jobs per second; process CPU per job):\n",
-          BURST_ROUNDS, BURST);
+          burst_rounds, BURST);
   for (guint m = 0; m < N_METHODS; m++)
     {
-      burst_rate[m] = (double) BURST * BURST_ROUNDS / (burst_ns[m] / 1e9);
+      burst_rate[m] = (double) BURST * burst_rounds / (burst_ns[m] / 1e9);
       printf ("  %-6s %12.0f   %6.2f us CPU/job\n", method_names[m], burst_rate[m],
-              burst_cpu_ns[m] / 1e3 / (BURST * BURST_ROUNDS));
+              burst_cpu_ns[m] / 1e3 / (BURST * burst_rounds));
     }
 
   printf ("ratios:\n");

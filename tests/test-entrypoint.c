@@ -226,6 +226,164 @@ test_shutdown_timeout (void)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* After a shutdown timeout the straggler is still stopping when the
+ * entrypoint starts again: that start fails (the service is busy), and the
+ * stop that follows waits for the straggler along with the stop that timed
+ * out: two waits on one stop, both told when it ends. */
+static void
+test_restart_while_straggler_stops (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) stuck = aio_test_service_new ("stuck");
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stuck->never_stop = TRUE;
+  g_object_set (ep, "shutdown-timeout", 0.2, "clock", clock, NULL);
+  aio_entrypoint_add_service (ep, AIO_SERVICE (stuck));
+  g_assert_true (aio_test_start_entrypoint (ep, &error));
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
+  while (stuck->stop_calls == 0)
+    g_main_context_iteration (NULL, TRUE);
+  aio_manual_clock_advance (AIO_MANUAL_CLOCK (clock), 200000);
+  g_assert_false (aio_entrypoint_stop_finish (ep, aio_test_wait_result (&stopped), &error));
+  g_assert_error (error, AIO_ERROR, AIO_ERROR_SHUTDOWN_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (stuck)), ==, AIO_SERVICE_STATE_STOPPING);
+
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  /* The failed start's stop waits for the straggler. */
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (started);
+  aio_test_release_hung ();
+  g_assert_false (aio_entrypoint_start_finish (ep, aio_test_wait_result (&started), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_cmpuint (stuck->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (stuck)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+/* Starts that complete from within the call that began them (a service
+ * ready at once), in a dependency chain, and stops with AioService's
+ * default stop, which needs no main-loop round trip: the order holds, and
+ * the entrypoint's start and stop still complete from the main loop. */
+
+#define TEST_TYPE_INSTANT_SERVICE (test_instant_service_get_type ())
+G_DECLARE_FINAL_TYPE (TestInstantService, test_instant_service, TEST, INSTANT_SERVICE, AioService)
+
+struct _TestInstantService
+{
+  AioService  parent_instance;
+  GTask      *run;
+  GPtrArray  *log;   /* char*, "start NAME"/"stopped NAME", not owned */
+};
+
+G_DEFINE_FINAL_TYPE (TestInstantService, test_instant_service, AIO_TYPE_SERVICE)
+
+static void
+instant_cancelled_cb (GCancellable       *cancellable,
+                      TestInstantService *self)
+{
+  g_autoptr(GTask) run = g_steal_pointer (&self->run);
+
+  if (run != NULL)
+    g_task_return_error_if_cancelled (run);
+}
+
+static void
+test_instant_service_start_async (AioService          *service,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  TestInstantService *self = TEST_INSTANT_SERVICE (service);
+
+  g_ptr_array_add (self->log, g_strdup_printf ("start %s", aio_service_get_name (service)));
+  self->run = g_task_new (self, cancellable, callback, user_data);
+  aio_service_set_ready (service);
+  g_cancellable_connect (cancellable, G_CALLBACK (instant_cancelled_cb), self, NULL);
+}
+
+static void
+test_instant_service_class_init (TestInstantServiceClass *klass)
+{
+  AIO_SERVICE_CLASS (klass)->start_async = test_instant_service_start_async;
+}
+
+static void
+test_instant_service_init (TestInstantService *self)
+{
+}
+
+static void
+instant_state_cb (AioService *service,
+                  GParamSpec *pspec,
+                  GPtrArray  *log)
+{
+  if (aio_service_get_state (service) == AIO_SERVICE_STATE_STOPPED)
+    g_ptr_array_add (log, g_strdup_printf ("stopped %s", aio_service_get_name (service)));
+}
+
+static void
+hook_cb (AioEntrypoint *ep,
+         gboolean      *emitted)
+{
+  *emitted = TRUE;
+}
+
+static void
+test_instant_chain (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *const expected[] = {
+    "start a", "start b", "start c", "stopped c", "stopped b", "stopped a",
+  };
+  gboolean post_start = FALSE, post_stop = FALSE;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%c", 'a' + i);
+      TestInstantService *service = g_object_new (TEST_TYPE_INSTANT_SERVICE, "name", name, NULL);
+
+      service->log = log;
+      g_signal_connect (service, "notify::state", G_CALLBACK (instant_state_cb), log);
+      if (i > 0)
+        aio_service_add_dependency (AIO_SERVICE (service), g_ptr_array_index (services, i - 1));
+      g_ptr_array_add (services, service);
+    }
+  /* Added last first: the order comes from the dependencies. */
+  for (guint i = 3; i > 0; i--)
+    aio_entrypoint_add_service (ep, g_ptr_array_index (services, i - 1));
+  g_signal_connect (ep, "post-start", G_CALLBACK (hook_cb), &post_start);
+  g_signal_connect (ep, "post-stop", G_CALLBACK (hook_cb), &post_stop);
+
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  g_assert_false (post_start);
+  g_assert_true (aio_entrypoint_start_finish (ep, aio_test_wait_result (&started), &error));
+  g_assert_no_error (error);
+  g_assert_true (post_start);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (aio_service_get_state (g_ptr_array_index (services, i)), ==,
+                     AIO_SERVICE_STATE_RUNNING);
+
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
+  g_assert_false (post_stop);
+  g_assert_true (aio_entrypoint_stop_finish (ep, aio_test_wait_result (&stopped), &error));
+  g_assert_no_error (error);
+  g_assert_true (post_stop);
+
+  g_assert_cmpuint (log->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (g_ptr_array_index (log, i), ==, expected[i]);
+}
+
 /* The valid values are the ranges of the GParamSpecs: g_object_set() refuses
  * anything else (with GObject's warning), so an entrypoint always validates.
  * The AIOMISC_* variables are checked against the same ranges (below). */
@@ -497,6 +655,112 @@ test_stop_while_starting (void)
   g_assert_true (aio_entrypoint_stop_finish (ep, stopped, &error));
   g_assert_no_error (error);
   g_assert_true (slow->start_was_cancelled);
+}
+
+/* The caller's cancellable of aio_entrypoint_start_async() reaches the
+ * starts in flight: each is cancelled, fails the entrypoint's start with
+ * G_IO_ERROR_CANCELLED, and is stopped (the lifecycle rule); the service
+ * that had started is stopped too. */
+
+typedef struct
+{
+  GCancellable *cancellable;
+  AioTestService *fast;
+} CancelLater;
+
+static gboolean
+cancel_once_fast_started (gpointer data)
+{
+  CancelLater *later = data;
+
+  if (aio_service_get_state (AIO_SERVICE (later->fast)) != AIO_SERVICE_STATE_RUNNING)
+    return G_SOURCE_CONTINUE;
+  g_cancellable_cancel (later->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_from_thread (gpointer data)
+{
+  CancelLater *later = data;
+
+  /* No timing: the starts take 10 s, so they are in flight whenever this runs. */
+  g_cancellable_cancel (later->cancellable);
+  return NULL;
+}
+
+static void
+check_start_cancelled (gboolean from_thread)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) fast = aio_test_service_new ("fast");
+  g_autoptr(AioTestService) slow = aio_test_service_new ("slow");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  CancelLater later = { cancellable, fast };
+
+  fast->start_delay_ms = 1;
+  slow->start_delay_ms = 10000;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (fast));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (slow));
+  aio_entrypoint_start_async (ep, cancellable, aio_test_async_result_cb, &started);
+  if (from_thread)
+    thread = g_thread_new ("cancel", cancel_from_thread, &later);
+  else
+    g_timeout_add (1, cancel_once_fast_started, &later);
+  aio_test_wait_result (&started);
+
+  g_assert_false (aio_entrypoint_start_finish (ep, started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (slow->start_was_cancelled);
+  g_assert_cmpuint (slow->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (slow)), ==, AIO_SERVICE_STATE_STOPPED);
+  if (!from_thread)
+    {
+      g_assert_false (fast->start_was_cancelled);
+      g_assert_cmpuint (fast->stop_calls, ==, 1);
+    }
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (fast)), ==, AIO_SERVICE_STATE_STOPPED);
+}
+
+static void
+test_start_cancelled_by_caller (void)
+{
+  check_start_cancelled (FALSE);
+}
+
+static void
+test_start_cancelled_from_thread (void)
+{
+  check_start_cancelled (TRUE);
+}
+
+/* A cancellable cancelled before the start: every start sees it cancelled
+ * (here one that ignores it and succeeds, which GTask turns into
+ * G_IO_ERROR_CANCELLED), and is stopped. */
+static void
+test_start_already_cancelled (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(AioTestService) deaf = aio_test_service_new ("deaf");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deaf->start_delay_ms = 1;
+  deaf->ignore_cancel = TRUE;
+  aio_entrypoint_add_service (ep, AIO_SERVICE (deaf));
+  g_cancellable_cancel (cancellable);
+  aio_entrypoint_start_async (ep, cancellable, aio_test_async_result_cb, &started);
+  aio_test_wait_result (&started);
+
+  g_assert_false (aio_entrypoint_start_finish (ep, started, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (deaf->start_calls, ==, 1);
+  g_assert_cmpuint (deaf->stop_calls, ==, 1);
+  g_assert_cmpint (aio_service_get_state (AIO_SERVICE (deaf)), ==, AIO_SERVICE_STATE_STOPPED);
 }
 
 /* The lifecycle rule (stop runs for every service whose start was invoked,
@@ -938,12 +1202,18 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Entrypoint/dependency-failure", test_dependency_failure);
   g_test_add_func ("/Aio/Entrypoint/dependency-cycle", test_dependency_cycle);
   g_test_add_func ("/Aio/Entrypoint/shutdown-timeout", test_shutdown_timeout);
+  g_test_add_func ("/Aio/Entrypoint/restart-while-straggler-stops",
+                   test_restart_while_straggler_stops);
+  g_test_add_func ("/Aio/Entrypoint/instant-chain", test_instant_chain);
   g_test_add_func ("/Aio/Entrypoint/bad-properties", test_bad_properties);
   g_test_add_func ("/Aio/Entrypoint/defaults", test_defaults);
   g_test_add_func ("/Aio/Entrypoint/environment", test_environment);
   g_test_add_func ("/Aio/Entrypoint/hooks", test_hooks);
   g_test_add_func ("/Aio/Entrypoint/add-while-running", test_add_while_running);
   g_test_add_func ("/Aio/Entrypoint/stop-while-starting", test_stop_while_starting);
+  g_test_add_func ("/Aio/Entrypoint/start-cancelled-by-caller", test_start_cancelled_by_caller);
+  g_test_add_func ("/Aio/Entrypoint/start-cancelled-from-thread", test_start_cancelled_from_thread);
+  g_test_add_func ("/Aio/Entrypoint/start-already-cancelled", test_start_already_cancelled);
   g_test_add_func ("/Aio/Entrypoint/run-quit-from-thread", test_run_quit_from_thread);
   g_test_add_func ("/Aio/Entrypoint/lifecycle-rule/sibling-failure", test_rule_sibling_failure);
   g_test_add_func ("/Aio/Entrypoint/service-in-two-entrypoints", test_service_in_two_entrypoints);

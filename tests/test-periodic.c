@@ -735,6 +735,45 @@ test_service_shield (void)
   g_assert_cmpint (aio_service_get_state (AIO_SERVICE (ticker)), ==, AIO_SERVICE_STATE_STOPPED);
 }
 
+/* The service notifies its interval, delay, shield and clock once per
+ * change, never for a value that does not change it. */
+static void
+test_service_notify (void)
+{
+  g_autoptr(AioClock) clock = aio_manual_clock_new (0);
+  g_autoptr(TestTicker) ticker = aio_test_track (g_object_new (TEST_TYPE_TICKER, "name", "noisy", NULL));
+  g_autoptr(GError) error = NULL;
+  guint notified = 0, interval_notified = 0;
+
+  g_signal_connect_swapped (ticker, "notify", G_CALLBACK (g_atomic_int_inc), &notified);
+  g_signal_connect_swapped (ticker, "notify::interval", G_CALLBACK (g_atomic_int_inc), &interval_notified);
+  g_object_set (ticker, "interval", 1.0, "delay", 0.5, "shield", TRUE, "clock", clock, NULL);
+  g_assert_cmpuint (notified, ==, 4);
+  g_assert_cmpuint (interval_notified, ==, 1);
+  g_object_set (ticker, "interval", 1.0, "delay", 0.5, "shield", TRUE, "clock", clock, NULL);
+  aio_periodic_service_set_shield (AIO_PERIODIC_SERVICE (ticker), 42);
+  g_assert_cmpuint (notified, ==, 4);
+
+  aio_periodic_service_set_clock (AIO_PERIODIC_SERVICE (ticker), NULL);
+  g_assert_cmpuint (notified, ==, 5);
+  g_assert_true (aio_periodic_service_get_clock (AIO_PERIODIC_SERVICE (ticker)) == aio_clock_get_default ());
+  aio_periodic_service_set_clock (AIO_PERIODIC_SERVICE (ticker), clock);
+  g_assert_cmpuint (notified, ==, 6);
+
+  /* While running, an invalid interval is ignored: nothing changes. */
+  g_assert_true (aio_test_start_service (AIO_SERVICE (ticker), &error));
+  g_assert_no_error (error);
+  notified = 0;
+  aio_periodic_service_set_interval (AIO_PERIODIC_SERVICE (ticker), -3);
+  g_assert_cmpfloat (aio_periodic_service_get_interval (AIO_PERIODIC_SERVICE (ticker)), ==, 1.0);
+  g_assert_cmpuint (aio_test_log_count (G_LOG_LEVEL_WARNING, "'noisy': ignoring the invalid interval of -3 s"), ==, 1);
+  aio_periodic_service_set_interval (AIO_PERIODIC_SERVICE (ticker), 2.0);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (interval_notified, ==, 2);
+  g_assert_true (aio_test_stop_service (AIO_SERVICE (ticker), NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_service_default_callback (void)
 {
@@ -780,6 +819,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Periodic/service-bad-interval", test_service_bad_interval);
   g_test_add_func ("/Aio/Periodic/service-shield", test_service_shield);
   g_test_add_func ("/Aio/Periodic/service-default-callback", test_service_default_callback);
+  g_test_add_func ("/Aio/Periodic/service-notify", test_service_notify);
 
   ret = g_test_run ();
 

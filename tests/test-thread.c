@@ -1059,6 +1059,396 @@ test_value_variant_cancel_and_destroy (void)
   pop_context (ctx);
 }
 
+/* --- the result object ------------------------------------------------ */
+
+typedef struct
+{
+  gboolean      done;
+  GAsyncResult *kept;        /* a reference taken in the callback */
+  gpointer      user_data;
+  gboolean      is_async_result;
+  gboolean      tagged, tagged_value, tagged_other;
+  GObject      *source_object;
+} Inspection;
+
+static void
+inspect_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Inspection *in = user_data;
+
+  in->is_async_result = G_IS_ASYNC_RESULT (result);
+  in->user_data = g_async_result_get_user_data (result);
+  in->source_object = g_async_result_get_source_object (result);
+  in->tagged = g_async_result_is_tagged (result, aio_run_in_thread_async);
+  in->tagged_value = g_async_result_is_tagged (result, aio_run_in_thread_value_async);
+  in->tagged_other = g_async_result_is_tagged (result, inspect_done_cb);
+  /* Not finished here: later, from the reference. */
+  in->kept = g_object_ref (result);
+  in->done = TRUE;
+}
+
+/* The result is a GAsyncResult like any other: user data, no source
+ * object, tagged with the _async function; it may be kept past the
+ * callback and finished later, and jobs that run meanwhile do not touch
+ * it. */
+static void
+test_result_object (void)
+{
+  enum { N_LATER = 50 };
+  GMainContext *ctx = push_new_context ();
+  Inspection in = { 0 };
+  Submitter s = { .n_jobs = N_LATER };
+  g_autoptr(GError) error = NULL;
+
+  aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (11), NULL, NULL, inspect_done_cb, &in);
+  ITERATE_UNTIL (ctx, in.done);
+  g_assert_true (in.is_async_result);
+  g_assert_true (in.user_data == &in);
+  g_assert_null (in.source_object);
+  g_assert_true (in.tagged);
+  g_assert_false (in.tagged_value);
+  g_assert_false (in.tagged_other);
+
+  /* More jobs while the first result is held. */
+  for (guint i = 0; i < N_LATER; i++)
+    aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (3), NULL, NULL, submitter_done_cb, &s);
+  ITERATE_UNTIL (ctx, s.n_ok == N_LATER);
+
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (in.kept, &error)), ==, 11);
+  g_assert_no_error (error);
+  g_assert_true (g_async_result_is_tagged (in.kept, aio_run_in_thread_async));
+  g_clear_object (&in.kept);
+
+  pop_context (ctx);
+}
+
+/* The same for the GValue variant, whose value lives in the result. */
+static void
+value_inspect_done_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Inspection *in = user_data;
+
+  in->tagged = g_async_result_is_tagged (result, aio_run_in_thread_async);
+  in->tagged_value = g_async_result_is_tagged (result, aio_run_in_thread_value_async);
+  in->kept = g_object_ref (result);
+  in->done = TRUE;
+}
+
+static void
+test_value_result_kept (void)
+{
+  GMainContext *ctx = push_new_context ();
+  Inspection in = { 0 };
+  ValueOutcome *vo;
+  GValue value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  aio_run_in_thread_value_async (value_func, GINT_TO_POINTER (VALUE_STRING), NULL, NULL,
+                                 value_inspect_done_cb, &in);
+  ITERATE_UNTIL (ctx, in.done);
+  g_assert_false (in.tagged);
+  g_assert_true (in.tagged_value);
+
+  /* Other value jobs complete meanwhile. */
+  for (guint i = 0; i < 20; i++)
+    {
+      vo = run_value (ctx, VALUE_INT);
+      g_assert_cmpint (g_value_get_int (&vo->value), ==, 1234);
+      value_outcome_free (vo);
+    }
+
+  g_assert_true (aio_run_in_thread_value_finish (in.kept, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (&value), ==, "from a thread");
+  g_value_unset (&value);
+  g_clear_object (&in.kept);
+
+  pop_context (ctx);
+}
+
+/* A result nobody finishes still frees its value: with a callback that
+ * does not call the finish function, and without a callback at all. */
+static void
+weak_value_func (gpointer       data,
+                 GCancellable  *cancellable,
+                 GValue        *result,
+                 GError       **error)
+{
+  GWeakRef *weak = data;
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_weak_ref_set (weak, object);
+  g_value_init (result, G_TYPE_OBJECT);
+  g_value_take_object (result, object);
+}
+
+static void
+no_finish_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+weak_ref_is_clear (GWeakRef *weak)
+{
+  GObject *object = g_weak_ref_get (weak);
+
+  g_clear_object (&object);
+  return object == NULL;
+}
+
+static void
+test_value_unfinished_is_freed (void)
+{
+  GMainContext *ctx = push_new_context ();
+  GWeakRef weak;
+  gboolean done = FALSE;
+  Submitter s = { .n_jobs = 1 };
+
+  g_weak_ref_init (&weak, NULL);
+  aio_run_in_thread_value_async (weak_value_func, &weak, NULL, NULL, no_finish_done_cb, &done);
+  ITERATE_UNTIL (ctx, done);
+  g_assert_true (weak_ref_is_clear (&weak));
+
+  /* Without a callback the job is still completed on the context. To know
+   * when the value was set, follow the job with another one on a pool of
+   * one thread: once the second completed, the first did too. */
+  {
+    g_autoptr(GError) error = NULL;
+    AioWorkerPool *pool = _aio_worker_pool_new (1, &error);
+
+    g_assert_no_error (error);
+    _aio_worker_pool_make_current (pool);
+    aio_run_in_thread_value_async (weak_value_func, &weak, NULL, NULL, NULL, NULL);
+    aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (3), NULL, NULL, submitter_done_cb, &s);
+    ITERATE_UNTIL (ctx, s.n_ok == 1);
+    _aio_worker_pool_free (pool);
+  }
+  g_assert_true (weak_ref_is_clear (&weak));
+
+  g_weak_ref_clear (&weak);
+  pop_context (ctx);
+}
+
+/* The callback runs with the caller's context as the thread-default one,
+ * even when the thread iterating it did not push it. */
+static void
+test_callback_context (void)
+{
+  GMainContext *ctx = g_main_context_new ();
+  Job job = { .result = GINT_TO_POINTER (8) };
+  Job job2 = { .result = GINT_TO_POINTER (9) };
+  Outcome o = { 0 }, o2 = { 0 };
+
+  g_main_context_push_thread_default (ctx);
+  aio_run_in_thread_async (job_func, &job, job_destroy, NULL, job_done_cb, &o);
+  g_main_context_pop_thread_default (ctx);
+
+  /* This thread's default is the global one now. */
+  ITERATE_UNTIL (ctx, o.done);
+  g_assert_no_error (o.error);
+  g_assert_cmpint (GPOINTER_TO_INT (o.result), ==, 8);
+  g_assert_true (o.context == ctx);
+  g_assert_true (g_main_context_ref_thread_default () == g_main_context_default ());
+  g_main_context_unref (g_main_context_default ());
+
+  /* And the global default context, while another one is pushed. */
+  aio_run_in_thread_async (job_func, &job2, job_destroy, NULL, job_done_cb, &o2);
+  g_main_context_push_thread_default (ctx);
+  ITERATE_UNTIL (g_main_context_default (), o2.done);
+  g_assert_true (o2.context == g_main_context_default ());
+  g_main_context_pop_thread_default (ctx);
+
+  outcome_clear (&o);
+  outcome_clear (&o2);
+  while (g_main_context_iteration (ctx, FALSE))
+    ;
+  g_main_context_unref (ctx);
+}
+
+/* Data set on a result in the callback is freed with it, not carried over
+ * to a later job. */
+static void
+count_destroy (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+set_data_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint *destroyed = user_data;
+
+  g_assert_null (g_object_get_data (G_OBJECT (result), "test-data"));
+  g_object_set_data_full (G_OBJECT (result), "test-data", destroyed, count_destroy);
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (result, NULL)), ==, 3);
+}
+
+static void
+test_result_data_freed (void)
+{
+  enum { N_JOBS = 20 };
+  GMainContext *ctx = push_new_context ();
+  guint destroyed = 0;
+
+  /* One at a time: each job may get the result object of the one before. */
+  for (guint i = 0; i < N_JOBS; i++)
+    {
+      aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (3), NULL, NULL,
+                               set_data_done_cb, &destroyed);
+      ITERATE_UNTIL (ctx, destroyed == i + 1);
+    }
+  g_assert_cmpuint (destroyed, ==, N_JOBS);
+
+  pop_context (ctx);
+}
+
+/* Misuse is reported, and leaves the result intact. */
+static void
+test_finish_misuse (void)
+{
+  GMainContext *ctx = push_new_context ();
+  Inspection in = { 0 };
+  GValue value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  aio_run_in_thread_value_async (value_func, GINT_TO_POINTER (VALUE_STRING), NULL, NULL,
+                                 value_inspect_done_cb, &in);
+  ITERATE_UNTIL (ctx, in.done);
+
+  /* The finish function of the other variant. */
+  g_test_expect_message ("Aio", G_LOG_LEVEL_CRITICAL, "*source_tag*");
+  g_assert_null (aio_run_in_thread_finish (in.kept, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  g_assert_true (aio_run_in_thread_value_finish (in.kept, &value, &error));
+  g_assert_cmpstr (g_value_get_string (&value), ==, "from a thread");
+  g_value_unset (&value);
+
+  /* Twice. */
+  g_test_expect_message ("Aio", G_LOG_LEVEL_CRITICAL, "*propagated*");
+  g_assert_false (aio_run_in_thread_value_finish (in.kept, &value, &error));
+  g_test_assert_expected_messages ();
+  g_assert_false (G_IS_VALUE (&value));
+
+  /* Not a result of ours. */
+  {
+    GTask *task = g_task_new (NULL, NULL, NULL, NULL);
+
+    g_test_expect_message ("Aio", G_LOG_LEVEL_CRITICAL, "*AIO_IS_THREAD_RESULT*");
+    g_assert_null (aio_run_in_thread_finish (G_ASYNC_RESULT (task), &error));
+    g_test_assert_expected_messages ();
+    g_task_return_boolean (task, TRUE);
+    g_object_unref (task);
+  }
+
+  g_clear_object (&in.kept);
+  pop_context (ctx);
+}
+
+/* The GValue variant keeps a value returned after a cancellation too. */
+static void
+gated_value_func (gpointer       data,
+                  GCancellable  *cancellable,
+                  GValue        *result,
+                  GError       **error)
+{
+  Job *job = data;
+
+  counter_inc (job->started);
+  if (!counter_wait (job->gate, 1))
+    g_error ("job gate never opened");
+  g_value_init (result, G_TYPE_INT);
+  g_value_set_int (result, 77);
+}
+
+static void
+test_value_kept_after_cancel (void)
+{
+  GMainContext *ctx = push_new_context ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Counter started, gate;
+  Job job = { 0 };
+  ValueOutcome vo = { 0 };
+
+  counter_init (&started);
+  counter_init (&gate);
+  job.started = &started;
+  job.gate = &gate;
+
+  aio_run_in_thread_value_async (gated_value_func, &job, job_destroy, cancellable,
+                                 value_done_cb, &vo);
+  g_assert_true (counter_wait (&started, 1));
+  g_cancellable_cancel (cancellable);
+  counter_inc (&gate);
+  ITERATE_UNTIL (ctx, vo.done);
+
+  g_assert_true (vo.ok);
+  g_assert_no_error (vo.error);
+  g_assert_cmpint (g_value_get_int (&vo.value), ==, 77);
+  g_assert_cmpint (job.destroyed, ==, 1);
+
+  g_value_unset (&vo.value);
+  counter_clear (&started);
+  counter_clear (&gate);
+  pop_context (ctx);
+}
+
+/* A callback that runs a nested loop until another job completed: the
+ * other completion is dispatched from inside the first one. */
+typedef struct
+{
+  GMainContext *ctx;
+  gboolean      outer_done;
+  gboolean      inner_done;
+} Nested;
+
+static void
+nested_inner_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Nested *n = user_data;
+
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (result, NULL)), ==, 2);
+  n->inner_done = TRUE;
+}
+
+static void
+nested_outer_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Nested *n = user_data;
+
+  g_assert_cmpint (GPOINTER_TO_INT (aio_run_in_thread_finish (result, NULL)), ==, 1);
+  aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (2), NULL, NULL, nested_inner_done_cb, n);
+  ITERATE_UNTIL (n->ctx, n->inner_done);
+  n->outer_done = TRUE;
+}
+
+static void
+test_nested_loop_in_callback (void)
+{
+  GMainContext *ctx = push_new_context ();
+  Nested n = { .ctx = ctx };
+
+  aio_run_in_thread_async (trivial_func, GINT_TO_POINTER (1), NULL, NULL, nested_outer_done_cb, &n);
+  ITERATE_UNTIL (ctx, n.outer_done);
+  g_assert_true (n.inner_done);
+
+  pop_context (ctx);
+}
+
 /* Every job is counted in the "thread_pool" group of the statistics. */
 static void
 test_statistics (void)
@@ -1117,6 +1507,14 @@ main (int    argc,
   g_test_add_func ("/Aio/Thread/many-concurrent", test_many_concurrent);
   g_test_add_func ("/Aio/Thread/value", test_value_variant);
   g_test_add_func ("/Aio/Thread/value-cancel-and-destroy", test_value_variant_cancel_and_destroy);
+  g_test_add_func ("/Aio/Thread/value-kept-after-cancel", test_value_kept_after_cancel);
+  g_test_add_func ("/Aio/Thread/result-object", test_result_object);
+  g_test_add_func ("/Aio/Thread/value-result-kept", test_value_result_kept);
+  g_test_add_func ("/Aio/Thread/value-unfinished-is-freed", test_value_unfinished_is_freed);
+  g_test_add_func ("/Aio/Thread/callback-context", test_callback_context);
+  g_test_add_func ("/Aio/Thread/result-data-freed", test_result_data_freed);
+  g_test_add_func ("/Aio/Thread/finish-misuse", test_finish_misuse);
+  g_test_add_func ("/Aio/Thread/nested-loop-in-callback", test_nested_loop_in_callback);
 
   return g_test_run ();
 }
