@@ -189,9 +189,13 @@ read_source_dispatch (GSource     *source,
     return G_SOURCE_REMOVE;
   if (!read_now (task))
     {
-      /* Woken with nothing to read: wait on. */
+      /* Woken with nothing to read: wait on; a cancellation since the
+       * check in read_now() wakes the source again (the flag is set before
+       * the handler runs). */
       self->task = g_steal_pointer (&task);
       g_source_set_ready_time (source, -1);
+      if (g_cancellable_is_cancelled (self->cancellable))
+        g_source_set_ready_time (source, 0);
       return G_SOURCE_CONTINUE;
     }
   read_source_disconnect (self);
