@@ -3,9 +3,15 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "aiomisc-glib.h"
+#include "aio-stream-read-private.h"
+
+/* After _aio_stream_read_end(): how many bytes the reads of the stream may
+ * still return, plus one (qdata; absent while the reading side is open). */
+static G_DEFINE_QUARK (aio-stream-read-left, read_left)
 
 /* One read buffer per thread, shared by every read this file makes there:
  * a read waits for the stream to be readable, then reads into it and
@@ -98,6 +104,10 @@ read_now (GTask *task)
   buffer = read_buffer_acquire ();
   if (socket != NULL)
     {
+      gsize left = GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (stream), read_left_quark ()));
+
+      if (left != 0)
+        count = MIN (count, left - 1);
       /* A plain connection: its socket directly, as its input stream
        * would, but with no GError made when nothing is there. */
       if (g_socket_is_closed (socket))
@@ -122,6 +132,9 @@ read_now (GTask *task)
               g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
                            "Error receiving data: %s", g_strerror (errsv));
             }
+          else if (left != 0)
+            g_object_set_qdata (G_OBJECT (stream), read_left_quark (),
+                                GSIZE_TO_POINTER (left - (gsize) n));
         }
     }
   else
@@ -393,4 +406,17 @@ aio_stream_read_bytes_finish (GIOStream     *stream,
   g_return_val_if_fail (g_async_result_is_tagged (result, aio_stream_read_bytes_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+_aio_stream_read_end (GIOStream *stream)
+{
+  GSocket *socket = plain_socket (stream, g_io_stream_get_input_stream (stream));
+  int queued = 0;
+
+  if (socket == NULL ||
+      g_object_get_qdata (G_OBJECT (stream), read_left_quark ()) != NULL ||
+      ioctl (g_socket_get_fd (socket), FIONREAD, &queued) != 0 || queued < 0)
+    return;
+  g_object_set_qdata (G_OBJECT (stream), read_left_quark (), GSIZE_TO_POINTER ((gsize) queued + 1));
 }

@@ -10,6 +10,7 @@
 #include "aiomisc-glib.h"
 #include "aio-net-private.h"
 #include "aio-socket-server-private.h"
+#include "aio-stream-read-private.h"
 #include "aio-task-private.h"
 #include "aio-tls-private.h"
 #include "aio-transport-private.h"
@@ -1046,6 +1047,11 @@ end_client_reads (AioTcpServer *self)
     {
       Client *client = l->data;
 
+      /* What the peer sends after the shutdown still arrives (Linux): a
+       * handler reading with aio_stream_read_bytes_async() gets what was
+       * sent until now, then the end. */
+      if (client->streams && client->stream != NULL)
+        _aio_stream_read_end (client->stream);
       g_socket_shutdown (g_socket_connection_get_socket (client->connection),
                          TRUE, client->handshaking, NULL);
       client->sweeps = 0;

@@ -10,6 +10,8 @@
 
 #include <glib-unix.h>
 
+#include "aio-stream-read-private.h"
+
 /* Starts a read and waits for it; returns the bytes or NULL and @error. */
 static GBytes *
 read_bytes (GIOStream     *stream,
@@ -366,6 +368,64 @@ test_thread (void)
   close (t.peer);
 }
 
+/* A draining server ends the reading side: what the peer sent until then
+ * is read (in pieces too), then the end, although the peer sends more (a
+ * TCP peer's data still arrives after SHUT_RD on Linux). A waiting read
+ * sees the end as soon as anything arrives. */
+static void
+test_read_end (void)
+{
+  int peer;
+  g_autoptr(GIOStream) stream = socket_stream_new (&peer);
+  g_autoptr(GIOStream) waiting = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes;
+  int waiting_peer;
+
+  write_peer (peer, "before the end");
+  _aio_stream_read_end (stream);
+  _aio_stream_read_end (stream);  /* a second call changes nothing */
+  write_peer (peer, "after");
+
+  bytes = read_bytes (stream, 6, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, "before");
+  g_bytes_unref (bytes);
+  bytes = read_bytes (stream, 100, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, " the end");
+  g_bytes_unref (bytes);
+  for (guint i = 0; i < 2; i++)
+    {
+      bytes = read_bytes (stream, 100, NULL, &error);
+      g_assert_no_error (error);
+      assert_bytes (bytes, "");
+      g_bytes_unref (bytes);
+    }
+  close (peer);
+
+  /* Nothing was sent: a pending read ends when the peer sends more. */
+  waiting = socket_stream_new (&waiting_peer);
+  aio_stream_read_bytes_async (waiting, 100, G_PRIORITY_DEFAULT, NULL,
+                               aio_test_async_result_cb, &result);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (result);
+  _aio_stream_read_end (waiting);
+  write_peer (waiting_peer, "late");
+  aio_test_wait_result (&result);
+  bytes = aio_stream_read_bytes_finish (waiting, result, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, "");
+  g_bytes_unref (bytes);
+  bytes = read_bytes (waiting, 100, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, "");
+  g_bytes_unref (bytes);
+  close (waiting_peer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -387,6 +447,7 @@ main (int    argc,
   g_test_add_func ("/Aio/StreamRead/large", test_large);
   g_test_add_func ("/Aio/StreamRead/not-pollable", test_not_pollable);
   g_test_add_func ("/Aio/StreamRead/thread", test_thread);
+  g_test_add_func ("/Aio/StreamRead/socket/read-end", test_read_end);
 
   return g_test_run ();
 }
