@@ -36,6 +36,21 @@ lookup_group (const char *group,
   return table;
 }
 
+static void
+add_locked (GHashTable *table,
+            const char *name,
+            double      value)
+{
+  double *counter = g_hash_table_lookup (table, name);
+
+  if (counter == NULL)
+    {
+      counter = g_new0 (double, 1);
+      g_hash_table_insert (table, g_strdup (name), counter);
+    }
+  *counter += value;
+}
+
 /**
  * aio_statistics_add:
  * @group: the component, e.g. `"backoff"`
@@ -52,21 +67,6 @@ lookup_group (const char *group,
  *
  * Since: 0.1
  */
-static void
-add_locked (GHashTable *table,
-            const char *name,
-            double      value)
-{
-  double *counter = g_hash_table_lookup (table, name);
-
-  if (counter == NULL)
-    {
-      counter = g_new0 (double, 1);
-      g_hash_table_insert (table, g_strdup (name), counter);
-    }
-  *counter += value;
-}
-
 void
 aio_statistics_add (const char *group,
                     const char *name,

@@ -58,13 +58,14 @@ read_buffer_release (guint8 *buffer)
  * own socket stream: such a connection is read and waited on through its
  * socket, skipping the layers of its pollable stream. NULL for any other
  * stream (a TLS connection, a GTcpWrapperConnection, a subclass with
- * streams of its own). */
+ * streams of its own) and for a socket with a timeout. */
 static GSocket *
 plain_socket (GIOStream    *stream,
               GInputStream *input)
 {
   static gpointer socket_input_type; /* GSocketInputStream's GType */
   GType type = GPOINTER_TO_SIZE (g_atomic_pointer_get (&socket_input_type));
+  GSocket *socket;
 
   if (!G_IS_SOCKET_CONNECTION (stream) || G_IS_TCP_WRAPPER_CONNECTION (stream))
     return NULL;
@@ -76,7 +77,10 @@ plain_socket (GIOStream    *stream,
     }
   if (type == 0 || G_TYPE_FROM_INSTANCE (input) != type)
     return NULL;
-  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  /* A socket with a timeout (AioTcpClient:idle-timeout) is read through
+   * its stream, whose source and read fail with G_IO_ERROR_TIMED_OUT. */
+  return g_socket_get_timeout (socket) == 0 ? socket : NULL;
 }
 
 /* Reads now, without blocking. FALSE when nothing is there yet; otherwise
@@ -177,6 +181,9 @@ static void
 read_source_cancelled_cb (GCancellable *cancellable,
                           gpointer      user_data)
 {
+  /* No reference is needed: the source is destroyed only from its own
+   * dispatch or finalize, which disconnect this handler first (and
+   * g_cancellable_disconnect() waits for a run in another thread). */
   g_source_set_ready_time (user_data, 0);
 }
 
@@ -335,8 +342,8 @@ aio_stream_read_bytes_async (GIOStream           *stream,
   if (!G_IS_POLLABLE_INPUT_STREAM (input) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (input)))
     {
-      g_input_stream_read_bytes_async (input, count, io_priority, cancellable,
-                                       read_bytes_cb, task);
+      g_input_stream_read_bytes_async (input, MIN (count, AIO_STREAM_READ_MAX), io_priority,
+                                       cancellable, read_bytes_cb, task);
       return;
     }
 

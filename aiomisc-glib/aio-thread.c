@@ -308,6 +308,10 @@ aio_completions_count (AioThreadResult *batch)
 
   for (AioThreadResult *job = batch; job != NULL; job = job->next)
     {
+      /* A job cancelled while queued never ran: the worker that dequeues
+       * it counts it as "cancelled", and it is no call. */
+      if (g_atomic_int_get (&job->state) == AIO_JOB_CANCELLED)
+        continue;
       calls++;
       errors += job->error != NULL;
       elapsed += MAX (job->elapsed, 0);
@@ -321,7 +325,8 @@ aio_completions_count (AioThreadResult *batch)
     };
 
     /* One lock for the batch; "errors" only once there is one. */
-    _aio_statistics_add_many (AIO_STAT_THREAD_POOL, addends, errors > 0 ? 3 : 2);
+    if (calls > 0)
+      _aio_statistics_add_many (AIO_STAT_THREAD_POOL, addends, errors > 0 ? 3 : 2);
   }
 }
 

@@ -317,6 +317,57 @@ test_not_pollable (void)
   g_bytes_unref (bytes);
 }
 
+/* A count above AIO_STREAM_READ_MAX reads at most that much at a time, on
+ * a stream that cannot poll too (GIO's read would allocate @count). */
+static void
+test_not_pollable_max (void)
+{
+  gsize size = 2 * AIO_STREAM_READ_MAX + 100;
+  g_autoptr(GInputStream) memory = g_memory_input_stream_new_from_data (g_malloc0 (size), size, g_free);
+  g_autoptr(GInputStream) input = g_buffered_input_stream_new_sized (memory, size);
+  g_autoptr(GOutputStream) output = g_memory_output_stream_new_resizable ();
+  g_autoptr(GIOStream) stream = g_simple_io_stream_new (input, output);
+  g_autoptr(GError) error = NULL;
+  gsize total = 0;
+
+  while (TRUE)
+    {
+      g_autoptr(GBytes) bytes = read_bytes (stream, G_MAXSIZE / 2, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (bytes), <=, AIO_STREAM_READ_MAX);
+      if (g_bytes_get_size (bytes) == 0)
+        break;
+      total += g_bytes_get_size (bytes);
+    }
+  g_assert_cmpuint (total, ==, size);
+}
+
+/* A socket with a timeout (AioTcpClient:idle-timeout sets one): a read
+ * that waits longer fails with G_IO_ERROR_TIMED_OUT, as GIO's does. */
+static void
+test_socket_timeout (void)
+{
+  int peer;
+  g_autoptr(GIOStream) stream = socket_stream_new (&peer);
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes;
+
+  g_socket_set_timeout (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)), 1);
+  bytes = read_bytes (stream, 100, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (bytes);
+  g_clear_error (&error);
+
+  /* What arrives in time is read. */
+  write_peer (peer, "in time");
+  bytes = read_bytes (stream, 100, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes (bytes, "in time");
+  g_bytes_unref (bytes);
+  close (peer);
+}
+
 /* Reads on another thread complete on that thread's context, with a buffer
  * of that thread. */
 typedef struct
@@ -448,6 +499,8 @@ main (int    argc,
   g_test_add_func ("/Aio/StreamRead/not-pollable", test_not_pollable);
   g_test_add_func ("/Aio/StreamRead/thread", test_thread);
   g_test_add_func ("/Aio/StreamRead/socket/read-end", test_read_end);
+  g_test_add_func ("/Aio/StreamRead/not-pollable-max", test_not_pollable_max);
+  g_test_add_func ("/Aio/StreamRead/socket/timeout", test_socket_timeout);
 
   return g_test_run ();
 }

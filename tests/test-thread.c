@@ -1456,9 +1456,12 @@ test_statistics (void)
   GMainContext *ctx = push_new_context ();
   Job ok = { .result = GINT_TO_POINTER (1) };
   Job failing = { .error_domain = G_IO_ERROR, .error_code = G_IO_ERROR_FAILED };
-  Outcome o1 = { 0 }, o2 = { 0 };
+  Job never = { .result = GINT_TO_POINTER (1) };
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  Outcome o1 = { 0 }, o2 = { 0 }, o3 = { 0 };
   double calls = aio_statistics_get ("thread_pool", "calls");
   double errors = aio_statistics_get ("thread_pool", "errors");
+  double n_cancelled = aio_statistics_get ("thread_pool", "cancelled");
   g_autoptr(GVariant) snapshot = NULL;
   g_autoptr(GVariant) group = NULL;
   double value = 0;
@@ -1472,6 +1475,16 @@ test_statistics (void)
   g_assert_cmpfloat (aio_statistics_get ("thread_pool", "errors"), ==, errors + 1);
   g_assert_cmpfloat (aio_statistics_get ("thread_pool", "sum_time"), >=, 0);
 
+  /* A job cancelled before it ran is no call and no error: it is counted
+   * as "cancelled" (by the worker that dequeues it). */
+  g_cancellable_cancel (cancelled);
+  aio_run_in_thread_async (job_func, &never, job_destroy, cancelled, job_done_cb, &o3);
+  ITERATE_UNTIL (ctx, o3.done &&
+                 aio_statistics_get ("thread_pool", "cancelled") == n_cancelled + 1);
+  g_assert_error (o3.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpfloat (aio_statistics_get ("thread_pool", "calls"), ==, calls + 2);
+  g_assert_cmpfloat (aio_statistics_get ("thread_pool", "errors"), ==, errors + 1);
+
   /* And exported in the a{sv} snapshot. */
   snapshot = aio_statistics_snapshot ();
   group = g_variant_lookup_value (snapshot, "thread_pool", NULL);
@@ -1481,6 +1494,7 @@ test_statistics (void)
 
   outcome_clear (&o1);
   outcome_clear (&o2);
+  outcome_clear (&o3);
   pop_context (ctx);
 }
 
