@@ -1333,6 +1333,9 @@ post_stop_done (AioEntrypoint *self)
   aio_entrypoint_remove_signals (self);
   release_services (self);
   self->state = EP_IDLE;
+  /* A quit asked for before or during this run is spent: the next run
+   * starts afresh. */
+  g_atomic_int_set (&self->quit_requested, FALSE);
   aio_entrypoint_release_pool (self);
   aio_entrypoint_set_current (self, FALSE);
   aio_entrypoint_complete (self, error ? g_error_copy (error) : NULL);
@@ -1494,9 +1497,9 @@ static void
 unix_signal_received (AioEntrypoint *self,
                       const char    *name)
 {
-  if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
-    g_info ("Received %s while shutting down; already shutting down", name);
-  else if (self->state == EP_STARTING && self->start_cancellable != NULL)
+  /* First: a start may be running after a quit asked for before it. */
+  if (self->state == EP_STARTING && self->start_cancellable != NULL &&
+      !g_cancellable_is_cancelled (self->start_cancellable))
     {
       /* A start may never end (a client waiting for its server): cancel
        * it; what did start is stopped, and the run fails as cancelled. */
@@ -1504,6 +1507,8 @@ unix_signal_received (AioEntrypoint *self,
       aio_entrypoint_quit (self);
       g_cancellable_cancel (self->start_cancellable);
     }
+  else if (self->state == EP_STOPPING || g_atomic_int_get (&self->quit_requested))
+    g_info ("Received %s while shutting down; already shutting down", name);
   else
     {
       g_info ("Received %s; shutting down gracefully", name);

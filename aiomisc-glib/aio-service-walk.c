@@ -317,10 +317,9 @@ walk_cancelled_cb (GCancellable *cancellable,
 {
   Walk *walk = data;
 
-  /* At once when called in the walk's context (or when it can be
-   * acquired), else from there. */
-  g_main_context_invoke_full (walk->context, G_PRIORITY_DEFAULT, walk_cancel_starts,
-                              walk_ref (walk), (GDestroyNotify) walk_unref);
+  /* At once in the walk's thread, else from its context: never in the
+   * cancelling thread, which would race with the launch loop. */
+  _aio_context_run (walk->context, walk_cancel_starts, walk_ref (walk), (GDestroyNotify) walk_unref);
 }
 
 static gboolean

@@ -5,6 +5,7 @@
 #include "aiomisc-glib.h"
 #include "aio-log-private.h"
 #include "aio-service-private.h"
+#include "aio-task-private.h"
 
 /**
  * AioService:
@@ -986,11 +987,8 @@ aio_service_set_ready (AioService *self)
 
   if (priv->context != NULL && !g_main_context_is_owner (priv->context))
     {
-      g_main_context_invoke_full (priv->context,
-                                  G_PRIORITY_DEFAULT,
-                                  aio_service_set_ready_idle,
-                                  g_object_ref (self),
-                                  g_object_unref);
+      _aio_context_run (priv->context, aio_service_set_ready_idle,
+                        g_object_ref (self), g_object_unref);
       return;
     }
 

@@ -114,12 +114,18 @@ _aio_socket_server_peek_listener (AioSocketServer *self)
  * it; the socket is non-blocking. Sets [property@Aio.SocketServer:port] to
  * the bound port, with a notification when it changes.
  *
+ * A stream socket is bound at [property@Aio.SocketServer:unix-path] when
+ * that is set (and no socket is given or activated).
+ *
  * Subclasses call it from their start. It fails with
  * %G_IO_ERROR_INVALID_ARGUMENT for a bad address or port, or a given
  * socket of another type (the message names the value), with
  * %G_IO_ERROR_NOT_FOUND for an activation name that was not passed, with
- * the error of the system for a port in use (naming `address:port`), and
- * with %G_IO_ERROR_BUSY when the server listens already.
+ * %G_IO_ERROR_NOT_SUPPORTED for a datagram socket with
+ * [property@Aio.SocketServer:unix-path] or a TLS file set (naming the
+ * property), with the error of the system for a port in use (naming
+ * `address:port`), and with %G_IO_ERROR_BUSY when the server listens
+ * already.
  *
  * Returns: (transfer none): the socket to serve on, owned by @self until
  *   [method@Aio.SocketServer.close_listener], or %NULL on error

@@ -278,6 +278,8 @@ struct _TestInstantService
   AioService  parent_instance;
   GTask      *run;
   GPtrArray  *log;   /* char*, "start NAME"/"stopped NAME", not owned */
+  gboolean    ready_from_thread;  /* set_ready() from a thread of its own */
+  GThread    *start_thread;       /* where start_async ran */
 };
 
 G_DEFINE_FINAL_TYPE (TestInstantService, test_instant_service, AIO_TYPE_SERVICE)
@@ -301,8 +303,12 @@ test_instant_service_start_async (AioService          *service,
   TestInstantService *self = TEST_INSTANT_SERVICE (service);
 
   g_ptr_array_add (self->log, g_strdup_printf ("start %s", aio_service_get_name (service)));
+  self->start_thread = g_thread_self ();
   self->run = g_task_new (self, cancellable, callback, user_data);
-  aio_service_set_ready (service);
+  if (self->ready_from_thread)
+    g_thread_unref (g_thread_new ("ready", (GThreadFunc) aio_service_set_ready, service));
+  else
+    aio_service_set_ready (service);
   g_cancellable_connect (cancellable, G_CALLBACK (instant_cancelled_cb), self, NULL);
 }
 
@@ -382,6 +388,51 @@ test_instant_chain (void)
   g_assert_cmpuint (log->len, ==, G_N_ELEMENTS (expected));
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     g_assert_cmpstr (g_ptr_array_index (log, i), ==, expected[i]);
+}
+
+/* A service ready from a thread of its own, while the default context is
+ * not iterated (nobody owns it): its dependent's start and the post-start
+ * hook still run in the thread of the entrypoint's context, not in that
+ * thread (which could acquire the free context). */
+static void
+hook_thread_cb (AioEntrypoint  *ep,
+                GThread       **thread)
+{
+  *thread = g_thread_self ();
+}
+
+static void
+test_ready_from_thread (void)
+{
+  g_autoptr(AioEntrypoint) ep = new_entrypoint ();
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TestInstantService) a = g_object_new (TEST_TYPE_INSTANT_SERVICE, "name", "a", NULL);
+  g_autoptr(TestInstantService) b = g_object_new (TEST_TYPE_INSTANT_SERVICE, "name", "b", NULL);
+  g_autoptr(GAsyncResult) started = NULL;
+  g_autoptr(GAsyncResult) stopped = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *hook_thread = NULL;
+
+  a->log = b->log = log;
+  a->ready_from_thread = TRUE;
+  aio_service_add_dependency (AIO_SERVICE (b), AIO_SERVICE (a));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (a));
+  aio_entrypoint_add_service (ep, AIO_SERVICE (b));
+  g_signal_connect (ep, "post-start", G_CALLBACK (hook_thread_cb), &hook_thread);
+
+  aio_entrypoint_start_async (ep, NULL, aio_test_async_result_cb, &started);
+  /* The thread calls set_ready() while this one does not iterate. */
+  while (log->len < 1)
+    g_thread_yield ();
+  g_usleep (G_USEC_PER_SEC / 10);
+  g_assert_true (aio_entrypoint_start_finish (ep, aio_test_wait_result (&started), &error));
+  g_assert_no_error (error);
+  g_assert_true (b->start_thread == g_thread_self ());
+  g_assert_true (hook_thread == g_thread_self ());
+
+  aio_entrypoint_stop_async (ep, NULL, aio_test_async_result_cb, &stopped);
+  g_assert_true (aio_entrypoint_stop_finish (ep, aio_test_wait_result (&stopped), &error));
+  g_assert_no_error (error);
 }
 
 /* The valid values are the ranges of the GParamSpecs: g_object_set() refuses
@@ -1195,6 +1246,7 @@ main (int argc, char *argv[])
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_unsetenv ("AIOMISC_LOG_FORMAT");
 
+  g_test_add_func ("/Aio/Entrypoint/ready-from-thread", test_ready_from_thread);
   g_test_add_func ("/Aio/Entrypoint/concurrent-start", test_concurrent_start);
   g_test_add_func ("/Aio/Entrypoint/failing-start-stops-healthy", test_failing_start_stops_healthy);
   g_test_add_func ("/Aio/Entrypoint/long-running-cancelled-on-stop", test_long_running_cancelled_on_stop);

@@ -152,7 +152,7 @@ signal_when_starting_cb (AioService *service, GParamSpec *pspec, gpointer data)
 }
 
 static int
-run_pending_start_child (int signum, gboolean ignore_cancel, gboolean steps)
+run_pending_start_child (int signum, gboolean ignore_cancel, gboolean steps, gboolean quit_first)
 {
   g_autoptr(AioEntrypoint) ep = g_object_new (AIO_TYPE_ENTRYPOINT, "log-config", FALSE, NULL);
   g_autoptr(AioTestService) ordinary = aio_test_service_new ("ordinary");
@@ -174,6 +174,10 @@ run_pending_start_child (int signum, gboolean ignore_cancel, gboolean steps)
   g_signal_connect (pending, "notify::state", G_CALLBACK (signal_when_starting_cb),
                     GINT_TO_POINTER (signum));
 
+  /* A quit asked for before the start lets a start complete, but a signal
+   * during it still cancels it. */
+  if (quit_first)
+    aio_entrypoint_quit (ep);
   if (steps ? aio_entrypoint_start (ep, &error) : aio_entrypoint_run (ep, &error))
     return 0;
   g_print ("run failed: %s\n", error->message);
@@ -186,10 +190,10 @@ run_pending_start_child (int signum, gboolean ignore_cancel, gboolean steps)
 /* The lifecycle rule: stop runs for both services, the one whose start
  * honoured the cancellation and the one whose start ignored it. */
 static void
-check_signal_while_starting (int signum, gboolean ignore_cancel, gboolean steps)
+check_signal_while_starting (int signum, gboolean ignore_cancel, gboolean steps, gboolean quit_first)
 {
   if (g_test_subprocess ())
-    exit (run_pending_start_child (signum, ignore_cancel, steps));
+    exit (run_pending_start_child (signum, ignore_cancel, steps, quit_first));
 
   g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
@@ -205,38 +209,45 @@ check_signal_while_starting (int signum, gboolean ignore_cancel, gboolean steps)
 static void
 test_sigterm_while_starting (void)
 {
-  check_signal_while_starting (SIGTERM, FALSE, FALSE);
+  check_signal_while_starting (SIGTERM, FALSE, FALSE, FALSE);
 }
 
 static void
 test_sigint_while_starting (void)
 {
-  check_signal_while_starting (SIGINT, FALSE, FALSE);
+  check_signal_while_starting (SIGINT, FALSE, FALSE, FALSE);
 }
 
 static void
 test_sigterm_while_starting_ignored (void)
 {
-  check_signal_while_starting (SIGTERM, TRUE, FALSE);
+  check_signal_while_starting (SIGTERM, TRUE, FALSE, FALSE);
 }
 
 static void
 test_sigint_while_starting_ignored (void)
 {
-  check_signal_while_starting (SIGINT, TRUE, FALSE);
+  check_signal_while_starting (SIGINT, TRUE, FALSE, FALSE);
 }
 
 /* The same with aio_entrypoint_start(): it fails as cancelled. */
 static void
 test_steps_sigint_while_starting (void)
 {
-  check_signal_while_starting (SIGINT, FALSE, TRUE);
+  check_signal_while_starting (SIGINT, FALSE, TRUE, FALSE);
 }
 
 static void
 test_steps_sigterm_while_starting_ignored (void)
 {
-  check_signal_while_starting (SIGTERM, TRUE, TRUE);
+  check_signal_while_starting (SIGTERM, TRUE, TRUE, FALSE);
+}
+
+/* After aio_entrypoint_quit() before aio_entrypoint_start(). */
+static void
+test_steps_sigint_while_starting_after_quit (void)
+{
+  check_signal_while_starting (SIGINT, FALSE, TRUE, TRUE);
 }
 
 static const char *argv0;
@@ -314,6 +325,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Aio/Signals/steps/sigint", test_steps_sigint);
   g_test_add_func ("/Aio/Signals/steps/second-sigterm", test_steps_second_sigterm);
   g_test_add_func ("/Aio/Signals/steps/sigint-while-starting", test_steps_sigint_while_starting);
+  g_test_add_func ("/Aio/Signals/steps/sigint-while-starting-after-quit",
+                   test_steps_sigint_while_starting_after_quit);
   g_test_add_func ("/Aio/Signals/steps/sigterm-while-starting-ignored",
                    test_steps_sigterm_while_starting_ignored);
 
