@@ -13,11 +13,8 @@
  * still return, plus one (qdata; absent while the reading side is open). */
 static G_DEFINE_QUARK (aio-stream-read-left, read_left)
 
-/* One read buffer per thread, shared by every read this file makes there:
- * a read waits for the stream to be readable, then reads into it and
- * copies what came into the GBytes it returns. A read made while the
- * buffer is in use (nothing here calls out while holding it, but a TLS
- * layer may emit a signal inside its read) uses a buffer of its own. */
+/* One read buffer per thread (see aio-stream-read-private.h), shared by the
+ * reads of this file and the transports of the protocol path. */
 typedef struct
 {
   gboolean busy;
@@ -26,8 +23,8 @@ typedef struct
 
 static GPrivate read_buffer_key = G_PRIVATE_INIT (g_free);
 
-static guint8 *
-read_buffer_acquire (void)
+guint8 *
+_aio_read_buffer_acquire (void)
 {
   ReadBuffer *shared = g_private_get (&read_buffer_key);
 
@@ -43,8 +40,8 @@ read_buffer_acquire (void)
   return shared->data;
 }
 
-static void
-read_buffer_release (guint8 *buffer)
+void
+_aio_read_buffer_release (guint8 *buffer)
 {
   ReadBuffer *shared = g_private_get (&read_buffer_key);
 
@@ -105,7 +102,7 @@ read_now (GTask *task)
       return TRUE;
     }
 
-  buffer = read_buffer_acquire ();
+  buffer = _aio_read_buffer_acquire ();
   if (socket != NULL)
     {
       gsize left = GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (stream), read_left_quark ()));
@@ -130,7 +127,7 @@ read_now (GTask *task)
 
               if (errsv == EAGAIN || errsv == EWOULDBLOCK)
                 {
-                  read_buffer_release (buffer);
+                  _aio_read_buffer_release (buffer);
                   return FALSE;
                 }
               g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
@@ -147,14 +144,14 @@ read_now (GTask *task)
                                                     NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
-          read_buffer_release (buffer);
+          _aio_read_buffer_release (buffer);
           g_error_free (error);
           return FALSE;
         }
     }
   if (n >= 0)
     bytes = g_bytes_new (buffer, (gsize) n);
-  read_buffer_release (buffer);
+  _aio_read_buffer_release (buffer);
 
   /* The callback may read again. */
   g_input_stream_clear_pending (input);

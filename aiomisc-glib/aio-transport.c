@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #include "aiomisc-glib.h"
+#include "aio-stream-read-private.h"
 #include "aio-transport-private.h"
 
-#define READ_BUFFER_SIZE (64 * 1024)
 #define MAX_WRITE_VECTORS 64
 
 /**
@@ -812,58 +812,17 @@ transport_eof (AioTransport *self)
     aio_transport_close (self);
 }
 
-/* One read buffer per thread, shared by all the transports it dispatches:
- * data_received gets a slice of it, valid during the call only, and a
- * connection costs no read buffer of its own. A transport that reads while
- * the buffer is in use (from a nested loop in another transport's
- * data_received) reads into a temporary one. */
-typedef struct
-{
-  gboolean busy;
-  guint8   data[READ_BUFFER_SIZE];
-} ReadBuffer;
-
-static GPrivate read_buffer_key = G_PRIVATE_INIT (g_free);
-
-static guint8 *
-read_buffer_acquire (void)
-{
-  ReadBuffer *shared = g_private_get (&read_buffer_key);
-
-  if (G_UNLIKELY (shared == NULL))
-    {
-      shared = g_malloc (sizeof (ReadBuffer));
-      shared->busy = FALSE;
-      g_private_set (&read_buffer_key, shared);
-    }
-  if (G_UNLIKELY (shared->busy))
-    return g_malloc (READ_BUFFER_SIZE);
-  shared->busy = TRUE;
-  return shared->data;
-}
-
-static void
-read_buffer_release (guint8 *buffer)
-{
-  ReadBuffer *shared = g_private_get (&read_buffer_key);
-
-  if (G_LIKELY (buffer == shared->data))
-    shared->busy = FALSE;
-  else
-    g_free (buffer);
-}
-
 static void
 transport_read (AioTransport *self)
 {
-  guint8 *buffer = read_buffer_acquire ();
+  guint8 *buffer = _aio_read_buffer_acquire ();
   GError *error = NULL;
   gssize n;
 
   if (self->fd >= 0)
     {
       do
-        n = recv (self->fd, buffer, READ_BUFFER_SIZE, MSG_DONTWAIT);
+        n = recv (self->fd, buffer, AIO_STREAM_READ_MAX, MSG_DONTWAIT);
       while (n < 0 && errno == EINTR);
 
       if (n < 0)
@@ -876,7 +835,7 @@ transport_read (AioTransport *self)
     }
   else
     {
-      n = g_pollable_input_stream_read_nonblocking (self->input, buffer, READ_BUFFER_SIZE,
+      n = g_pollable_input_stream_read_nonblocking (self->input, buffer, AIO_STREAM_READ_MAX,
                                                     NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         g_clear_error (&error);
@@ -885,7 +844,7 @@ transport_read (AioTransport *self)
   self->active |= n > 0;
   if (n > 0)
     self->klass->data_received (self->protocol, buffer, n);
-  read_buffer_release (buffer);
+  _aio_read_buffer_release (buffer);
 
   if (n == 0)
     transport_eof (self);

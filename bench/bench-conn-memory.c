@@ -30,6 +30,8 @@
  */
 #include <aiomisc-glib.h>
 
+#include "bench-memory.h"
+
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -102,50 +104,6 @@ bench_echo_init (BenchEcho *self)
 }
 
 /* Measuring */
-
-static gsize
-heap_in_use (void)
-{
-  struct mallinfo2 info = mallinfo2 ();
-
-  return info.uordblks + info.hblkhd;
-}
-
-static long
-vm_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  line = strstr (status, "VmRSS:");
-  return line != NULL ? strtol (line + 6, NULL, 10) : 0;
-}
-
-typedef struct
-{
-  gsize heap;
-  long  rss;
-} Mark;
-
-static Mark
-mark (void)
-{
-  return (Mark) { heap_in_use (), vm_rss_kib () };
-}
-
-static void
-report (const char *what,
-        Mark        before,
-        guint       n)
-{
-  Mark after = mark ();
-
-  printf ("| %-18s | %8.0f | %8.2f |\n", what,
-          (double) (after.heap - before.heap) / n,
-          (double) (after.rss - before.rss) / n);
-}
 
 static gboolean
 gsource_dispatch (GSource     *source,
