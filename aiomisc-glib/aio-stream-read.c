@@ -308,7 +308,11 @@ read_bytes_cb (GObject      *object,
  * As for any read of the input stream, only one may be pending at a time:
  * a second one fails with %G_IO_ERROR_PENDING, and a read of a closed
  * stream with %G_IO_ERROR_CLOSED. Cancelling @cancellable makes the read
- * fail with %G_IO_ERROR_CANCELLED, dropping what was not returned yet.
+ * fail with %G_IO_ERROR_CANCELLED, dropping what was not returned yet. A
+ * socket with a timeout (g_socket_set_timeout(), as `AioTcpClient` sets for
+ * its idle timeout) makes a read that waits longer fail with
+ * %G_IO_ERROR_TIMED_OUT, as GIO's reads do.
+ *
  * Call [func@Aio.stream_read_bytes_finish] from @callback, which runs on
  * the thread-default main context of the caller.
  *
