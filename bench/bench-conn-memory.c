@@ -128,16 +128,13 @@ main (int    argc,
       char **argv)
 {
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 5000;
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t address_len = sizeof address;
-  struct rlimit limit;
   g_autoptr(GMainContext) watch_context = g_main_context_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   GObject **objects, **protocols;
   GSocket **sockets;
   GSocketConnection **connections;
   GSource **sources;
-  int *client_fds, listener;
+  int *client_fds, *server_fds;
   guint8 message[64], echo[64];
   Mark m;
 
@@ -147,18 +144,8 @@ main (int    argc,
       return 2;
     }
 
-  getrlimit (RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < 2 * n + 64)
-    {
-      limit.rlim_cur = MIN (limit.rlim_max, 2 * n + 64);
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
-  if (limit.rlim_cur < 2 * n + 64)
-    {
-      fprintf (stderr, "open files limited to %lu: not enough for %u connections\n",
-               (unsigned long) limit.rlim_cur, n);
-      return 1;
-    }
+  if (!raise_fd_limit (2 * n + 64))
+    return 1;
 
   objects = g_new0 (GObject *, n);
   protocols = g_new0 (GObject *, n);
@@ -166,28 +153,14 @@ main (int    argc,
   connections = g_new0 (GSocketConnection *, n);
   sources = g_new0 (GSource *, n);
   client_fds = g_new0 (int, n);
+  server_fds = g_new0 (int, n);
   memset (message, 'x', sizeof message);
-
-  listener = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (bind (listener, (struct sockaddr *) &address, sizeof address) != 0 ||
-      listen (listener, 128) != 0 ||
-      getsockname (listener, (struct sockaddr *) &address, &address_len) != 0)
-    g_error ("listen: %s", g_strerror (errno));
 
   /* The kernel's side of the connections is not in the heap nor in VmRSS,
    * but the first objects of each kind are set up once: warm everything
    * with one connection's worth first (class and type initialisation, the
    * transport's per-thread read buffer). */
-  for (guint i = 0; i < n; i++)
-    {
-      client_fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (connect (client_fds[i], (struct sockaddr *) &address, sizeof address) != 0)
-        g_error ("connect: %s", g_strerror (errno));
-      setsockopt (client_fds[i], IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
-      sockets[i] = (GSocket *) (gintptr) accept (listener, NULL, NULL);
-      if ((gintptr) sockets[i] < 0)
-        g_error ("accept: %s", g_strerror (errno));
-    }
+  connect_pairs (n, client_fds, server_fds);
 
   printf ("bench-conn-memory: %u connections, GLib %u.%u.%u\n", n,
           glib_major_version, glib_minor_version, glib_micro_version);
@@ -200,22 +173,7 @@ main (int    argc,
     objects[i] = g_object_new (G_TYPE_OBJECT, NULL);
   report ("GObject (plain)", m, n);
 
-  m = mark ();
-  for (guint i = 0; i < n; i++)
-    {
-      int fd = (int) (gintptr) sockets[i];
-
-      sockets[i] = g_socket_new_from_fd (fd, NULL);
-      if (sockets[i] == NULL)
-        g_error ("g_socket_new_from_fd failed");
-      g_socket_set_option (sockets[i], IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-    }
-  report ("GSocket", m, n);
-
-  m = mark ();
-  for (guint i = 0; i < n; i++)
-    connections[i] = g_socket_connection_factory_create_connection (sockets[i]);
-  report ("GSocketConnection", m, n);
+  wrap_sockets (n, server_fds, sockets, connections);
 
   m = mark ();
   for (guint i = 0; i < n; i++)
@@ -272,13 +230,13 @@ main (int    argc,
       g_object_unref (sockets[i]);
       g_object_unref (objects[i]);
     }
-  close (listener);
   g_free (objects);
   g_free (protocols);
   g_free (sockets);
   g_free (connections);
   g_free (sources);
   g_free (client_fds);
+  g_free (server_fds);
 
   return 0;
 }

@@ -107,16 +107,13 @@ main (int    argc,
 {
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 5000;
   gboolean gio = argc > 2 && strcmp (argv[2], "gio") == 0;
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t address_len = sizeof address;
-  struct rlimit limit;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) aio_cancellable = g_cancellable_new ();
   GSocket **sockets;
   GSocketConnection **connections;
   GTask **tasks;
   guint8 **buffers;
-  int *client_fds, listener;
+  int *client_fds, *server_fds;
   Mark m;
 
   if (n == 0 || (argc > 2 && !gio && strcmp (argv[2], "aio") != 0))
@@ -125,41 +122,17 @@ main (int    argc,
       return 2;
     }
 
-  getrlimit (RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < 2 * n + 64)
-    {
-      limit.rlim_cur = MIN (limit.rlim_max, 2 * n + 64);
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
-  if (limit.rlim_cur < 2 * n + 64)
-    {
-      fprintf (stderr, "open files limited to %lu: not enough for %u connections\n",
-               (unsigned long) limit.rlim_cur, n);
-      return 1;
-    }
+  if (!raise_fd_limit (2 * n + 64))
+    return 1;
 
   sockets = g_new0 (GSocket *, n);
   connections = g_new0 (GSocketConnection *, n);
   tasks = g_new0 (GTask *, n);
   buffers = g_new0 (guint8 *, n);
   client_fds = g_new0 (int, n);
+  server_fds = g_new0 (int, n);
 
-  listener = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (bind (listener, (struct sockaddr *) &address, sizeof address) != 0 ||
-      listen (listener, 128) != 0 ||
-      getsockname (listener, (struct sockaddr *) &address, &address_len) != 0)
-    g_error ("listen: %s", g_strerror (errno));
-
-  for (guint i = 0; i < n; i++)
-    {
-      client_fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (connect (client_fds[i], (struct sockaddr *) &address, sizeof address) != 0)
-        g_error ("connect: %s", g_strerror (errno));
-      setsockopt (client_fds[i], IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
-      sockets[i] = (GSocket *) (gintptr) accept (listener, NULL, NULL);
-      if ((gintptr) sockets[i] < 0)
-        g_error ("accept: %s", g_strerror (errno));
-    }
+  connect_pairs (n, client_fds, server_fds);
 
   /* Warm up what is set up once (types, the thread's read buffer). */
   {
@@ -194,22 +167,7 @@ main (int    argc,
   printf ("| layer              | heap B/conn | RSS KiB/conn |\n");
   printf ("|---|---:|---:|\n");
 
-  m = mark ();
-  for (guint i = 0; i < n; i++)
-    {
-      int fd = (int) (gintptr) sockets[i];
-
-      sockets[i] = g_socket_new_from_fd (fd, NULL);
-      if (sockets[i] == NULL)
-        g_error ("g_socket_new_from_fd failed");
-      g_socket_set_option (sockets[i], IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-    }
-  report ("GSocket", m, n);
-
-  m = mark ();
-  for (guint i = 0; i < n; i++)
-    connections[i] = g_socket_connection_factory_create_connection (sockets[i]);
-  report ("GSocketConnection", m, n);
+  wrap_sockets (n, server_fds, sockets, connections);
 
   m = mark ();
   for (guint i = 0; i < n; i++)
@@ -283,12 +241,12 @@ tear_down:
       g_object_unref (connections[i]);
       g_object_unref (sockets[i]);
     }
-  close (listener);
   g_free (sockets);
   g_free (connections);
   g_free (tasks);
   g_free (buffers);
   g_free (client_fds);
+  g_free (server_fds);
 
   return 0;
 }
