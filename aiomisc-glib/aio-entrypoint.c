@@ -2010,8 +2010,9 @@ aio_entrypoint_quit_application (AioEntrypoint *self)
   if (g_object_get_data (G_OBJECT (self), ATTACHMENT_KEY) == NULL)
     return;
 
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, attached_quit_cb,
-                              g_object_ref (self), g_object_unref);
+  /* Not in the calling thread even when the context is free: GApplication
+   * is not thread-safe. */
+  _aio_context_run (self->main_context, attached_quit_cb, g_object_ref (self), g_object_unref);
 }
 
 static gboolean

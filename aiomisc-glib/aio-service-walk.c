@@ -523,17 +523,8 @@ _aio_service_walk_run (AioEntrypoint      *self,
    * completed at once: the caller's next step does not run from within
    * the call that began the walk. */
   if (walk->n_launched > 0 && walk_would_finish (walk))
-    {
-      GSource *idle = g_idle_source_new ();
-
-      /* A GTask's priority, not an idle's. */
-      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-      g_source_set_callback (idle, walk_check_done_idle, walk_ref (walk),
-                             (GDestroyNotify) walk_unref);
-      g_source_set_static_name (idle, "[aiomisc-glib] service walk done");
-      g_source_attach (idle, context);
-      g_source_unref (idle);
-    }
+    _aio_context_defer (context, walk_check_done_idle, walk_ref (walk),
+                        (GDestroyNotify) walk_unref, "[aiomisc-glib] service walk done");
   else
     walk_check_done (walk);
   walk_maybe_disconnect (walk);

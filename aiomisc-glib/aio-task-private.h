@@ -147,19 +147,36 @@ _aio_cancellable_link (GCancellable *cancellable,
   return source;
 }
 
+/* Runs @func (with @data, then @notify) from an idle source of
+ * G_PRIORITY_DEFAULT (a GTask's priority, not an idle's) attached to
+ * @context, named @name: later, in @context's thread. */
+static inline void
+_aio_context_defer (GMainContext   *context,
+                    GSourceFunc     func,
+                    gpointer        data,
+                    GDestroyNotify  notify,
+                    const char     *name)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, func, data, notify);
+  g_source_set_static_name (idle, name);
+  g_source_attach (idle, context);
+  g_source_unref (idle);
+}
+
 /* Runs @func (with @data, then @notify) at once when this thread owns
- * @context, else from an idle source of G_PRIORITY_DEFAULT attached to it.
- * Unlike g_main_context_invoke_full(), never in a thread that merely
- * acquired a free @context: the code it runs expects @context's thread
- * (and what it launches must not race with that thread). */
+ * @context, else deferred to it (_aio_context_defer). Unlike
+ * g_main_context_invoke_full(), never in a thread that merely acquired a
+ * free @context: the code it runs expects @context's thread (and what it
+ * launches must not race with that thread). */
 static inline void
 _aio_context_run (GMainContext   *context,
                   GSourceFunc     func,
                   gpointer        data,
                   GDestroyNotify  notify)
 {
-  GSource *idle;
-
   if (g_main_context_is_owner (context))
     {
       func (data);
@@ -167,12 +184,7 @@ _aio_context_run (GMainContext   *context,
         notify (data);
       return;
     }
-  idle = g_idle_source_new ();
-  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_callback (idle, func, data, notify);
-  g_source_set_static_name (idle, "[aiomisc-glib] run on the context");
-  g_source_attach (idle, context);
-  g_source_unref (idle);
+  _aio_context_defer (context, func, data, notify, "[aiomisc-glib] run on the context");
 }
 
 /* Destroys *@source, if any, and drops the reference: for the sources an
